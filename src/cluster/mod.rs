@@ -1,0 +1,858 @@
+//! The cluster: node pools, nodes, pods and deployments, with the sums the scheduler and the
+//! outputs read (requested CPU and memory, pod counts, subnet addresses) kept up to date by the
+//! few methods that change them.
+//!
+//! Entities live in `Vec`s indexed by newtype ids. Node and pod slots are never reused within a
+//! run except pods (a slab with a free list); every timer carries a generation, so a stale
+//! timer for a reused or changed pod is ignored.
+
+pub mod allocatable;
+pub mod catalogue;
+pub mod quantity;
+pub mod taints;
+
+pub use allocatable::{Allocatable, Os, WindowsMemoryReservation, allocatable};
+pub use catalogue::Sku;
+pub use taints::{
+    Labels, Taint, TaintEffect, Toleration, parse_taint, selector_matches, tolerated,
+};
+
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::{Mode, PodTemplate, PoolSpec, Priority, Scenario};
+
+pub const LABEL_OS: &str = "kubernetes.io/os";
+pub const LABEL_ARCH: &str = "kubernetes.io/arch";
+pub const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";
+pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
+pub const LABEL_REGION: &str = "topology.kubernetes.io/region";
+pub const LABEL_INSTANCE_TYPE: &str = "node.kubernetes.io/instance-type";
+pub const LABEL_WINDOWS_BUILD: &str = "node.kubernetes.io/windows-build";
+pub const LABEL_AGENTPOOL: &str = "kubernetes.azure.com/agentpool";
+pub const LABEL_AGENTPOOL_SHORT: &str = "agentpool";
+pub const LABEL_MODE: &str = "kubernetes.azure.com/mode";
+pub const LABEL_OS_SKU: &str = "kubernetes.azure.com/os-sku";
+pub const LABEL_SCALESET_PRIORITY: &str = "kubernetes.azure.com/scalesetpriority";
+
+/// The taint AKS puts on spot pools (reference §3.3).
+pub fn spot_taint() -> Taint {
+    Taint {
+        key: LABEL_SCALESET_PRIORITY.into(),
+        value: "spot".into(),
+        effect: TaintEffect::NoSchedule,
+    }
+}
+
+macro_rules! id {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn idx(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+id!(/// A node pool: index into `Cluster::pools`.
+    PoolId);
+id!(/// A node: index into `Cluster::nodes` (never reused within a run).
+    NodeId);
+id!(/// A pod slot: index into `Cluster::pods` (reused; pair it with the pod's generation).
+    PodId);
+id!(/// A deployment: index into `Cluster::deployments`.
+    DeploymentId);
+id!(/// A pod spec shared by equivalent pods (a scheduling equivalence class).
+    ClassId);
+
+/// Availability zone 1–3, or 0 for a regional (non-zonal) pool's fault domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Zone(pub u8);
+
+pub const ZONES: usize = 4;
+
+impl Zone {
+    /// The `topology.kubernetes.io/zone` value: `<region>-<n>`, or `0` for regional pools.
+    pub fn label(self, region: &str) -> String {
+        if self.0 == 0 {
+            "0".to_string()
+        } else {
+            format!("{region}-{}", self.0)
+        }
+    }
+    /// The short form used in outputs: "1", "2", "3", or "none".
+    pub fn short(self) -> &'static str {
+        ["none", "1", "2", "3"][self.0 as usize]
+    }
+}
+
+/// The labels every node of `pool` in `zone` carries (all but the hostname).
+pub fn pool_labels(pool: &PoolSpec, zone: Zone, region: &str) -> Labels {
+    let mut l = Labels::new();
+    l.insert(LABEL_OS.into(), pool.os.as_str().into());
+    l.insert(LABEL_ARCH.into(), "amd64".into());
+    l.insert(LABEL_INSTANCE_TYPE.into(), pool.sku.name.clone());
+    l.insert(LABEL_REGION.into(), region.into());
+    l.insert(LABEL_ZONE.into(), zone.label(region));
+    l.insert(LABEL_AGENTPOOL.into(), pool.name.clone());
+    l.insert(LABEL_AGENTPOOL_SHORT.into(), pool.name.clone());
+    l.insert(
+        LABEL_MODE.into(),
+        if pool.mode == Mode::System {
+            "system"
+        } else {
+            "user"
+        }
+        .into(),
+    );
+    l.insert(LABEL_OS_SKU.into(), pool.os_sku.clone());
+    if pool.os == Os::Windows {
+        // Windows Server build numbers (reference §3.3): 2019 = 10.0.17763, 2022 = 10.0.20348.
+        let build = match pool.os_sku.as_str() {
+            "Windows2019" => "10.0.17763",
+            "Windows2025" => "10.0.26100",
+            _ => "10.0.20348",
+        };
+        l.insert(LABEL_WINDOWS_BUILD.into(), build.into());
+    }
+    if pool.priority == Priority::Spot {
+        l.insert(LABEL_SCALESET_PRIORITY.into(), "spot".into());
+    }
+    for (k, v) in &pool.labels {
+        l.insert(k.clone(), v.clone());
+    }
+    l
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeState {
+    /// The VM is being created; billed, holding subnet addresses, not schedulable.
+    Provisioning,
+    Ready,
+    /// Removed; kept for the record (ids are never reused).
+    Deleted,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub id: NodeId,
+    pub name: String,
+    pub pool: PoolId,
+    pub zone: Zone,
+    pub state: NodeState,
+    /// Bumped on every state change; timers carry it.
+    pub generation: u32,
+    pub created_at: SimTime,
+    pub ready_at: Option<SimTime>,
+    pub allocatable: Allocatable,
+    /// Σ requests of every pod on the node (DaemonSet pods included).
+    pub cpu_requested: u64,
+    pub memory_requested: u64,
+    pub pod_count: u32,
+    /// Σ requests with kube-scheduler's non-zero defaults (100m, 200Mi): LeastAllocated's input.
+    pub cpu_nonzero_requested: u64,
+    pub memory_nonzero_requested: u64,
+    /// Non-terminating pods per deployment on this node (hostname spreading, ReplicaSet ranks).
+    pub owner_counts: Vec<(DeploymentId, u32)>,
+    /// User (non-DaemonSet) pods bound here, in bind order.
+    pub pods: Vec<PodId>,
+    pub daemon_pods: u32,
+    /// Pods bound here that have not started yet (pulling images).
+    pub pods_starting: u32,
+    /// Images present or being pulled, with the instant each is (or will be) ready.
+    pub images: Vec<(u32, SimTime)>,
+    /// With serialized pulls, when the image puller is free again.
+    pub puller_free_at: SimTime,
+    /// Subnet addresses held.
+    pub ips: u64,
+}
+
+impl Node {
+    pub fn cpu_free(&self) -> u64 {
+        self.allocatable
+            .cpu_millis
+            .saturating_sub(self.cpu_requested)
+    }
+    pub fn memory_free(&self) -> u64 {
+        self.allocatable
+            .memory_bytes
+            .saturating_sub(self.memory_requested)
+    }
+    pub fn pods_of(&self, d: DeploymentId) -> u32 {
+        self.owner_counts
+            .iter()
+            .find(|(x, _)| *x == d)
+            .map_or(0, |(_, n)| *n)
+    }
+    fn add_owner(&mut self, d: DeploymentId, delta: i32) {
+        match self.owner_counts.iter_mut().position(|(x, _)| *x == d) {
+            Some(i) => {
+                let n = &mut self.owner_counts[i].1;
+                *n = n.checked_add_signed(delta).expect("owner count underflow");
+                if *n == 0 {
+                    self.owner_counts.swap_remove(i);
+                }
+            }
+            None => {
+                assert!(delta > 0, "owner count underflow");
+                self.owner_counts.push((d, delta as u32));
+            }
+        }
+    }
+    pub fn image_ready_at(&self, image: u32) -> Option<SimTime> {
+        self.images
+            .iter()
+            .find(|(i, _)| *i == image)
+            .map(|(_, t)| *t)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodPhase {
+    /// Not bound to a node (Kubernetes: Pending, PodScheduled=False).
+    Unscheduled,
+    /// Bound; pulling the image or creating the container (Kubernetes: Pending).
+    Starting,
+    /// Containers running, readiness not yet passed.
+    Running,
+    Ready,
+    /// Bound but the image cannot run on the node's OS (ErrImagePull / ImagePullBackOff).
+    ImagePullBackOff,
+    /// Deleted, waiting for its containers to stop; still holds its node's resources.
+    Terminating,
+    /// Gone; the slot is free.
+    Gone,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Deployment(DeploymentId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Pod {
+    pub owner: Owner,
+    pub class: ClassId,
+    /// The number in the pod's name, `<deployment>-<ordinal>`.
+    pub ordinal: u32,
+    pub phase: PodPhase,
+    pub generation: u32,
+    pub node: Option<NodeId>,
+    pub created_at: SimTime,
+    pub scheduled_at: Option<SimTime>,
+    pub running_at: Option<SimTime>,
+    pub ready_at: Option<SimTime>,
+    /// Scheduling attempts that failed since the pod was created.
+    pub attempts: u32,
+    pub last_attempt: SimTime,
+}
+
+impl Pod {
+    /// Holds node resources (bound and not gone).
+    pub fn is_bound(&self) -> bool {
+        self.node.is_some() && self.phase != PodPhase::Gone
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolState {
+    pub spec: PoolSpec,
+    /// Zones as `Zone` values, in the pool's order (one `Zone(0)` for a regional pool).
+    pub zones: Vec<Zone>,
+    /// Labels per zone (indexed like `zones`).
+    pub zone_labels: Vec<Labels>,
+    /// Live nodes (provisioning or ready), in creation order.
+    pub nodes: Vec<NodeId>,
+    /// DaemonSet overhead on one node of this pool: (cpu, memory, pods).
+    pub daemon_overhead: (u64, u64, u32),
+    /// The same with kube-scheduler's non-zero defaults: (cpu, memory).
+    pub daemon_nonzero: (u64, u64),
+    /// The stem of node names (`aks-<pool>-<8 digits>-vmss` or `aks<pool>`).
+    name_stem: String,
+    next_instance: u32,
+}
+
+impl PoolState {
+    pub fn zone_index(&self, zone: Zone) -> usize {
+        self.zones.iter().position(|z| *z == zone).unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DeploymentState {
+    pub name: String,
+    pub class: ClassId,
+    pub desired: u32,
+    /// Pods that count towards `desired` (not terminating), in creation order.
+    pub pods: Vec<PodId>,
+    pub next_ordinal: u32,
+    /// Bound, non-terminating pods of this deployment per zone (topology spread).
+    pub zone_counts: [u32; ZONES],
+}
+
+/// The whole cluster state.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub region: String,
+    pub pools: Vec<PoolState>,
+    pub nodes: Vec<Node>,
+    pub pods: Vec<Pod>,
+    free_pods: Vec<PodId>,
+    pub deployments: Vec<DeploymentState>,
+    pub classes: Vec<PodTemplate>,
+    pub subnet_ips: u64,
+    pub ips_used: u64,
+    /// Overlay: nodes the pod CIDR still has a /24 for (`u64::MAX` when unlimited).
+    pub pod_cidr_nodes_free: u64,
+    /// How many nodes hold each image (ImageLocality's spread factor).
+    pub image_node_counts: Vec<u32>,
+    pub image_sizes: Vec<u64>,
+    /// Bumped whenever capacity grows (node ready, pod removed): retries unschedulable pods.
+    pub capacity_version: u64,
+    /// Bumped whenever the set of schedulable nodes changes.
+    pub node_set_version: u64,
+    pub ready_nodes: u32,
+}
+
+/// Why a node could not be created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateError {
+    SubnetFull { needed: u64, free: u64 },
+    PodCidrFull,
+}
+
+impl CreateError {
+    pub fn reason(&self) -> String {
+        match self {
+            CreateError::SubnetFull { needed, free } => format!(
+                "SubnetIsFull: the node needs {needed} subnet addresses and {free} are free"
+            ),
+            CreateError::PodCidrFull => {
+                "PodCidrFull: the overlay pod CIDR has no /24 left for another node".into()
+            }
+        }
+    }
+}
+
+impl Cluster {
+    pub fn new(s: &Scenario) -> Self {
+        let region = s.simulation.region.clone();
+        let pools = s
+            .pools
+            .iter()
+            .map(|p| {
+                let zones: Vec<Zone> = if p.zones.is_empty() {
+                    vec![Zone(0)]
+                } else {
+                    p.zones
+                        .iter()
+                        .map(|z| Zone(z.parse().expect("validated zone")))
+                        .collect()
+                };
+                let zone_labels = zones.iter().map(|z| pool_labels(p, *z, &region)).collect();
+                let on_pool: Vec<_> = s
+                    .daemonsets
+                    .iter()
+                    .filter(|d| d.os == p.os && daemonset_fits_pool(d, p, &region))
+                    .collect();
+                let overhead = on_pool.iter().fold((0, 0, 0), |(c, m, n), d| {
+                    (c + d.cpu_request_millis, m + d.memory_request_bytes, n + 1)
+                });
+                let daemon_nonzero = on_pool.iter().fold((0, 0), |(c, m), d| {
+                    (
+                        c + crate::scheduler::score::non_zero_cpu(d.cpu_request_millis),
+                        m + crate::scheduler::score::non_zero_memory(d.memory_request_bytes),
+                    )
+                });
+                // AKS names: Linux `aks-<pool>-<8 digits>-vmss<6 base36>`; Windows computer
+                // names `aks<pool><6 base36>` (hence the 6-character pool name limit).
+                let digits = crate::engine::rng::fnv1a(
+                    format!("{}/{}", s.simulation.name, p.name).as_bytes(),
+                ) % 100_000_000;
+                let name_stem = match p.os {
+                    Os::Linux => format!("aks-{}-{digits:08}-vmss", p.name),
+                    Os::Windows => format!("aks{}", p.name),
+                };
+                PoolState {
+                    spec: p.clone(),
+                    zones,
+                    zone_labels,
+                    nodes: Vec::new(),
+                    daemon_overhead: overhead,
+                    daemon_nonzero,
+                    name_stem,
+                    next_instance: 0,
+                }
+            })
+            .collect();
+        let mut classes = Vec::new();
+        let deployments = s
+            .deployments
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                classes.push(d.template.clone());
+                DeploymentState {
+                    name: d.name.clone(),
+                    class: ClassId(i as u32),
+                    desired: d.replicas,
+                    pods: Vec::new(),
+                    next_ordinal: 0,
+                    zone_counts: [0; ZONES],
+                }
+            })
+            .collect();
+        Cluster {
+            region,
+            pools,
+            nodes: Vec::new(),
+            pods: Vec::new(),
+            free_pods: Vec::new(),
+            deployments,
+            classes,
+            subnet_ips: s.network.subnet_ips,
+            ips_used: 0,
+            pod_cidr_nodes_free: if s.network.plugin == crate::scenario::NetworkPlugin::AzureOverlay
+            {
+                s.network.pod_cidr_nodes
+            } else {
+                u64::MAX
+            },
+            image_node_counts: vec![0; s.images.len()],
+            image_sizes: s.images.iter().map(|i| i.size_bytes).collect(),
+            capacity_version: 0,
+            node_set_version: 0,
+            ready_nodes: 0,
+        }
+    }
+
+    pub fn pool(&self, id: PoolId) -> &PoolState {
+        &self.pools[id.idx()]
+    }
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.idx()]
+    }
+    pub fn pod(&self, id: PodId) -> &Pod {
+        &self.pods[id.idx()]
+    }
+    pub fn template(&self, class: ClassId) -> &PodTemplate {
+        &self.classes[class.idx()]
+    }
+    /// (cpu millicores, memory bytes) requested by one pod of `class`.
+    pub fn requests(&self, class: ClassId) -> (u64, u64) {
+        let t = &self.classes[class.idx()];
+        (t.cpu_request_millis, t.memory_request_bytes)
+    }
+
+    /// The zone a new node of `pool` goes to: the zone with the fewest live nodes of the pool,
+    /// the first such zone on a tie (Azure spreads a scale set's instances across its zones).
+    pub fn next_zone(&self, pool: PoolId) -> Zone {
+        let p = self.pool(pool);
+        let mut counts = vec![0u32; p.zones.len()];
+        for n in &p.nodes {
+            counts[p.zone_index(self.node(*n).zone)] += 1;
+        }
+        let i = (0..counts.len())
+            .min_by_key(|i| (counts[*i], *i))
+            .unwrap_or(0);
+        p.zones[i]
+    }
+
+    /// Starts creating a VM in `pool`/`zone`: takes subnet addresses and bills from now on.
+    pub fn create_node(
+        &mut self,
+        pool: PoolId,
+        zone: Zone,
+        now: SimTime,
+    ) -> Result<NodeId, CreateError> {
+        let p = &self.pools[pool.idx()];
+        let needed = p.spec.ips_per_node;
+        let free = self.subnet_ips.saturating_sub(self.ips_used);
+        if needed > free {
+            return Err(CreateError::SubnetFull { needed, free });
+        }
+        if self.pod_cidr_nodes_free == 0 {
+            return Err(CreateError::PodCidrFull);
+        }
+        let id = NodeId(self.nodes.len() as u32);
+        let p = &mut self.pools[pool.idx()];
+        let name = format!("{}{}", p.name_stem, base36(p.next_instance));
+        p.next_instance += 1;
+        p.nodes.push(id);
+        self.ips_used += needed;
+        if self.pod_cidr_nodes_free != u64::MAX {
+            self.pod_cidr_nodes_free -= 1;
+        }
+        let allocatable = p.spec.allocatable;
+        self.nodes.push(Node {
+            id,
+            name,
+            pool,
+            zone,
+            state: NodeState::Provisioning,
+            generation: 0,
+            created_at: now,
+            ready_at: None,
+            allocatable,
+            cpu_requested: 0,
+            memory_requested: 0,
+            pod_count: 0,
+            cpu_nonzero_requested: 0,
+            memory_nonzero_requested: 0,
+            owner_counts: Vec::new(),
+            pods: Vec::new(),
+            daemon_pods: 0,
+            pods_starting: 0,
+            images: Vec::new(),
+            puller_free_at: now,
+            ips: needed,
+        });
+        Ok(id)
+    }
+
+    /// The node registers and turns Ready; its DaemonSet pods take their share at once.
+    pub fn node_ready(&mut self, id: NodeId, now: SimTime) {
+        let pool = &self.pools[self.nodes[id.idx()].pool.idx()];
+        let (cpu, mem, n) = pool.daemon_overhead;
+        let (cpu_nz, mem_nz) = pool.daemon_nonzero;
+        let node = &mut self.nodes[id.idx()];
+        node.cpu_nonzero_requested += cpu_nz;
+        node.memory_nonzero_requested += mem_nz;
+        debug_assert_eq!(node.state, NodeState::Provisioning);
+        node.state = NodeState::Ready;
+        node.generation += 1;
+        node.ready_at = Some(now);
+        node.cpu_requested += cpu;
+        node.memory_requested += mem;
+        node.pod_count += n;
+        node.daemon_pods = n;
+        node.puller_free_at = node.puller_free_at.max(now);
+        self.ready_nodes += 1;
+        self.capacity_version += 1;
+        self.node_set_version += 1;
+    }
+
+    /// Removes a node. Returns the user pods that were on it; the caller deals with them
+    /// (they must be unbound first or are dropped from the node here).
+    pub fn delete_node(&mut self, id: NodeId) -> Vec<PodId> {
+        let pods = std::mem::take(&mut self.nodes[id.idx()].pods);
+        for &pod in &pods {
+            self.unbind(pod);
+        }
+        let node = &mut self.nodes[id.idx()];
+        if node.state == NodeState::Ready {
+            self.ready_nodes -= 1;
+            self.node_set_version += 1;
+        }
+        node.state = NodeState::Deleted;
+        node.generation += 1;
+        for &(img, _) in &node.images {
+            self.image_node_counts[img as usize] -= 1;
+        }
+        node.images.clear();
+        self.ips_used -= node.ips;
+        node.ips = 0;
+        if self.pod_cidr_nodes_free != u64::MAX {
+            self.pod_cidr_nodes_free += 1;
+        }
+        let pool = node.pool;
+        self.pools[pool.idx()].nodes.retain(|n| *n != id);
+        pods
+    }
+
+    /// Creates a pod of deployment `d` (Unscheduled).
+    pub fn create_pod(&mut self, d: DeploymentId, now: SimTime) -> PodId {
+        let dep = &mut self.deployments[d.idx()];
+        let ordinal = dep.next_ordinal;
+        dep.next_ordinal += 1;
+        let class = dep.class;
+        let fresh = Pod {
+            owner: Owner::Deployment(d),
+            class,
+            ordinal,
+            phase: PodPhase::Unscheduled,
+            generation: 0,
+            node: None,
+            created_at: now,
+            scheduled_at: None,
+            running_at: None,
+            ready_at: None,
+            attempts: 0,
+            last_attempt: now,
+        };
+        let id = match self.free_pods.pop() {
+            Some(id) => {
+                let generation = self.pods[id.idx()].generation + 1;
+                self.pods[id.idx()] = Pod {
+                    generation,
+                    ..fresh
+                };
+                id
+            }
+            None => {
+                self.pods.push(fresh);
+                PodId(self.pods.len() as u32 - 1)
+            }
+        };
+        self.deployments[d.idx()].pods.push(id);
+        id
+    }
+
+    /// Binds an unscheduled pod to a node: the scheduler's decision, applied.
+    pub fn bind(&mut self, pod: PodId, node: NodeId, now: SimTime) {
+        let (cpu, mem) = self.requests(self.pods[pod.idx()].class);
+        let zone = self.nodes[node.idx()].zone;
+        let p = &mut self.pods[pod.idx()];
+        debug_assert_eq!(p.phase, PodPhase::Unscheduled);
+        p.node = Some(node);
+        p.phase = PodPhase::Starting;
+        p.generation += 1;
+        p.scheduled_at = Some(now);
+        let Owner::Deployment(d) = p.owner;
+        let n = &mut self.nodes[node.idx()];
+        n.cpu_requested += cpu;
+        n.memory_requested += mem;
+        n.cpu_nonzero_requested += crate::scheduler::score::non_zero_cpu(cpu);
+        n.memory_nonzero_requested += crate::scheduler::score::non_zero_memory(mem);
+        n.pod_count += 1;
+        n.pods_starting += 1;
+        n.pods.push(pod);
+        n.add_owner(d, 1);
+        self.deployments[d.idx()].zone_counts[zone.0 as usize] += 1;
+    }
+
+    /// Frees the pod's share of its node (on termination or node loss). The pod keeps its
+    /// phase; callers set it.
+    fn unbind(&mut self, pod: PodId) {
+        let p = &self.pods[pod.idx()];
+        let Some(node) = p.node else { return };
+        let (cpu, mem) = self.requests(p.class);
+        let starting = p.phase == PodPhase::Starting || p.phase == PodPhase::ImagePullBackOff;
+        let counted = p.phase != PodPhase::Terminating;
+        let Owner::Deployment(d) = p.owner;
+        let n = &mut self.nodes[node.idx()];
+        n.cpu_requested -= cpu;
+        n.memory_requested -= mem;
+        n.cpu_nonzero_requested -= crate::scheduler::score::non_zero_cpu(cpu);
+        n.memory_nonzero_requested -= crate::scheduler::score::non_zero_memory(mem);
+        n.pod_count -= 1;
+        if starting {
+            n.pods_starting -= 1;
+        }
+        if let Some(i) = n.pods.iter().position(|x| *x == pod) {
+            n.pods.remove(i);
+        }
+        if counted {
+            n.add_owner(d, -1);
+            self.deployments[d.idx()].zone_counts[n.zone.0 as usize] -= 1;
+        }
+        self.pods[pod.idx()].node = None;
+        self.capacity_version += 1;
+    }
+
+    /// Marks a bound pod as terminating: it stops counting for its deployment and its zone,
+    /// but keeps its node's resources until `remove_pod`.
+    pub fn start_termination(&mut self, pod: PodId) {
+        let p = &self.pods[pod.idx()];
+        let Owner::Deployment(d) = p.owner;
+        if let Some(node) = p.node {
+            let starting = matches!(p.phase, PodPhase::Starting | PodPhase::ImagePullBackOff);
+            let n = &mut self.nodes[node.idx()];
+            self.deployments[d.idx()].zone_counts[n.zone.0 as usize] -= 1;
+            n.add_owner(d, -1);
+            if starting {
+                n.pods_starting -= 1;
+            }
+        }
+        self.deployments[d.idx()].pods.retain(|x| *x != pod);
+        let p = &mut self.pods[pod.idx()];
+        p.phase = PodPhase::Terminating;
+        p.generation += 1;
+    }
+
+    /// Removes a pod for good (terminated, or deleted while unscheduled) and frees its slot.
+    pub fn remove_pod(&mut self, pod: PodId) {
+        // A terminating pod already left its deployment and zone counts; `unbind` knows.
+        if self.pods[pod.idx()].phase != PodPhase::Terminating {
+            let Owner::Deployment(d) = self.pods[pod.idx()].owner;
+            self.deployments[d.idx()].pods.retain(|x| *x != pod);
+        }
+        self.unbind(pod);
+        let p = &mut self.pods[pod.idx()];
+        p.phase = PodPhase::Gone;
+        p.node = None;
+        p.generation += 1;
+        self.free_pods.push(pod);
+    }
+
+    /// The pod has started its containers (image present).
+    pub fn pod_running(&mut self, pod: PodId, now: SimTime) {
+        let p = &mut self.pods[pod.idx()];
+        debug_assert_eq!(p.phase, PodPhase::Starting);
+        p.phase = PodPhase::Running;
+        p.generation += 1;
+        p.running_at = Some(now);
+        let node = p.node.expect("running pods are bound");
+        self.nodes[node.idx()].pods_starting -= 1;
+    }
+
+    pub fn pod_ready(&mut self, pod: PodId, now: SimTime) {
+        let p = &mut self.pods[pod.idx()];
+        debug_assert_eq!(p.phase, PodPhase::Running);
+        p.phase = PodPhase::Ready;
+        p.generation += 1;
+        p.ready_at = Some(now);
+    }
+
+    /// The pod cannot run its image on this node's OS: it stays bound, never starts.
+    pub fn pod_image_backoff(&mut self, pod: PodId) {
+        let p = &mut self.pods[pod.idx()];
+        p.phase = PodPhase::ImagePullBackOff;
+        p.generation += 1;
+    }
+
+    /// When `image` will be present on `node` if a pull is requested at `now`; starts the pull
+    /// if needed. With serialized pulls (the kubelet default) one pull runs at a time per node.
+    pub fn request_image(
+        &mut self,
+        node: NodeId,
+        image: u32,
+        pull_time: SimDuration,
+        serialize: bool,
+        now: SimTime,
+    ) -> SimTime {
+        let n = &mut self.nodes[node.idx()];
+        if let Some(t) = n.image_ready_at(image) {
+            return t.max(now);
+        }
+        let start = if serialize {
+            n.puller_free_at.max(now)
+        } else {
+            now
+        };
+        let done = start + pull_time;
+        if serialize {
+            n.puller_free_at = done;
+        }
+        n.images.push((image, done));
+        self.image_node_counts[image as usize] += 1;
+        done
+    }
+
+    /// Live nodes of all pools (provisioning or ready) in id order.
+    pub fn live_nodes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.state != NodeState::Deleted)
+    }
+
+    /// Checks the sums against a recount; a mismatch is a bug. Used by tests and debug runs.
+    pub fn check_invariants(&self) {
+        for n in self.live_nodes() {
+            let (mut cpu, mut mem, mut count, mut starting) = (0, 0, 0, 0);
+            let (mut cpu_nz, mut mem_nz) = (0, 0);
+            let mut owners: Vec<(DeploymentId, u32)> = Vec::new();
+            for &pid in &n.pods {
+                let p = self.pod(pid);
+                assert_eq!(p.node, Some(n.id), "pod on node list but not bound there");
+                let (c, m) = self.requests(p.class);
+                cpu += c;
+                mem += m;
+                cpu_nz += crate::scheduler::score::non_zero_cpu(c);
+                mem_nz += crate::scheduler::score::non_zero_memory(m);
+                count += 1;
+                let Owner::Deployment(d) = p.owner;
+                if p.phase != PodPhase::Terminating {
+                    match owners.iter_mut().find(|(x, _)| *x == d) {
+                        Some((_, k)) => *k += 1,
+                        None => owners.push((d, 1)),
+                    }
+                }
+                if matches!(p.phase, PodPhase::Starting | PodPhase::ImagePullBackOff) {
+                    starting += 1;
+                }
+            }
+            if n.state == NodeState::Ready {
+                let (c, m, k) = self.pools[n.pool.idx()].daemon_overhead;
+                let (cz, mz) = self.pools[n.pool.idx()].daemon_nonzero;
+                cpu += c;
+                mem += m;
+                count += k;
+                cpu_nz += cz;
+                mem_nz += mz;
+            }
+            assert_eq!(
+                (n.cpu_nonzero_requested, n.memory_nonzero_requested),
+                (cpu_nz, mem_nz),
+                "non-zero sums of node {}",
+                n.name
+            );
+            let mut have = n.owner_counts.clone();
+            have.sort();
+            owners.sort();
+            assert_eq!(have, owners, "owner counts of node {}", n.name);
+            assert_eq!(
+                (
+                    n.cpu_requested,
+                    n.memory_requested,
+                    n.pod_count,
+                    n.pods_starting
+                ),
+                (cpu, mem, count, starting),
+                "sums of node {}",
+                n.name
+            );
+            assert!(
+                n.cpu_requested <= n.allocatable.cpu_millis || n.pods.is_empty(),
+                "node {} over-allocated on cpu",
+                n.name
+            );
+            assert!(
+                n.memory_requested <= n.allocatable.memory_bytes || n.pods.is_empty(),
+                "node {} over-allocated on memory",
+                n.name
+            );
+            assert!(
+                n.pod_count <= n.allocatable.pods || n.pods.is_empty(),
+                "node {} over its pod limit",
+                n.name
+            );
+        }
+        for (i, d) in self.deployments.iter().enumerate() {
+            let mut zc = [0u32; ZONES];
+            for &pid in &d.pods {
+                let p = self.pod(pid);
+                assert_eq!(p.owner, Owner::Deployment(DeploymentId(i as u32)));
+                if let Some(n) = p.node {
+                    zc[self.node(n).zone.0 as usize] += 1;
+                }
+            }
+            assert_eq!(zc, d.zone_counts, "zone counts of deployment {}", d.name);
+        }
+        let ips: u64 = self.live_nodes().map(|n| n.ips).sum();
+        assert_eq!(ips, self.ips_used);
+    }
+}
+
+/// Does a DaemonSet select and tolerate nodes of this pool?
+pub fn daemonset_fits_pool(d: &crate::scenario::DaemonSetSpec, p: &PoolSpec, region: &str) -> bool {
+    let zone = p
+        .zones
+        .first()
+        .map_or(Zone(0), |z| Zone(z.parse().unwrap_or(0)));
+    let labels = pool_labels(p, zone, region);
+    selector_matches(&d.node_selector, &labels)
+        && p.taints
+            .iter()
+            .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
+            .all(|t| tolerated(&d.tolerations, t))
+}
+
+/// Six base-36 digits, as VMSS instance names use (`vmss000000`, `vmss00000a`).
+pub fn base36(mut n: u32) -> String {
+    let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = digits[(n % 36) as usize];
+        n /= 36;
+    }
+    String::from_utf8(out.to_vec()).expect("ascii")
+}

@@ -1,0 +1,35 @@
+//! aksim: a discrete-event simulator of Azure Kubernetes Service clusters with Windows node
+//! pools.
+//!
+//! It replays a TOML scenario — node pools with their VM sizes, zones and AKS allocatable,
+//! deployments with their requests and images, timed actions — and answers how many nodes of
+//! which pool ran in which zone, at what cost, and how long pods waited. The model follows
+//! kube-scheduler, the kubelet's image pulls, the ReplicaSet controller and AKS's node
+//! reservations and prices (see ARCHITECTURE.md and the reference each module cites).
+//!
+//! Deliberately not modelled: the API server and etcd, networking beyond subnet addresses,
+//! storage and volumes, preemption, inter-pod affinity, and container restarts. The Horizontal
+//! Pod Autoscaler and the Cluster Autoscaler are controllers still to come.
+//!
+//! The library never touches the wall clock or the terminal; `main.rs` does both.
+
+pub mod cluster;
+pub mod engine;
+pub mod observe;
+pub mod report;
+pub mod scenario;
+pub mod scheduler;
+pub mod sim;
+
+pub use scenario::{Loaded, Scenario, ScenarioError, load_file, load_str};
+pub use sim::{Sim, SimError};
+
+/// Runs a validated scenario to its end. `progress(now, end)` is called now and then.
+pub fn simulate(
+    scenario: Scenario,
+    progress: &mut dyn FnMut(engine::SimTime, engine::SimTime),
+) -> Result<Sim, SimError> {
+    let mut sim = Sim::new(scenario);
+    sim.run(progress)?;
+    Ok(sim)
+}

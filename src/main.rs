@@ -1,0 +1,218 @@
+//! The `aksim` command: parses arguments, calls the library, prints for a person, and maps
+//! every error to an exit code in one place (2: bad input, 1: the run or its outputs failed).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "aksim",
+    version,
+    about = "Simulate an AKS cluster with Windows node pools from a TOML scenario"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and write timeseries.csv, events.jsonl, summary.json and plots.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Output folder [default: results/<simulation.name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Seed for every random draw (same as --set simulation.seed=N).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override a value of the scenario, e.g. --set node_pool.win.vm_size=Standard_D8s_v5.
+        /// Paths name tables by key and array elements by `name` or index. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a scenario and report every problem with its file, line and field; writes nothing.
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Override a value of the scenario before checking it. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+    },
+}
+
+/// Everything that stops the command, with the exit code it maps to.
+enum Failure {
+    /// The input is wrong: exit 2.
+    Input(String),
+    /// The run or writing its outputs failed: exit 1.
+    Run(anyhow::Error),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn load(path: &std::path::Path, sets: &[String], quiet: bool) -> Result<aksim::Loaded, Failure> {
+    let loaded = aksim::load_file(path, sets).map_err(|e| Failure::Input(e.to_string()))?;
+    if !quiet {
+        for w in &loaded.warnings {
+            eprintln!("{w}");
+        }
+    }
+    Ok(loaded)
+}
+
+fn dispatch(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Validate { scenario, sets } => {
+            let loaded = load(&scenario, &sets, false)?;
+            let s = &loaded.scenario;
+            println!(
+                "{}: ok — {} node pools, {} deployments, {} timed events, {} simulated{}",
+                scenario.display(),
+                s.pools.len(),
+                s.deployments.len(),
+                s.actions.len(),
+                s.simulation.duration,
+                if loaded.warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} warning(s)", loaded.warnings.len())
+                }
+            );
+            Ok(())
+        }
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            mut sets,
+            quiet,
+        } => {
+            if let Some(seed) = seed {
+                sets.push(format!("simulation.seed={seed}"));
+            }
+            let loaded = load(&scenario, &sets, quiet)?;
+            let s = loaded.scenario;
+            let out = out.unwrap_or_else(|| PathBuf::from("results").join(&s.simulation.name));
+            let bar = indicatif::ProgressBar::new(s.simulation.duration.as_ms() / 1000);
+            if quiet {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:30}] {pos}/{len} simulated s, {elapsed} elapsed, eta {eta}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            let wall = Instant::now();
+            let sim = aksim::simulate(s, &mut |now, _| bar.set_position(now.as_ms() / 1000))
+                .map_err(|e| Failure::Run(e.into()))?;
+            bar.finish_and_clear();
+            let elapsed = wall.elapsed();
+            let outputs =
+                aksim::report::render(&sim).map_err(|e| Failure::Run(anyhow::anyhow!(e)))?;
+            let written = aksim::report::write(&sim, &outputs, &out)
+                .map_err(|e| Failure::Run(anyhow::anyhow!(e)))?;
+            if !quiet {
+                print_screen(&sim, &out, &written, elapsed);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The one screen a person reads at the end of a run.
+fn print_screen(
+    sim: &aksim::Sim,
+    out: &std::path::Path,
+    written: &[PathBuf],
+    elapsed: std::time::Duration,
+) {
+    let summary = aksim::report::Summary::of(sim);
+    let s = &sim.scenario;
+    println!(
+        "{} — {} simulated from {} (seed {})",
+        s.simulation.name, s.simulation.duration, summary.start, s.simulation.seed
+    );
+    println!();
+    println!(
+        "  cost            ${:.2} total (nodes ${:.2}, control plane ${:.2})",
+        summary.total_cost_usd, summary.node_cost_usd, summary.control_plane_cost_usd
+    );
+    println!(
+        "  {:<14}  {:>10}  {:>10}  {:>10}  {:>10}",
+        "pool", "os", "peak nodes", "node-hours", "cost $"
+    );
+    for (i, p) in sim.cluster.pools.iter().enumerate() {
+        let name = &p.spec.name;
+        println!(
+            "  {:<14}  {:>10}  {:>10}  {:>10.1}  {:>10.2}",
+            name,
+            sim.os_of_pool(i).as_str(),
+            summary.peak_nodes_by_pool[name],
+            summary.node_hours_by_pool[name],
+            summary.cost_by_pool_usd[name]
+        );
+    }
+    println!(
+        "  pods            {} created, pending {:.0} pod-s in all, time to ready p50 {:.0}s / p95 {:.0}s / max {:.0}s",
+        summary.pods_created,
+        summary.pending_pod_seconds,
+        summary.time_to_ready_s.p50_s,
+        summary.time_to_ready_s.p95_s,
+        summary.time_to_ready_s.max_s
+    );
+    if summary.pods_unscheduled_at_end > 0 {
+        println!(
+            "  unschedulable   {} pods still pending at the end",
+            summary.pods_unscheduled_at_end
+        );
+    }
+    for (reason, n) in summary.unschedulable_reasons.iter().take(3) {
+        println!("                  {n} pod(s): {reason}");
+    }
+    if summary.pods_image_pull_backoff > 0 {
+        println!(
+            "  image errors    {} pods landed on a node of the wrong OS (ImagePullBackOff)",
+            summary.pods_image_pull_backoff
+        );
+    }
+    let secs = elapsed.as_secs_f64().max(1e-6);
+    println!(
+        "  speed           {} events in {:.2}s wall: {:.0}× real time ({} simulated per wall second)",
+        summary.events_processed,
+        secs,
+        s.simulation.duration.as_secs_f64() / secs,
+        aksim::engine::SimDuration((s.simulation.duration.as_secs_f64() / secs * 1000.0) as u64)
+    );
+    println!();
+    println!(
+        "  files in {}/: {}",
+        out.display(),
+        written
+            .iter()
+            .filter_map(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}

@@ -1,0 +1,105 @@
+//! What a run records: the event log (one JSON object per decision or transition), the time
+//! series sampled on the sample interval, the cost meter, and the statistics of the summary.
+//!
+//! Recording is plain data appended in memory in simulation order, so outputs depend on the
+//! scenario and seed only; `crate::report` writes them to files at the end of a run.
+
+pub mod cost;
+pub mod eventlog;
+
+pub use cost::CostMeter;
+pub use eventlog::{EventLog, Field};
+
+use serde::Serialize;
+
+/// One row of `timeseries.csv`: one pool and zone at one sample instant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SampleRow {
+    pub time_s: u64,
+    pub time: String,
+    pub pool: String,
+    pub zone: String,
+    pub nodes_ready: u32,
+    pub nodes_provisioning: u32,
+    pub pods_running: u32,
+    pub pods_pending: u32,
+    pub cpu_allocatable_m: u64,
+    pub cpu_requested_m: u64,
+    pub memory_allocatable_mib: u64,
+    pub memory_requested_mib: u64,
+    pub cost_per_hour_usd: String,
+    pub cumulative_cost_usd: String,
+}
+
+/// Exact percentiles over recorded durations (nearest-rank).
+#[derive(Debug, Clone, Default)]
+pub struct Durations {
+    pub values_ms: Vec<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Percentiles {
+    pub count: usize,
+    pub p50_s: f64,
+    pub p95_s: f64,
+    pub p99_s: f64,
+    pub max_s: f64,
+    pub mean_s: f64,
+}
+
+impl Durations {
+    pub fn push(&mut self, ms: u64) {
+        self.values_ms.push(ms);
+    }
+
+    /// Nearest-rank percentiles: the smallest value with at least p % of values at or below it.
+    pub fn percentiles(&self) -> Percentiles {
+        let mut v = self.values_ms.clone();
+        v.sort_unstable();
+        let rank = |p: f64| -> f64 {
+            if v.is_empty() {
+                return 0.0;
+            }
+            let k = ((p / 100.0) * v.len() as f64).ceil().max(1.0) as usize;
+            v[k - 1] as f64 / 1000.0
+        };
+        let mean = if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<u64>() as f64 / v.len() as f64 / 1000.0
+        };
+        Percentiles {
+            count: v.len(),
+            p50_s: rank(50.0),
+            p95_s: rank(95.0),
+            p99_s: rank(99.0),
+            max_s: v.last().map_or(0.0, |x| *x as f64 / 1000.0),
+            mean_s: round3(mean),
+        }
+    }
+}
+
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let mut d = Durations::default();
+        for s in 1..=20 {
+            d.push(s * 1000);
+        }
+        let p = d.percentiles();
+        // 20 values: p50 → rank 10 → 10 s; p95 → rank 19 → 19 s; p99 → rank 20 → 20 s.
+        assert_eq!(
+            (p.count, p.p50_s, p.p95_s, p.p99_s, p.max_s),
+            (20, 10.0, 19.0, 20.0, 20.0)
+        );
+        assert_eq!(p.mean_s, 10.5);
+        assert_eq!(Durations::default().percentiles().count, 0);
+    }
+}

@@ -1,0 +1,385 @@
+//! Outputs of a run: `timeseries.csv`, `events.jsonl`, `summary.json` and the plots, written
+//! atomically (each file goes to a temporary name and is renamed only when every file is
+//! complete), holding nothing that depends on the wall clock.
+
+pub mod plots;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::cluster::Zone;
+use crate::engine::rng::GENERATOR;
+use crate::observe::Percentiles;
+use crate::sim::Sim;
+
+/// `summary.json`: the run in numbers; what sweeps aggregate.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub generator: &'static str,
+    pub aksim_version: &'static str,
+    pub start: String,
+    pub duration_s: f64,
+    pub total_cost_usd: f64,
+    pub node_cost_usd: f64,
+    pub control_plane_cost_usd: f64,
+    pub cost_by_pool_usd: IndexMap<String, f64>,
+    pub cost_by_zone_usd: IndexMap<String, f64>,
+    pub node_hours_by_pool: IndexMap<String, f64>,
+    pub peak_nodes_by_pool: IndexMap<String, u32>,
+    pub peak_nodes_total: u32,
+    pub nodes_at_end_by_pool: IndexMap<String, u32>,
+    pub nodes_created_by_pool: IndexMap<String, u32>,
+    pub node_create_failures: IndexMap<String, u64>,
+    pub pods_created: u64,
+    pub pods_deleted: u64,
+    pub pods_unscheduled_at_end: u32,
+    pub pods_image_pull_backoff: u64,
+    pub pending_pod_seconds: f64,
+    pub unschedulable_pod_seconds: f64,
+    pub time_to_schedule_s: Percentiles,
+    pub time_to_ready_s: Percentiles,
+    /// Pods reported unschedulable, per kube-scheduler message (first report of each pod).
+    pub unschedulable_reasons: IndexMap<String, u64>,
+    pub events_processed: u64,
+    pub event_log_lines: u64,
+}
+
+fn r4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+impl Summary {
+    pub fn of(sim: &Sim) -> Self {
+        let s = &sim.scenario;
+        let c = &sim.cluster;
+        let mut cost_by_pool = IndexMap::new();
+        let mut cost_by_zone: IndexMap<String, f64> = IndexMap::new();
+        let mut hours_by_pool = IndexMap::new();
+        let mut node_cost = 0.0;
+        for (pi, pool) in c.pools.iter().enumerate() {
+            let mut pool_cost = 0.0;
+            let mut hours = 0.0;
+            for zone in &pool.zones {
+                let usd = sim.cost.usd(pi, zone.0 as usize);
+                pool_cost += usd;
+                hours += sim.cost.node_hours(pi, zone.0 as usize);
+                *cost_by_zone.entry(zone.short().to_string()).or_insert(0.0) += usd;
+            }
+            node_cost += pool_cost;
+            cost_by_pool.insert(pool.spec.name.clone(), r4(pool_cost));
+            hours_by_pool.insert(pool.spec.name.clone(), r4(hours));
+        }
+        cost_by_zone.sort_keys();
+        for v in cost_by_zone.values_mut() {
+            *v = r4(*v);
+        }
+        let hours = s.simulation.duration.as_ms() as f64 / 3_600_000.0;
+        let control_plane = s.cluster.tier_price_per_hour * hours;
+        let names = |v: &[u32]| -> IndexMap<String, u32> {
+            c.pools
+                .iter()
+                .zip(v)
+                .map(|(p, n)| (p.spec.name.clone(), *n))
+                .collect()
+        };
+        let unschedulable_reasons = sim
+            .scheduler
+            .reasons
+            .iter()
+            .map(|(text, id)| {
+                (
+                    text.clone(),
+                    sim.stats
+                        .unschedulable_pods_by_reason
+                        .get(*id as usize)
+                        .copied()
+                        .unwrap_or(0),
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        Summary {
+            scenario: s.simulation.name.clone(),
+            seed: s.simulation.seed,
+            generator: GENERATOR,
+            aksim_version: env!("CARGO_PKG_VERSION"),
+            start: sim.log.wall_clock(crate::engine::SimTime::ZERO),
+            duration_s: s.simulation.duration.as_secs_f64(),
+            total_cost_usd: r4(node_cost + control_plane),
+            node_cost_usd: r4(node_cost),
+            control_plane_cost_usd: r4(control_plane),
+            cost_by_pool_usd: cost_by_pool,
+            cost_by_zone_usd: cost_by_zone,
+            node_hours_by_pool: hours_by_pool,
+            peak_nodes_by_pool: names(&sim.stats.peak_nodes_by_pool),
+            peak_nodes_total: sim.stats.peak_nodes_total,
+            nodes_at_end_by_pool: c
+                .pools
+                .iter()
+                .map(|p| (p.spec.name.clone(), p.nodes.len() as u32))
+                .collect(),
+            nodes_created_by_pool: names(&sim.stats.nodes_created_by_pool),
+            node_create_failures: sim.stats.node_create_failures.iter().cloned().collect(),
+            pods_created: sim.stats.pods_created,
+            pods_deleted: sim.stats.pods_deleted,
+            pods_unscheduled_at_end: sim.unscheduled_pods(),
+            pods_image_pull_backoff: sim.stats.image_backoff_pods,
+            pending_pod_seconds: r4(sim.stats.pending_pod_ms as f64 / 1000.0),
+            unschedulable_pod_seconds: r4(sim.stats.unschedulable_pod_ms as f64 / 1000.0),
+            time_to_schedule_s: sim.stats.time_to_schedule.percentiles(),
+            time_to_ready_s: sim.stats.time_to_ready.percentiles(),
+            unschedulable_reasons,
+            events_processed: sim.stats.events_processed,
+            event_log_lines: sim.log.lines,
+        }
+    }
+}
+
+/// The files of one run, in memory, before they are written.
+pub struct Outputs {
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// Renders every output of a finished run.
+pub fn render(sim: &Sim) -> Result<Outputs, String> {
+    let mut files = Vec::new();
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    for row in &sim.samples {
+        csv.serialize(row).map_err(|e| e.to_string())?;
+    }
+    files.push((
+        "timeseries.csv".to_string(),
+        csv.into_inner().map_err(|e| e.to_string())?,
+    ));
+    if sim.scenario.output.event_log {
+        files.push(("events.jsonl".to_string(), sim.log.buf.clone().into_bytes()));
+    }
+    let summary = Summary::of(sim);
+    let mut json = serde_json::to_vec_pretty(&summary).map_err(|e| e.to_string())?;
+    json.push(b'\n');
+    files.push(("summary.json".to_string(), json));
+    if sim.scenario.output.plots {
+        for (name, chart) in charts(sim) {
+            let palette = plots::Palette::new(&palette_keys(sim));
+            let svg = plots::render_svg(&chart, &palette)?;
+            files.push((format!("{name}.svg"), svg.into_bytes()));
+            // PNGs are rendered to a temporary file by the writer (plotters writes to a path).
+            files.push((format!("{name}.png"), Vec::new()));
+        }
+    }
+    Ok(Outputs { files })
+}
+
+/// Colour keys: pools first, then zones, then pod states, so each keeps its colour everywhere.
+fn palette_keys(sim: &Sim) -> Vec<String> {
+    let mut keys: Vec<String> = sim
+        .cluster
+        .pools
+        .iter()
+        .map(|p| p.spec.name.clone())
+        .collect();
+    keys.extend(
+        [
+            "zone 1",
+            "zone 2",
+            "zone 3",
+            "zone none",
+            "running",
+            "pending",
+            "unscheduled",
+        ]
+        .map(String::from),
+    );
+    keys
+}
+
+/// The charts of a run, from its samples.
+pub fn charts(sim: &Sim) -> Vec<(&'static str, plots::Chart)> {
+    let hours = |t: u64| t as f64 / 3600.0;
+    let mut by_pool: IndexMap<String, Vec<(f64, f64)>> = IndexMap::new();
+    let mut by_zone: IndexMap<String, Vec<(f64, f64)>> = IndexMap::new();
+    let mut cost: IndexMap<String, Vec<(f64, f64)>> = IndexMap::new();
+    let mut running: Vec<(f64, f64)> = Vec::new();
+    let mut pending: Vec<(f64, f64)> = Vec::new();
+    for p in &sim.cluster.pools {
+        by_pool.insert(p.spec.name.clone(), Vec::new());
+        cost.insert(p.spec.name.clone(), Vec::new());
+    }
+    let mut zones: Vec<Zone> = sim
+        .cluster
+        .pools
+        .iter()
+        .flat_map(|p| p.zones.iter().copied())
+        .collect();
+    zones.sort();
+    zones.dedup();
+    for z in &zones {
+        by_zone.insert(format!("zone {}", z.short()), Vec::new());
+    }
+    // Rows come grouped by sample instant; fold each instant into one point per series.
+    let mut i = 0;
+    let rows = &sim.samples;
+    while i < rows.len() {
+        let t = rows[i].time_s;
+        let x = hours(t);
+        for v in by_pool
+            .values_mut()
+            .chain(by_zone.values_mut())
+            .chain(cost.values_mut())
+        {
+            v.push((x, 0.0));
+        }
+        let (mut run, mut pend) = (0.0, 0.0);
+        while i < rows.len() && rows[i].time_s == t {
+            let r = &rows[i];
+            let nodes = f64::from(r.nodes_ready + r.nodes_provisioning);
+            if let Some(v) = by_pool.get_mut(&r.pool) {
+                v.last_mut().expect("pushed").1 += nodes;
+            }
+            if let Some(v) = by_zone.get_mut(&format!("zone {}", r.zone)) {
+                v.last_mut().expect("pushed").1 += nodes;
+            }
+            if let Some(v) = cost.get_mut(&r.pool) {
+                v.last_mut().expect("pushed").1 +=
+                    r.cumulative_cost_usd.parse::<f64>().unwrap_or(0.0);
+            }
+            run += f64::from(r.pods_running);
+            pend += f64::from(r.pods_pending);
+            i += 1;
+        }
+        running.push((x, run));
+        pending.push((x, pend));
+    }
+    let series = |m: IndexMap<String, Vec<(f64, f64)>>| -> Vec<plots::Series> {
+        m.into_iter()
+            .map(|(k, points)| plots::Series {
+                label: k.clone(),
+                key: k,
+                points,
+            })
+            .collect()
+    };
+    let name = &sim.scenario.simulation.name;
+    vec![
+        (
+            "capacity",
+            plots::Chart {
+                title: format!("{name}: nodes by pool (ready + provisioning)"),
+                x_label: "time (h)".into(),
+                y_label: "nodes".into(),
+                series: series(by_pool),
+                stacked: true,
+                markers: Vec::new(),
+            },
+        ),
+        (
+            "capacity_by_zone",
+            plots::Chart {
+                title: format!("{name}: nodes by availability zone"),
+                x_label: "time (h)".into(),
+                y_label: "nodes".into(),
+                series: series(by_zone),
+                stacked: true,
+                markers: Vec::new(),
+            },
+        ),
+        (
+            "pods",
+            plots::Chart {
+                title: format!("{name}: pods running and pending"),
+                x_label: "time (h)".into(),
+                y_label: "pods".into(),
+                series: vec![
+                    plots::Series {
+                        label: "running".into(),
+                        key: "running".into(),
+                        points: running,
+                    },
+                    plots::Series {
+                        label: "pending (unscheduled or starting)".into(),
+                        key: "pending".into(),
+                        points: pending,
+                    },
+                ],
+                stacked: false,
+                markers: Vec::new(),
+            },
+        ),
+        (
+            "cost",
+            plots::Chart {
+                title: format!("{name}: cumulative node cost by pool"),
+                x_label: "time (h)".into(),
+                y_label: "cost (USD)".into(),
+                series: series(cost),
+                stacked: true,
+                markers: Vec::new(),
+            },
+        ),
+    ]
+}
+
+/// Writes the outputs into `dir`: every file to a temporary name first, then all renamed, so
+/// a failure leaves no partial file behind.
+pub fn write(sim: &Sim, outputs: &Outputs, dir: &Path) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let cleanup = |staged: &[(PathBuf, PathBuf)]| {
+        for (tmp, _) in staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    };
+    let charts = if sim.scenario.output.plots {
+        charts(sim)
+    } else {
+        Vec::new()
+    };
+    let palette = plots::Palette::new(&palette_keys(sim));
+    for (name, bytes) in &outputs.files {
+        let final_path = dir.join(name);
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let result = if let Some(stem) = name.strip_suffix(".png") {
+            let chart = charts.iter().find(|(n, _)| *n == stem).map(|(_, c)| c);
+            match chart {
+                Some(c) => plots::render_png(c, &palette, &with_png_ext(&tmp)).and_then(|_| {
+                    std::fs::rename(with_png_ext(&tmp), &tmp).map_err(|e| e.to_string())
+                }),
+                None => Err(format!("no chart named {stem}")),
+            }
+        } else {
+            std::fs::File::create(&tmp)
+                .and_then(|mut f| {
+                    f.write_all(bytes)?;
+                    f.sync_all()
+                })
+                .map_err(|e| e.to_string())
+        };
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            cleanup(&staged);
+            return Err(format!("cannot write {}: {e}", final_path.display()));
+        }
+        staged.push((tmp, final_path));
+    }
+    let mut written = Vec::new();
+    for (tmp, final_path) in &staged {
+        if let Err(e) = std::fs::rename(tmp, final_path) {
+            cleanup(&staged);
+            return Err(format!("cannot write {}: {e}", final_path.display()));
+        }
+        written.push(final_path.clone());
+    }
+    Ok(written)
+}
+
+/// plotters picks the image format from the extension, so PNGs are staged as `*.tmp.png`.
+fn with_png_ext(p: &Path) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(".png");
+    PathBuf::from(s)
+}

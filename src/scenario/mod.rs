@@ -1,0 +1,96 @@
+//! Scenarios: TOML text → raw structs with spans (`raw`) → a validated, typed `model::Scenario`.
+//!
+//! Loading is two-phase, like ripgrep's configuration: first as typed (serde, with
+//! `deny_unknown_fields` so that typos fail), then validated (`validate`), where every semantic
+//! error names the file, line, column and field. `--set` overrides are spliced into the text
+//! first (`overrides`), so their errors name the argument and everything else keeps its line.
+
+pub mod daemonsets;
+pub mod error;
+pub mod model;
+pub mod overrides;
+pub mod raw;
+pub mod validate;
+
+use std::path::Path;
+
+pub use error::{Diagnostic, ScenarioError, Severity};
+pub use model::*;
+
+/// A validated scenario and the warnings found on the way.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    /// Rendered warnings (file, line, caret), for the terminal.
+    pub warnings: Vec<String>,
+}
+
+/// Reads and validates a scenario file, applying `--set` overrides.
+pub fn load_file(path: &Path, sets: &[String]) -> Result<Loaded, ScenarioError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| ScenarioError::whole_file(&file, format!("cannot read the scenario: {e}")))?;
+    if bytes.len() > 16 << 20 {
+        return Err(ScenarioError::whole_file(
+            &file,
+            "the scenario is larger than 16 MiB; is this the right file?",
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        ScenarioError::whole_file(
+            &file,
+            format!(
+                "the scenario is not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
+    load_str(&file, &text, sets)
+}
+
+/// Validates scenario text; `file` is the name used in messages.
+pub fn load_str(file: &str, original: &str, sets: &[String]) -> Result<Loaded, ScenarioError> {
+    let (text, edits) = match overrides::apply(original, sets) {
+        Ok(x) => x,
+        Err(e) => {
+            let mut err = ScenarioError::whole_file(file, e.message);
+            err.located = vec![error::Location::Set { arg: e.arg }];
+            return Err(err);
+        }
+    };
+    let raw: raw::RawScenario = match toml::from_str(&text) {
+        Ok(r) => r,
+        Err(e) => {
+            let mut d = Diagnostic::error(e.span(), "", e.message().trim_end().to_string());
+            if let Some(h) = typo_hint(e.message()) {
+                d = d.with_hint(h);
+            }
+            return Err(ScenarioError::new(file, original, &edits, vec![d]));
+        }
+    };
+    let (scenario, diags) = validate::validate(file, &text, raw);
+    match scenario {
+        Some(scenario) => {
+            let warnings = diags
+                .iter()
+                .map(|d| error::render(file, d, &error::locate(original, &edits, d.span.clone())))
+                .collect();
+            Ok(Loaded { scenario, warnings })
+        }
+        None => Err(ScenarioError::new(file, original, &edits, diags)),
+    }
+}
+
+/// For "unknown field `x`, expected one of `a`, `b`": the closest expected name.
+fn typo_hint(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (found, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    let normalized = found.replace('-', "_").to_ascii_lowercase();
+    expected
+        .iter()
+        .map(|e| (crate::cluster::catalogue::edit_distance(e, &normalized), *e))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, e)| format!("did you mean `{e}`?"))
+}

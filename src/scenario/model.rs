@@ -1,0 +1,251 @@
+//! The validated scenario: typed, in simulator units (ms, millicores, bytes), ids resolved.
+//! Everything here has passed `validate`; the simulation trusts it without re-checking.
+
+use indexmap::IndexMap;
+use rand::RngExt;
+use rand_distr::{Distribution, LogNormal};
+
+use crate::cluster::{Allocatable, Labels, Os, Sku, Taint, Toleration, WindowsMemoryReservation};
+use crate::engine::rng::Stream;
+use crate::engine::{SimDuration, SimTime};
+
+pub use super::raw::{Mode, NetworkPlugin, Priority, SkuTier};
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The file it came from, as the user named it.
+    pub file: String,
+    /// The scenario text after `--set` overrides (echoed in reports).
+    pub text: String,
+    pub simulation: SimulationSettings,
+    pub network: NetworkSettings,
+    pub cluster: ClusterSettings,
+    pub scheduler: SchedulerSettings,
+    pub output: OutputSettings,
+    pub pools: Vec<PoolSpec>,
+    pub images: Vec<ImageSpec>,
+    pub deployments: Vec<DeploymentSpec>,
+    pub daemonsets: Vec<DaemonSetSpec>,
+    /// Timed actions, in time order (ties keep file order).
+    pub actions: Vec<ActionSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimulationSettings {
+    pub name: String,
+    pub seed: u64,
+    pub duration: SimDuration,
+    /// Unix milliseconds of the scenario's `start`.
+    pub start_unix_ms: i64,
+    /// The UTC offset written in `start`, in seconds, so reports show the user's wall clock.
+    pub start_offset_secs: i32,
+    pub sample_interval: SimDuration,
+    pub region: String,
+    pub max_events: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NetworkSettings {
+    pub plugin: NetworkPlugin,
+    pub subnet_cidr: String,
+    /// Usable addresses: 2^(32 − prefix) − 5 (Azure reserves five per subnet).
+    pub subnet_ips: u64,
+    pub pod_cidr: String,
+    /// Overlay only: how many nodes the pod CIDR can give a /24 to.
+    pub pod_cidr_nodes: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClusterSettings {
+    pub kubernetes_version: String,
+    pub kubernetes_minor: u32,
+    pub sku_tier: SkuTier,
+    pub tier_price_per_hour: f64,
+    pub enable_ahub: bool,
+    pub windows_memory_reservation: WindowsMemoryReservation,
+    pub serialize_image_pulls: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SchedulerSettings {
+    /// 0 means adaptive, as kube-scheduler's default.
+    pub percentage_of_nodes_to_score: u32,
+    pub pod_initial_backoff: SimDuration,
+    pub pod_max_backoff: SimDuration,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutputSettings {
+    pub event_log: bool,
+    pub plots: bool,
+}
+
+/// A delay drawn per occurrence (e.g. each node's VM create → Ready time).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delay {
+    Fixed(SimDuration),
+    Uniform {
+        min: SimDuration,
+        max: SimDuration,
+    },
+    /// Log-normal with the given median; `sigma` from the 95th percentile.
+    LogNormal {
+        median: SimDuration,
+        p95: SimDuration,
+        sigma: f64,
+    },
+}
+
+impl Delay {
+    pub fn lognormal(median: SimDuration, p95: SimDuration) -> Self {
+        // p95 = median × e^(1.6449 σ)  ⇒  σ = ln(p95 / median) / 1.6449
+        let sigma =
+            (p95.as_ms() as f64 / median.as_ms().max(1) as f64).ln() / 1.644_853_626_951_472_2;
+        Delay::LogNormal { median, p95, sigma }
+    }
+
+    pub fn sample(&self, rng: &mut Stream) -> SimDuration {
+        match *self {
+            Delay::Fixed(d) => d,
+            Delay::Uniform { min, max } => SimDuration(rng.random_range(min.0..=max.0)),
+            Delay::LogNormal { median, sigma, .. } => {
+                let dist = LogNormal::new((median.as_ms().max(1) as f64).ln(), sigma.max(0.0))
+                    .expect("validated parameters");
+                let ms: f64 = dist.sample(rng);
+                // Bounded at 100 × the median so that one draw cannot stall a run.
+                SimDuration(ms.round().clamp(0.0, median.as_ms() as f64 * 100.0) as u64)
+            }
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Delay::Fixed(d) => d.to_string(),
+            Delay::Uniform { min, max } => format!("uniform {min}–{max}"),
+            Delay::LogNormal { median, p95, .. } => format!("lognormal median {median}, p95 {p95}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolSpec {
+    pub name: String,
+    pub mode: Mode,
+    pub os: Os,
+    pub os_sku: String,
+    pub sku: Sku,
+    /// Zone numbers as written ("1", "2", "3"); empty for a regional (non-zonal) pool.
+    pub zones: Vec<String>,
+    pub count: u32,
+    pub enable_auto_scaling: bool,
+    pub min_count: u32,
+    pub max_count: u32,
+    pub max_pods: u32,
+    pub taints: Vec<Taint>,
+    /// Labels the user gave (`node_labels`); well-known labels are added per node.
+    pub labels: Labels,
+    pub priority: Priority,
+    pub spot_max_price: f64,
+    pub provisioning_delay: Delay,
+    pub image_pull_bytes_per_sec: u64,
+    pub allocatable: Allocatable,
+    /// What one node costs per hour (OS, spot and Azure Hybrid Benefit applied).
+    pub price_per_hour: f64,
+    /// Subnet addresses one node takes (Azure CNI: max_pods + 1; others: 1).
+    pub ips_per_node: u64,
+}
+
+impl PoolSpec {
+    /// The zone labels a node of this pool can carry (`<region>-<n>`, or `0` for regional pools).
+    pub fn zone_count(&self) -> usize {
+        self.zones.len().max(1)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ImageSpec {
+    pub name: String,
+    pub size_bytes: u64,
+    /// Pull time when not cached; `None` = size ÷ the pool's pull throughput.
+    pub pull_time: Option<SimDuration>,
+}
+
+/// Which nodes a topology spread constraint groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopologyKey {
+    Zone,
+    Hostname,
+}
+
+impl TopologyKey {
+    pub fn label(self) -> &'static str {
+        match self {
+            TopologyKey::Zone => crate::cluster::LABEL_ZONE,
+            TopologyKey::Hostname => crate::cluster::LABEL_HOSTNAME,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpreadConstraint {
+    pub key: TopologyKey,
+    pub max_skew: u32,
+    /// `DoNotSchedule` (a filter) when true, `ScheduleAnyway` (a score) otherwise.
+    pub hard: bool,
+    pub min_domains: Option<u32>,
+}
+
+/// A pod's spec, shared by every replica of a deployment.
+#[derive(Debug, Clone)]
+pub struct PodTemplate {
+    pub namespace: String,
+    pub os: Os,
+    pub cpu_request_millis: u64,
+    pub memory_request_bytes: u64,
+    pub cpu_limit_millis: Option<u64>,
+    pub memory_limit_bytes: Option<u64>,
+    pub node_selector: IndexMap<String, String>,
+    pub tolerations: Vec<Toleration>,
+    pub spread: Vec<SpreadConstraint>,
+    pub image: Option<usize>,
+    pub readiness_delay: SimDuration,
+    pub priority: i32,
+    pub termination_grace: SimDuration,
+    pub shutdown_delay: SimDuration,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeploymentSpec {
+    pub name: String,
+    pub replicas: u32,
+    pub template: PodTemplate,
+}
+
+#[derive(Debug, Clone)]
+pub struct DaemonSetSpec {
+    pub name: String,
+    pub namespace: String,
+    pub os: Os,
+    pub cpu_request_millis: u64,
+    pub memory_request_bytes: u64,
+    pub node_selector: IndexMap<String, String>,
+    pub tolerations: Vec<Toleration>,
+    /// Shipped by aksim as an approximation of AKS's own agents (not from the scenario).
+    pub builtin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionSpec {
+    pub at: SimTime,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Set a deployment's replica count.
+    Scale { deployment: usize, replicas: u32 },
+    /// Grow a pool by `count` nodes (as `az aks nodepool scale`).
+    AddNodes { pool: usize, count: u32 },
+    /// Shrink a pool by `count` nodes.
+    RemoveNodes { pool: usize, count: u32 },
+}

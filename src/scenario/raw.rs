@@ -1,0 +1,381 @@
+//! The scenario exactly as written: serde structs over the TOML text, with spans kept on every
+//! field that a semantic check may point at. Nothing here is validated beyond types; see
+//! `validate.rs` for the second phase, which turns this into `model::Scenario`.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::Spanned;
+
+pub type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub simulation: S<RawSimulation>,
+    #[serde(default)]
+    pub network: RawNetwork,
+    #[serde(default)]
+    pub cluster: RawCluster,
+    #[serde(default)]
+    pub scheduler: RawScheduler,
+    #[serde(default)]
+    pub output: RawOutput,
+    #[serde(default)]
+    pub sku: Vec<S<RawSku>>,
+    #[serde(default)]
+    pub node_pool: Vec<S<RawNodePool>>,
+    #[serde(default)]
+    pub deployment: Vec<S<RawDeployment>>,
+    #[serde(default)]
+    pub daemonset: Vec<S<RawDaemonSet>>,
+    #[serde(default)]
+    pub event: Vec<S<RawEvent>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    pub name: S<String>,
+    pub duration: S<String>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub start: Option<S<String>>,
+    #[serde(default)]
+    pub sample_interval: Option<S<String>>,
+    #[serde(default)]
+    pub region: Option<S<String>>,
+    #[serde(default)]
+    pub max_events: Option<S<u64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    #[serde(default)]
+    pub plugin: Option<S<NetworkPlugin>>,
+    #[serde(default)]
+    pub subnet_cidr: Option<S<String>>,
+    #[serde(default)]
+    pub pod_cidr: Option<S<String>>,
+}
+
+/// `az aks create --network-plugin` (and `--network-plugin-mode overlay`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkPlugin {
+    /// Azure CNI with pod IPs from the node subnet, reserved up front (max_pods + 1 per node).
+    Azure,
+    /// Azure CNI Overlay: one node IP from the subnet, pods from a private /24 per node.
+    AzureOverlay,
+    /// kubenet: Linux only, one node IP from the subnet.
+    Kubenet,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    #[serde(default)]
+    pub kubernetes_version: Option<S<String>>,
+    #[serde(default)]
+    pub sku_tier: Option<SkuTier>,
+    #[serde(default)]
+    pub tier_price_per_hour: Option<S<f64>>,
+    #[serde(default)]
+    pub enable_ahub: Option<bool>,
+    #[serde(default)]
+    pub windows_memory_reservation: Option<crate::cluster::WindowsMemoryReservation>,
+    #[serde(default)]
+    pub default_daemonsets: Option<bool>,
+    #[serde(default)]
+    pub serialize_image_pulls: Option<bool>,
+}
+
+/// `az aks create --tier`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SkuTier {
+    Free,
+    Standard,
+    Premium,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScheduler {
+    #[serde(default)]
+    pub percentage_of_nodes_to_score: Option<S<u32>>,
+    #[serde(default)]
+    pub pod_initial_backoff: Option<S<String>>,
+    #[serde(default)]
+    pub pod_max_backoff: Option<S<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutput {
+    #[serde(default)]
+    pub event_log: Option<bool>,
+    #[serde(default)]
+    pub plots: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSku {
+    pub name: S<String>,
+    #[serde(default)]
+    pub vcpu: Option<S<u32>>,
+    #[serde(default)]
+    pub memory: Option<S<String>>,
+    #[serde(default)]
+    pub family: Option<String>,
+    #[serde(default)]
+    pub price_linux: Option<S<f64>>,
+    #[serde(default)]
+    pub price_windows: Option<S<f64>>,
+    #[serde(default)]
+    pub spot_price_linux: Option<S<f64>>,
+    #[serde(default)]
+    pub spot_price_windows: Option<S<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNodePool {
+    pub name: S<String>,
+    #[serde(default)]
+    pub mode: Option<Mode>,
+    #[serde(default)]
+    pub os_type: Option<S<crate::cluster::Os>>,
+    #[serde(default)]
+    pub os_sku: Option<S<String>>,
+    pub vm_size: S<String>,
+    #[serde(default)]
+    pub zones: Option<S<Vec<S<String>>>>,
+    #[serde(default)]
+    pub count: Option<S<u32>>,
+    #[serde(default)]
+    pub enable_auto_scaling: Option<bool>,
+    #[serde(default)]
+    pub min_count: Option<S<u32>>,
+    #[serde(default)]
+    pub max_count: Option<S<u32>>,
+    #[serde(default)]
+    pub max_pods: Option<S<u32>>,
+    #[serde(default)]
+    pub node_taints: Vec<S<String>>,
+    #[serde(default)]
+    pub node_labels: IndexMap<String, String>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub spot_max_price: Option<S<f64>>,
+    #[serde(default)]
+    pub provisioning_delay: Option<S<RawDelay>>,
+    #[serde(default)]
+    pub image_pull_throughput: Option<S<String>>,
+}
+
+/// `az aks nodepool add --mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    System,
+    User,
+}
+
+/// `az aks nodepool add --priority`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Regular,
+    Spot,
+}
+
+/// A delay distribution: a plain duration ("3m") or a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawDelay {
+    Fixed(String),
+    Table(RawDelayTable),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDelayTable {
+    pub distribution: DelayKind,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub min: Option<String>,
+    #[serde(default)]
+    pub max: Option<String>,
+    #[serde(default)]
+    pub median: Option<String>,
+    #[serde(default)]
+    pub p95: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DelayKind {
+    Fixed,
+    Uniform,
+    Lognormal,
+}
+
+impl<'de> Deserialize<'de> for RawDelay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawDelay;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a duration like \"3m\" or a table like { distribution = \"lognormal\", median = \"3m\", p95 = \"5m\" }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawDelay, E> {
+                Ok(RawDelay::Fixed(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawDelay, A::Error> {
+                RawDelayTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawDelay::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResources {
+    #[serde(default)]
+    pub cpu: Option<S<String>>,
+    #[serde(default)]
+    pub memory: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawToleration {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub operator: Option<TolerationOperator>,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub effect: Option<crate::cluster::TaintEffect>,
+    #[serde(default)]
+    pub toleration_seconds: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum TolerationOperator {
+    Equal,
+    Exists,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpread {
+    #[serde(default)]
+    pub topology_key: Option<S<String>>,
+    #[serde(default)]
+    pub max_skew: Option<S<u32>>,
+    #[serde(default)]
+    pub when_unsatisfiable: Option<WhenUnsatisfiable>,
+    #[serde(default)]
+    pub min_domains: Option<S<u32>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum WhenUnsatisfiable {
+    DoNotSchedule,
+    ScheduleAnyway,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawImage {
+    pub name: S<String>,
+    #[serde(default)]
+    pub size: Option<S<String>>,
+    #[serde(default)]
+    pub pull_time: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeployment {
+    pub name: S<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub replicas: Option<S<u32>>,
+    #[serde(default)]
+    pub os: Option<crate::cluster::Os>,
+    #[serde(default)]
+    pub requests: Option<S<RawResources>>,
+    #[serde(default)]
+    pub limits: Option<S<RawResources>>,
+    #[serde(default)]
+    pub node_selector: IndexMap<String, String>,
+    #[serde(default)]
+    pub tolerations: Vec<RawToleration>,
+    #[serde(default)]
+    pub topology_spread: Vec<S<RawSpread>>,
+    #[serde(default)]
+    pub image: Option<S<RawImage>>,
+    #[serde(default)]
+    pub readiness_delay: Option<S<String>>,
+    #[serde(default)]
+    pub priority: Option<i32>,
+    #[serde(default)]
+    pub termination_grace_period_seconds: Option<u64>,
+    #[serde(default)]
+    pub shutdown_delay: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDaemonSet {
+    pub name: S<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    pub os: crate::cluster::Os,
+    #[serde(default)]
+    pub requests: Option<S<RawResources>>,
+    #[serde(default)]
+    pub node_selector: IndexMap<String, String>,
+    #[serde(default)]
+    pub tolerations: Option<Vec<RawToleration>>,
+}
+
+/// A timed action. One flat table so that every field keeps its span; `validate` checks that
+/// the fields an action needs are present and the others absent.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvent {
+    pub at: S<String>,
+    pub action: S<ActionKind>,
+    #[serde(default)]
+    pub deployment: Option<S<String>>,
+    #[serde(default)]
+    pub replicas: Option<S<u32>>,
+    #[serde(default)]
+    pub pool: Option<S<String>>,
+    #[serde(default)]
+    pub count: Option<S<u32>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// `kubectl scale deployment NAME --replicas N`
+    Scale,
+    /// `az aks nodepool scale` up by `count`
+    AddNodes,
+    /// `az aks nodepool scale` down by `count`
+    RemoveNodes,
+}

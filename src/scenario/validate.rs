@@ -1,0 +1,1472 @@
+//! Phase two of loading: checks the raw scenario and builds `model::Scenario`.
+//!
+//! Every check names the field and points at its span; all problems are collected before
+//! returning. The limits follow AKS (reference §4.1, §4.2): pool names, Windows name length,
+//! max_pods 10–250, a Linux system pool, Azure CNI for Windows, 1,000 nodes per pool and 5,000
+//! per cluster. Sizes far beyond those are refused here so that a typo cannot exhaust memory.
+
+use std::ops::Range;
+
+use indexmap::IndexMap;
+
+use super::daemonsets;
+use super::error::Diagnostic;
+use super::model::*;
+use super::raw::*;
+use crate::cluster::{
+    self, Os, Sku, TaintEffect, Toleration, WindowsMemoryReservation, catalogue, parse_taint,
+    quantity,
+};
+use crate::engine::time::parse_duration;
+use crate::engine::{SimDuration, SimTime};
+
+/// AKS: 5,000 nodes per cluster, 1,000 per pool, 100 pools (reference §4.1).
+pub const MAX_NODES_PER_CLUSTER: u64 = 5_000;
+pub const MAX_NODES_PER_POOL: u32 = 1_000;
+pub const MAX_POOLS: usize = 100;
+/// Sanity bounds that keep a run within a laptop's memory.
+pub const MAX_PODS_TOTAL: u64 = 2_000_000;
+pub const MAX_DURATION: SimDuration = SimDuration(366 * 86_400_000);
+pub const MAX_SAMPLES: u64 = 2_000_000;
+pub const DEFAULT_MAX_EVENTS: u64 = 200_000_000;
+pub const DEFAULT_START: &str = "2026-01-05T00:00:00Z";
+
+/// Control-plane price per cluster-hour by tier (reference §4.4: UNVERIFIED; overridable).
+pub fn tier_price(tier: SkuTier) -> f64 {
+    match tier {
+        SkuTier::Free => 0.0,
+        SkuTier::Standard => 0.10,
+        SkuTier::Premium => 0.60,
+    }
+}
+
+/// Default node VM-create → Ready delays (reference §4.4, field reports; assumptions).
+pub fn default_provisioning_delay(os: Os) -> Delay {
+    match os {
+        Os::Linux => Delay::lognormal(SimDuration::from_secs(180), SimDuration::from_secs(270)),
+        Os::Windows => Delay::lognormal(SimDuration::from_secs(420), SimDuration::from_secs(600)),
+    }
+}
+
+/// Default image pull throughput: a 5 GiB servercore-based Windows image in about 4 minutes
+/// (reference §4.4: 2–6 min) ≈ 20 MiB/s; Linux layers extract faster. Assumptions.
+pub fn default_pull_throughput(os: Os) -> u64 {
+    match os {
+        Os::Linux => 50 * quantity::MIB,
+        Os::Windows => 20 * quantity::MIB,
+    }
+}
+
+struct Ctx {
+    diags: Vec<Diagnostic>,
+}
+
+type Sp = Option<Range<usize>>;
+
+impl Ctx {
+    fn err(&mut self, span: Sp, field: impl Into<String>, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error(span, field, msg));
+    }
+    fn err_hint(
+        &mut self,
+        span: Sp,
+        field: impl Into<String>,
+        msg: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.diags
+            .push(Diagnostic::error(span, field, msg).with_hint(hint));
+    }
+    fn warn(&mut self, span: Sp, field: impl Into<String>, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::warning(span, field, msg));
+    }
+
+    fn duration(
+        &mut self,
+        v: &Option<S<String>>,
+        default: SimDuration,
+        field: &str,
+    ) -> SimDuration {
+        match v {
+            None => default,
+            Some(s) => self.duration_of(s, field).unwrap_or(default),
+        }
+    }
+
+    fn duration_of(&mut self, s: &S<String>, field: &str) -> Option<SimDuration> {
+        match parse_duration(s.get_ref()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.err(Some(s.span()), field, e.0);
+                None
+            }
+        }
+    }
+
+    fn cpu(&mut self, v: &Option<S<String>>, field: &str) -> Option<u64> {
+        let s = v.as_ref()?;
+        match quantity::parse_cpu_millis(s.get_ref()) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                self.err(Some(s.span()), field, e.0);
+                None
+            }
+        }
+    }
+
+    fn memory(&mut self, v: &Option<S<String>>, field: &str) -> Option<u64> {
+        let s = v.as_ref()?;
+        match quantity::parse_bytes(s.get_ref()) {
+            Ok(b) => {
+                if quantity::looks_like_milli_bytes(s.get_ref()) {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Some(s.span()),
+                            field,
+                            format!(
+                                "{:?} is {} byte(s): the m suffix means milli",
+                                s.get_ref(),
+                                b
+                            ),
+                        )
+                        .with_hint(format!(
+                            "did you mean \"{}Mi\"?",
+                            s.get_ref().trim_end_matches('m')
+                        )),
+                    );
+                }
+                Some(b)
+            }
+            Err(e) => {
+                self.err(Some(s.span()), field, e.0);
+                None
+            }
+        }
+    }
+}
+
+fn is_pool_name(n: &str) -> bool {
+    let b = n.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_lowercase()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
+/// A DNS-1123 label: what Kubernetes requires of deployment names.
+fn is_dns_label(n: &str) -> bool {
+    let b = n.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+/// Parses `a.b.c.d/p` and returns the usable addresses (2^(32−p) − 5: Azure reserves five).
+pub fn subnet_usable_ips(cidr: &str) -> Result<u64, String> {
+    let (addr, prefix) = cidr
+        .split_once('/')
+        .ok_or_else(|| format!("{cidr:?} is not a CIDR like \"10.224.0.0/16\""))?;
+    let octets: Vec<&str> = addr.split('.').collect();
+    if octets.len() != 4 || octets.iter().any(|o| o.parse::<u8>().is_err()) {
+        return Err(format!("{cidr:?}: {addr:?} is not an IPv4 address"));
+    }
+    let p: u32 = prefix
+        .parse()
+        .map_err(|_| format!("{cidr:?}: bad prefix length {prefix:?}"))?;
+    if !(8..=29).contains(&p) {
+        return Err(format!(
+            "{cidr:?}: prefix /{p} is outside /8–/29, the sizes Azure allows"
+        ));
+    }
+    Ok((1u64 << (32 - p)) - 5)
+}
+
+fn tolerations(ctx: &mut Ctx, raw: &[RawToleration], field: &str, span: Sp) -> Vec<Toleration> {
+    let mut out = Vec::new();
+    for (i, t) in raw.iter().enumerate() {
+        let exists = t.operator == Some(TolerationOperator::Exists);
+        let key = t.key.clone().filter(|k| !k.is_empty());
+        if exists && t.value.as_deref().is_some_and(|v| !v.is_empty()) {
+            ctx.err(
+                span.clone(),
+                format!("{field}[{i}].value"),
+                "a toleration with operator Exists takes no value",
+            );
+        }
+        if key.is_none() && !exists {
+            ctx.err(
+                span.clone(),
+                format!("{field}[{i}].operator"),
+                "a toleration without a key must use operator = \"Exists\"",
+            );
+        }
+        out.push(Toleration {
+            key,
+            exists,
+            value: t.value.clone().unwrap_or_default(),
+            effect: t.effect,
+        });
+    }
+    out
+}
+
+/// Loads the SKU catalogue: the built-in table with `[[sku]]` entries added or overriding.
+fn skus(ctx: &mut Ctx, raw: &[S<RawSku>]) -> Vec<Sku> {
+    let mut list = catalogue::builtin();
+    for s in raw {
+        let span = Some(s.span());
+        let r = s.get_ref();
+        let name = r.name.get_ref().trim().to_string();
+        let field = format!("sku {name:?}");
+        let memory = ctx.memory(&r.memory, &format!("{field}.memory"));
+        let existing = list.iter().position(|k| k.name.eq_ignore_ascii_case(&name));
+        let mut sku = match existing {
+            Some(i) => list[i].clone(),
+            None => {
+                let (Some(vcpu), Some(mem), Some(price)) =
+                    (r.vcpu.as_ref(), memory, r.price_linux.as_ref())
+                else {
+                    ctx.err(span, field, "a SKU that is not in the built-in catalogue needs vcpu, memory and price_linux");
+                    continue;
+                };
+                let vcpu = *vcpu.get_ref();
+                let linux = *price.get_ref();
+                let licence = catalogue::WINDOWS_LICENCE_PER_VCPU_HOUR * f64::from(vcpu);
+                Sku {
+                    name: name.clone(),
+                    vcpu,
+                    memory_bytes: mem,
+                    family: r.family.clone().unwrap_or_else(|| "custom".into()),
+                    price_linux: linux,
+                    price_windows: linux + licence,
+                    spot_price_linux: linux * catalogue::SPOT_FRACTION,
+                    spot_price_windows: linux * catalogue::SPOT_FRACTION + licence,
+                }
+            }
+        };
+        if let Some(v) = &r.vcpu {
+            sku.vcpu = *v.get_ref();
+            if !(1..=416).contains(&sku.vcpu) {
+                ctx.err(
+                    Some(v.span()),
+                    format!("{field}.vcpu"),
+                    "vcpu must be between 1 and 416",
+                );
+            }
+        }
+        if let Some(m) = memory {
+            sku.memory_bytes = m;
+            if m < 1 << 30 || m > 12 << 40 {
+                ctx.err(
+                    r.memory.as_ref().map(|m| m.span()),
+                    format!("{field}.memory"),
+                    "memory must be between 1Gi and 12Ti",
+                );
+            }
+        }
+        if let Some(f) = &r.family {
+            sku.family = f.clone();
+        }
+        let mut price = |v: &Option<S<f64>>, slot: &mut f64, key: &str| {
+            if let Some(p) = v {
+                if !p.get_ref().is_finite() || *p.get_ref() < 0.0 || *p.get_ref() > 1000.0 {
+                    ctx.err(
+                        Some(p.span()),
+                        format!("{field}.{key}"),
+                        "a price must be between 0 and 1000 USD per hour",
+                    );
+                }
+                *slot = *p.get_ref();
+            }
+        };
+        let had_windows = r.price_windows.is_some();
+        price(&r.price_linux, &mut sku.price_linux, "price_linux");
+        price(&r.price_windows, &mut sku.price_windows, "price_windows");
+        price(
+            &r.spot_price_linux,
+            &mut sku.spot_price_linux,
+            "spot_price_linux",
+        );
+        price(
+            &r.spot_price_windows,
+            &mut sku.spot_price_windows,
+            "spot_price_windows",
+        );
+        if r.price_linux.is_some() && !had_windows && existing.is_some() {
+            // Keep the licence difference when only the Linux price was overridden.
+            sku.price_windows =
+                sku.price_linux + catalogue::WINDOWS_LICENCE_PER_VCPU_HOUR * f64::from(sku.vcpu);
+        }
+        match existing {
+            Some(i) => list[i] = sku,
+            None => list.push(sku),
+        }
+    }
+    list
+}
+
+fn delay(ctx: &mut Ctx, raw: &Option<S<RawDelay>>, default: Delay, field: &str) -> Delay {
+    let Some(s) = raw else { return default };
+    let span = Some(s.span());
+    let mut d = |v: &Option<String>, key: &str| -> Option<SimDuration> {
+        match v {
+            None => {
+                ctx.err(
+                    span.clone(),
+                    field,
+                    format!("this distribution needs {key}"),
+                );
+                None
+            }
+            Some(t) => match parse_duration(t) {
+                Ok(x) => Some(x),
+                Err(e) => {
+                    ctx.err(span.clone(), format!("{field}.{key}"), e.0);
+                    None
+                }
+            },
+        }
+    };
+    let out = match s.get_ref() {
+        RawDelay::Fixed(t) => match parse_duration(t) {
+            Ok(x) => Some(Delay::Fixed(x)),
+            Err(e) => {
+                ctx.err(span.clone(), field, e.0);
+                None
+            }
+        },
+        RawDelay::Table(t) => match t.distribution {
+            DelayKind::Fixed => d(&t.value, "value").map(Delay::Fixed),
+            DelayKind::Uniform => match (d(&t.min, "min"), d(&t.max, "max")) {
+                (Some(min), Some(max)) if min <= max => Some(Delay::Uniform { min, max }),
+                (Some(_), Some(_)) => {
+                    ctx.err(span.clone(), field, "min is greater than max");
+                    None
+                }
+                _ => None,
+            },
+            DelayKind::Lognormal => match (d(&t.median, "median"), d(&t.p95, "p95")) {
+                (Some(m), Some(p)) if p >= m && m.as_ms() > 0 => Some(Delay::lognormal(m, p)),
+                (Some(_), Some(_)) => {
+                    ctx.err(
+                        span.clone(),
+                        field,
+                        "p95 must be at least the median, and the median above zero",
+                    );
+                    None
+                }
+                _ => None,
+            },
+        },
+    };
+    let out = out.unwrap_or(default);
+    let limit = SimDuration::from_secs(24 * 3600);
+    let too_long = match &out {
+        Delay::Fixed(x) => *x > limit,
+        Delay::Uniform { max, .. } => *max > limit,
+        Delay::LogNormal { p95, .. } => *p95 > limit,
+    };
+    if too_long {
+        ctx.err(
+            span,
+            field,
+            "a provisioning delay above 24h is not plausible",
+        );
+    }
+    out
+}
+
+/// Validates a raw scenario. `Err` carries every error and warning; `Ok` the warnings.
+pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, Vec<Diagnostic>) {
+    let mut ctx = Ctx { diags: Vec::new() };
+
+    // [simulation]
+    let sim = raw.simulation.get_ref();
+    let name = sim.name.get_ref().trim().to_string();
+    if name.is_empty()
+        || name.len() > 100
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        ctx.err_hint(
+            Some(sim.name.span()),
+            "simulation.name",
+            format!("{name:?} cannot name a results folder"),
+            "use letters, digits, '-', '_' or '.', at most 100 characters",
+        );
+    }
+    let duration = ctx
+        .duration_of(&sim.duration, "simulation.duration")
+        .unwrap_or(SimDuration::ZERO);
+    if duration == SimDuration::ZERO {
+        ctx.err(
+            Some(sim.duration.span()),
+            "simulation.duration",
+            "the simulation must last longer than zero",
+        );
+    } else if duration > MAX_DURATION {
+        ctx.err(
+            Some(sim.duration.span()),
+            "simulation.duration",
+            "at most 366 days can be simulated in one run",
+        );
+    }
+    let sample_interval = ctx.duration(
+        &sim.sample_interval,
+        SimDuration::from_secs(60),
+        "simulation.sample_interval",
+    );
+    if sample_interval < SimDuration::from_secs(1) {
+        ctx.err(
+            sim.sample_interval.as_ref().map(|s| s.span()),
+            "simulation.sample_interval",
+            "the sample interval must be at least 1s",
+        );
+    } else if duration.as_ms() / sample_interval.as_ms() > MAX_SAMPLES {
+        ctx.err(
+            sim.sample_interval.as_ref().map(|s| s.span()),
+            "simulation.sample_interval",
+            format!(
+                "{} samples is too many (at most {MAX_SAMPLES}); use a longer interval",
+                duration.as_ms() / sample_interval.as_ms()
+            ),
+        );
+    }
+    let start_text = sim
+        .start
+        .as_ref()
+        .map_or(DEFAULT_START.to_string(), |s| s.get_ref().clone());
+    let (start_unix_ms, start_offset_secs) = match chrono::DateTime::parse_from_rfc3339(&start_text)
+    {
+        Ok(t) => (t.timestamp_millis(), t.offset().local_minus_utc()),
+        Err(e) => {
+            ctx.err_hint(
+                sim.start.as_ref().map(|s| s.span()),
+                "simulation.start",
+                format!("{start_text:?} is not an RFC 3339 time: {e}"),
+                "write it like \"2026-01-05T00:00:00Z\" or \"2026-01-05T09:00:00+01:00\"",
+            );
+            (0, 0)
+        }
+    };
+    let region = sim
+        .region
+        .as_ref()
+        .map_or("eastus".to_string(), |r| r.get_ref().clone());
+    if !region
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        || region.is_empty()
+    {
+        ctx.err(
+            sim.region.as_ref().map(|r| r.span()),
+            "simulation.region",
+            format!("{region:?} is not an Azure region name like \"eastus\""),
+        );
+    }
+    let max_events = sim
+        .max_events
+        .as_ref()
+        .map_or(DEFAULT_MAX_EVENTS, |m| *m.get_ref());
+    if max_events == 0 {
+        ctx.err(
+            sim.max_events.as_ref().map(|m| m.span()),
+            "simulation.max_events",
+            "must be above zero",
+        );
+    }
+
+    // [network]
+    let plugin = raw
+        .network
+        .plugin
+        .as_ref()
+        .map_or(NetworkPlugin::Azure, |p| *p.get_ref());
+    let subnet_cidr = raw
+        .network
+        .subnet_cidr
+        .as_ref()
+        .map_or("10.224.0.0/16".to_string(), |s| s.get_ref().clone());
+    let subnet_ips = subnet_usable_ips(&subnet_cidr).unwrap_or_else(|e| {
+        ctx.err(
+            raw.network.subnet_cidr.as_ref().map(|s| s.span()),
+            "network.subnet_cidr",
+            e,
+        );
+        0
+    });
+    let pod_cidr = raw
+        .network
+        .pod_cidr
+        .as_ref()
+        .map_or("10.244.0.0/16".to_string(), |s| s.get_ref().clone());
+    let pod_cidr_nodes = match subnet_usable_ips(&pod_cidr) {
+        // Overlay gives each node a /24 of the pod CIDR.
+        Ok(ips) => (ips + 5) / 256,
+        Err(e) => {
+            ctx.err(
+                raw.network.pod_cidr.as_ref().map(|s| s.span()),
+                "network.pod_cidr",
+                e,
+            );
+            0
+        }
+    };
+    if raw.network.pod_cidr.is_some()
+        && plugin != NetworkPlugin::AzureOverlay
+        && plugin != NetworkPlugin::Kubenet
+    {
+        ctx.warn(
+            raw.network.pod_cidr.as_ref().map(|s| s.span()),
+            "network.pod_cidr",
+            "pod_cidr is used only by azure-overlay and kubenet",
+        );
+    }
+
+    // [cluster]
+    let c = &raw.cluster;
+    let kubernetes_version = c
+        .kubernetes_version
+        .as_ref()
+        .map_or("1.33".to_string(), |v| v.get_ref().clone());
+    let kubernetes_minor = {
+        let mut parts = kubernetes_version.trim_start_matches('v').split('.');
+        match (
+            parts.next().map(str::parse::<u32>),
+            parts.next().map(str::parse::<u32>),
+        ) {
+            (Some(Ok(1)), Some(Ok(minor))) if (20..=60).contains(&minor) => minor,
+            _ => {
+                ctx.err(
+                    c.kubernetes_version.as_ref().map(|v| v.span()),
+                    "cluster.kubernetes_version",
+                    format!("{kubernetes_version:?} is not a Kubernetes version like \"1.33\""),
+                );
+                33
+            }
+        }
+    };
+    let sku_tier = c.sku_tier.unwrap_or(SkuTier::Free);
+    let tier_price_per_hour = match &c.tier_price_per_hour {
+        Some(p) if !p.get_ref().is_finite() || *p.get_ref() < 0.0 => {
+            ctx.err(
+                Some(p.span()),
+                "cluster.tier_price_per_hour",
+                "must be zero or more",
+            );
+            0.0
+        }
+        Some(p) => *p.get_ref(),
+        None => tier_price(sku_tier),
+    };
+    let cluster_settings = ClusterSettings {
+        kubernetes_version,
+        kubernetes_minor,
+        sku_tier,
+        tier_price_per_hour,
+        enable_ahub: c.enable_ahub.unwrap_or(false),
+        windows_memory_reservation: c
+            .windows_memory_reservation
+            .unwrap_or(WindowsMemoryReservation::Regressive),
+        serialize_image_pulls: c.serialize_image_pulls.unwrap_or(true),
+    };
+
+    // [scheduler]
+    let s = &raw.scheduler;
+    let percentage_of_nodes_to_score = s
+        .percentage_of_nodes_to_score
+        .as_ref()
+        .map_or(0, |p| *p.get_ref());
+    if percentage_of_nodes_to_score > 100 {
+        ctx.err(
+            s.percentage_of_nodes_to_score.as_ref().map(|p| p.span()),
+            "scheduler.percentage_of_nodes_to_score",
+            "must be 0 (adaptive) to 100",
+        );
+    }
+    let scheduler = SchedulerSettings {
+        percentage_of_nodes_to_score,
+        pod_initial_backoff: ctx.duration(
+            &s.pod_initial_backoff,
+            SimDuration::from_secs(1),
+            "scheduler.pod_initial_backoff",
+        ),
+        pod_max_backoff: ctx.duration(
+            &s.pod_max_backoff,
+            SimDuration::from_secs(10),
+            "scheduler.pod_max_backoff",
+        ),
+    };
+    if scheduler.pod_initial_backoff > scheduler.pod_max_backoff {
+        ctx.err(
+            s.pod_initial_backoff.as_ref().map(|p| p.span()),
+            "scheduler.pod_initial_backoff",
+            "must not exceed pod_max_backoff",
+        );
+    }
+
+    // [[sku]] and [[node_pool]]
+    let skus = skus(&mut ctx, &raw.sku);
+    if raw.node_pool.len() > MAX_POOLS {
+        ctx.err(
+            Some(raw.node_pool[MAX_POOLS].span()),
+            "node_pool",
+            format!("AKS allows at most {MAX_POOLS} node pools per cluster"),
+        );
+    }
+    if raw.node_pool.is_empty() {
+        ctx.err_hint(None, "node_pool", "the scenario has no [[node_pool]]", "every AKS cluster has a Linux system pool, e.g. [[node_pool]] name = \"system\" mode = \"system\" vm_size = \"Standard_D4s_v5\"");
+    }
+    let mut pools: Vec<PoolSpec> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for p in &raw.node_pool {
+        let r = p.get_ref();
+        let name = r.name.get_ref().clone();
+        let f = format!("node_pool {name:?}");
+        let os = r.os_type.as_ref().map_or(Os::Linux, |o| *o.get_ref());
+        let mode = r.mode.unwrap_or(Mode::User);
+        if !is_pool_name(&name) {
+            ctx.err_hint(
+                Some(r.name.span()),
+                format!("{f}.name"),
+                format!("{name:?} is not a valid pool name"),
+                "AKS pool names are lowercase letters and digits and start with a letter",
+            );
+        }
+        let max_len = if os == Os::Windows { 6 } else { 12 };
+        if name.len() > max_len {
+            ctx.err_hint(
+                Some(r.name.span()),
+                format!("{f}.name"),
+                format!("{} pool names are at most {max_len} characters; {name:?} has {}", if os == Os::Windows { "Windows" } else { "Linux" }, name.len()),
+                if os == Os::Windows { "the Windows computer name is \"aks\" + pool + a 6-character suffix, 15 characters at most" } else { "shorten the name" },
+            );
+        }
+        if names.contains(&name) {
+            ctx.err(
+                Some(r.name.span()),
+                format!("{f}.name"),
+                "another node pool has this name",
+            );
+        }
+        names.push(name.clone());
+        if os == Os::Windows && mode == Mode::System {
+            ctx.err(
+                r.mode.map(|_| p.span()),
+                format!("{f}.mode"),
+                "a Windows pool cannot be a system pool; AKS system pools run Linux",
+            );
+        }
+        if os == Os::Windows && plugin == NetworkPlugin::Kubenet {
+            ctx.err_hint(
+                r.os_type.as_ref().map(|o| o.span()),
+                format!("{f}.os_type"),
+                "Windows node pools need Azure CNI; kubenet is Linux only",
+                "set [network] plugin = \"azure\" or \"azure-overlay\"",
+            );
+        }
+        let os_sku = match (&r.os_sku, os) {
+            (None, Os::Linux) => "Ubuntu".to_string(),
+            (None, Os::Windows) => "Windows2022".to_string(),
+            (Some(s), _) => {
+                let v = s.get_ref().clone();
+                let known_linux = [
+                    "Ubuntu",
+                    "Ubuntu2204",
+                    "Ubuntu2404",
+                    "AzureLinux",
+                    "AzureLinux3",
+                    "CBLMariner",
+                ];
+                let known_windows = ["Windows2019", "Windows2022", "Windows2025"];
+                let ok = match os {
+                    Os::Linux => known_linux.contains(&v.as_str()),
+                    Os::Windows => known_windows.contains(&v.as_str()),
+                };
+                if !ok {
+                    let list = if os == Os::Linux {
+                        known_linux.join(", ")
+                    } else {
+                        known_windows.join(", ")
+                    };
+                    ctx.err_hint(
+                        Some(s.span()),
+                        format!("{f}.os_sku"),
+                        format!("{v:?} is not an os_sku for a {} pool", os.as_str()),
+                        format!("one of {list}"),
+                    );
+                }
+                if v == "Windows2019" && kubernetes_minor >= 33 {
+                    ctx.err(Some(s.span()), format!("{f}.os_sku"), "Windows Server 2019 is not supported on Kubernetes 1.33 and later (AKS Windows FAQ)");
+                }
+                v
+            }
+        };
+        let sku = match catalogue::find(&skus, r.vm_size.get_ref()) {
+            Some(s) => s.clone(),
+            None => {
+                let hint = catalogue::suggest(&skus, r.vm_size.get_ref())
+                    .map(|s| format!("did you mean {s:?}? Or add it with a [[sku]] entry"))
+                    .unwrap_or_else(|| "add it with a [[sku]] entry (name, vcpu, memory, price_linux, price_windows)".into());
+                ctx.err_hint(
+                    Some(r.vm_size.span()),
+                    format!("{f}.vm_size"),
+                    format!("unknown VM size {:?}", r.vm_size.get_ref()),
+                    hint,
+                );
+                continue;
+            }
+        };
+        if sku.vcpu < 2 {
+            ctx.err(
+                Some(r.vm_size.span()),
+                format!("{f}.vm_size"),
+                "AKS does not allow VM sizes with fewer than 2 vCPUs",
+            );
+        }
+        let zones: Vec<String> = r.zones.as_ref().map_or(Vec::new(), |z| {
+            z.get_ref().iter().map(|s| s.get_ref().clone()).collect()
+        });
+        if let Some(z) = &r.zones {
+            for (i, zone) in z.get_ref().iter().enumerate() {
+                if !["1", "2", "3"].contains(&zone.get_ref().as_str()) {
+                    ctx.err_hint(
+                        Some(zone.span()),
+                        format!("{f}.zones"),
+                        format!("zone {:?} does not exist", zone.get_ref()),
+                        "Azure availability zones are \"1\", \"2\" and \"3\"",
+                    );
+                } else if zones[..i].contains(zone.get_ref()) {
+                    ctx.err(
+                        Some(zone.span()),
+                        format!("{f}.zones"),
+                        format!("zone {:?} is listed twice", zone.get_ref()),
+                    );
+                }
+            }
+        }
+        let autoscale = r.enable_auto_scaling.unwrap_or(false);
+        let min_count = r.min_count.as_ref().map(|v| *v.get_ref());
+        let max_count = r.max_count.as_ref().map(|v| *v.get_ref());
+        if !autoscale && (min_count.is_some() || max_count.is_some()) {
+            let span = r
+                .min_count
+                .as_ref()
+                .or(r.max_count.as_ref())
+                .map(|v| v.span());
+            ctx.err_hint(
+                span,
+                format!("{f}.min_count"),
+                "min_count and max_count apply only to autoscaled pools",
+                "set enable_auto_scaling = true, or remove them",
+            );
+        }
+        if autoscale && (min_count.is_none() || max_count.is_none()) {
+            ctx.err(
+                Some(r.name.span()),
+                f.clone(),
+                "an autoscaled pool needs both min_count and max_count",
+            );
+        }
+        let (lo, hi) = (
+            min_count.unwrap_or(0),
+            max_count.unwrap_or(MAX_NODES_PER_POOL),
+        );
+        let count = r.count.as_ref().map_or(
+            if autoscale {
+                3u32.clamp(lo, hi.max(lo))
+            } else {
+                3
+            },
+            |c| *c.get_ref(),
+        );
+        let count_span = r.count.as_ref().map(|c| c.span()).or(Some(r.name.span()));
+        if autoscale && lo > hi {
+            ctx.err(
+                r.min_count.as_ref().map(|v| v.span()),
+                format!("{f}.min_count"),
+                format!("min_count {lo} is greater than max_count {hi}"),
+            );
+        } else if autoscale && !(lo..=hi).contains(&count) {
+            ctx.err(
+                count_span.clone(),
+                format!("{f}.count"),
+                format!("count {count} is outside min_count..max_count ({lo}..{hi})"),
+            );
+        }
+        if count > MAX_NODES_PER_POOL || hi > MAX_NODES_PER_POOL && autoscale {
+            ctx.err(
+                count_span.clone(),
+                format!("{f}.count"),
+                format!("AKS allows at most {MAX_NODES_PER_POOL} nodes per pool"),
+            );
+        }
+        if mode == Mode::System && (count == 0 || autoscale && lo == 0) {
+            ctx.err(
+                count_span.clone(),
+                format!("{f}.count"),
+                "a system pool needs at least one node",
+            );
+        }
+        let default_max_pods = match plugin {
+            NetworkPlugin::Azure => 30,
+            NetworkPlugin::AzureOverlay => 250,
+            NetworkPlugin::Kubenet => 110,
+        };
+        let max_pods = r
+            .max_pods
+            .as_ref()
+            .map_or(default_max_pods, |m| *m.get_ref());
+        if let Some(m) = &r.max_pods {
+            if !(10..=250).contains(m.get_ref()) {
+                ctx.err(
+                    Some(m.span()),
+                    format!("{f}.max_pods"),
+                    format!("max_pods {} is outside 10–250", m.get_ref()),
+                );
+            } else if os == Os::Windows && max_pods > 110 {
+                ctx.warn(
+                    Some(m.span()),
+                    format!("{f}.max_pods"),
+                    "AKS recommends at most 110 pods per Windows node",
+                );
+            }
+        }
+        let mut taints = Vec::new();
+        for t in &r.node_taints {
+            match parse_taint(t.get_ref()) {
+                Ok(t) => taints.push(t),
+                Err(e) => ctx.err(Some(t.span()), format!("{f}.node_taints"), e),
+            }
+        }
+        let priority = r.priority.unwrap_or(Priority::Regular);
+        if priority == Priority::Spot {
+            if mode == Mode::System {
+                ctx.err(
+                    Some(r.name.span()),
+                    format!("{f}.priority"),
+                    "a system pool cannot use spot VMs",
+                );
+            }
+            // AKS adds this taint and label to every spot pool (reference §3.3).
+            taints.push(cluster::spot_taint());
+        }
+        let spot_max_price = r.spot_max_price.as_ref().map_or(-1.0, |p| *p.get_ref());
+        if let Some(p) = &r.spot_max_price {
+            if priority != Priority::Spot {
+                ctx.err(
+                    Some(p.span()),
+                    format!("{f}.spot_max_price"),
+                    "spot_max_price applies only to priority = \"spot\"",
+                );
+            } else if !(spot_max_price == -1.0 || spot_max_price > 0.0) {
+                ctx.err(
+                    Some(p.span()),
+                    format!("{f}.spot_max_price"),
+                    "use -1 (up to the pay-as-you-go price) or a positive price",
+                );
+            }
+        }
+        let provisioning_delay = delay(
+            &mut ctx,
+            &r.provisioning_delay,
+            default_provisioning_delay(os),
+            &format!("{f}.provisioning_delay"),
+        );
+        let image_pull_bytes_per_sec = match &r.image_pull_throughput {
+            None => default_pull_throughput(os),
+            Some(t) => match quantity::parse_bytes(t.get_ref()) {
+                Ok(b) if b > 0 => b,
+                Ok(_) => {
+                    ctx.err(
+                        Some(t.span()),
+                        format!("{f}.image_pull_throughput"),
+                        "must be above zero (bytes per second, e.g. \"50Mi\")",
+                    );
+                    1
+                }
+                Err(e) => {
+                    ctx.err(Some(t.span()), format!("{f}.image_pull_throughput"), e.0);
+                    1
+                }
+            },
+        };
+        let allocatable = cluster::allocatable(
+            os,
+            sku.vcpu,
+            sku.memory_bytes,
+            max_pods,
+            kubernetes_minor,
+            cluster_settings.windows_memory_reservation,
+        );
+        let price_per_hour = match (os, priority, cluster_settings.enable_ahub) {
+            (Os::Linux, Priority::Regular, _) => sku.price_linux,
+            (Os::Windows, Priority::Regular, false) => sku.price_windows,
+            (Os::Windows, Priority::Regular, true) => sku.price_linux,
+            (Os::Linux, Priority::Spot, _) => sku.spot_price_linux,
+            (Os::Windows, Priority::Spot, false) => sku.spot_price_windows,
+            (Os::Windows, Priority::Spot, true) => sku.spot_price_linux,
+        };
+        let ips_per_node = match plugin {
+            NetworkPlugin::Azure => u64::from(max_pods) + 1,
+            _ => 1,
+        };
+        let mut labels = r.node_labels.clone();
+        if priority == Priority::Spot {
+            labels.insert(cluster::LABEL_SCALESET_PRIORITY.into(), "spot".into());
+        }
+        pools.push(PoolSpec {
+            name,
+            mode,
+            os,
+            os_sku,
+            sku,
+            zones,
+            count,
+            enable_auto_scaling: autoscale,
+            min_count: if autoscale { lo } else { count },
+            max_count: if autoscale { hi } else { count },
+            max_pods,
+            taints,
+            labels,
+            priority,
+            spot_max_price,
+            provisioning_delay,
+            image_pull_bytes_per_sec,
+            allocatable,
+            price_per_hour,
+            ips_per_node,
+        });
+    }
+    if !raw.node_pool.is_empty()
+        && !pools
+            .iter()
+            .any(|p| p.mode == Mode::System && p.os == Os::Linux)
+    {
+        ctx.err_hint(
+            raw.node_pool.first().map(|p| p.span()),
+            "node_pool",
+            "the cluster has no Linux system pool",
+            "set mode = \"system\" on a Linux pool; AKS needs one for its own pods",
+        );
+    }
+    let total_nodes: u64 = pools.iter().map(|p| u64::from(p.count)).sum();
+    if total_nodes > MAX_NODES_PER_CLUSTER {
+        ctx.err(
+            None,
+            "node_pool",
+            format!(
+                "{total_nodes} nodes in all; AKS allows at most {MAX_NODES_PER_CLUSTER} per cluster"
+            ),
+        );
+    }
+    // Subnet room: AKS refuses a pool whose nodes cannot get addresses (InsufficientSubnetSize).
+    let initial_ips: u64 = pools
+        .iter()
+        .map(|p| u64::from(p.count) * p.ips_per_node)
+        .sum();
+    if subnet_ips > 0 && initial_ips > subnet_ips {
+        ctx.err_hint(
+            raw.network.subnet_cidr.as_ref().map(|s| s.span()),
+            "network.subnet_cidr",
+            format!("the subnet {subnet_cidr} has {subnet_ips} usable addresses but the initial nodes need {initial_ips}"),
+            "with Azure CNI each node takes max_pods + 1 addresses; use a larger subnet, fewer max_pods or azure-overlay",
+        );
+    } else if subnet_ips > 0 {
+        let at_max: u64 = pools
+            .iter()
+            .map(|p| u64::from(p.max_count.max(p.count)) * p.ips_per_node)
+            .sum();
+        if at_max > subnet_ips {
+            ctx.warn(
+                raw.network.subnet_cidr.as_ref().map(|s| s.span()),
+                "network.subnet_cidr",
+                format!("the subnet {subnet_cidr} has {subnet_ips} usable addresses; every pool at its max would need {at_max}, so some nodes will not be created"),
+            );
+        }
+    }
+    if plugin == NetworkPlugin::AzureOverlay && total_nodes > pod_cidr_nodes {
+        ctx.err(raw.network.pod_cidr.as_ref().map(|s| s.span()), "network.pod_cidr", format!("the pod CIDR {pod_cidr} has room for {pod_cidr_nodes} nodes (a /24 each) but the pools start with {total_nodes}"));
+    }
+
+    // [[deployment]]
+    let mut images: Vec<ImageSpec> = Vec::new();
+    let mut deployments: Vec<DeploymentSpec> = Vec::new();
+    let mut total_pods: u64 = 0;
+    for d in &raw.deployment {
+        let r = d.get_ref();
+        let name = r.name.get_ref().clone();
+        let f = format!("deployment {name:?}");
+        if !is_dns_label(&name) {
+            ctx.err_hint(Some(r.name.span()), format!("{f}.name"), format!("{name:?} is not a valid Kubernetes name"), "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters");
+        }
+        if deployments.iter().any(|x| x.name == name) {
+            ctx.err(
+                Some(r.name.span()),
+                format!("{f}.name"),
+                "another deployment has this name",
+            );
+        }
+        let replicas = r.replicas.as_ref().map_or(1, |v| *v.get_ref());
+        total_pods += u64::from(replicas);
+        if u64::from(replicas) > MAX_PODS_TOTAL {
+            ctx.err(
+                r.replicas.as_ref().map(|v| v.span()),
+                format!("{f}.replicas"),
+                format!("at most {MAX_PODS_TOTAL} pods can be simulated"),
+            );
+        }
+        let req = r.requests.as_ref();
+        let lim = r.limits.as_ref();
+        let mut cpu_req = req.and_then(|q| ctx.cpu(&q.get_ref().cpu, &format!("{f}.requests.cpu")));
+        let mut mem_req =
+            req.and_then(|q| ctx.memory(&q.get_ref().memory, &format!("{f}.requests.memory")));
+        let cpu_lim = lim.and_then(|q| ctx.cpu(&q.get_ref().cpu, &format!("{f}.limits.cpu")));
+        let mem_lim =
+            lim.and_then(|q| ctx.memory(&q.get_ref().memory, &format!("{f}.limits.memory")));
+        // Kubernetes defaults a missing request to its limit.
+        cpu_req = cpu_req.or(cpu_lim);
+        mem_req = mem_req.or(mem_lim);
+        if let (Some(rq), Some(l)) = (cpu_req, cpu_lim)
+            && rq > l
+        {
+            ctx.err(
+                lim.map(|l| l.span()),
+                format!("{f}.limits.cpu"),
+                format!("the cpu request ({rq}m) is above the limit ({l}m)"),
+            );
+        }
+        if let (Some(rq), Some(l)) = (mem_req, mem_lim)
+            && rq > l
+        {
+            ctx.err(
+                lim.map(|l| l.span()),
+                format!("{f}.limits.memory"),
+                "the memory request is above the limit",
+            );
+        }
+        let selector_os = r.node_selector.get(cluster::LABEL_OS).map(String::as_str);
+        let os = match (r.os, selector_os) {
+            (Some(o), Some(s)) if o.as_str() != s => {
+                ctx.err(
+                    Some(d.span()),
+                    format!("{f}.os"),
+                    format!(
+                        "os = {:?} contradicts node_selector kubernetes.io/os = {s:?}",
+                        o.as_str()
+                    ),
+                );
+                o
+            }
+            (Some(o), _) => o,
+            (None, Some("windows")) => Os::Windows,
+            (None, Some("linux")) => Os::Linux,
+            (None, Some(other)) => {
+                ctx.err(
+                    Some(d.span()),
+                    format!("{f}.node_selector"),
+                    format!("kubernetes.io/os = {other:?}: nodes are \"linux\" or \"windows\""),
+                );
+                Os::Linux
+            }
+            (None, None) => Os::Linux,
+        };
+        let tolerations = tolerations(
+            &mut ctx,
+            &r.tolerations,
+            &format!("{f}.tolerations"),
+            Some(d.span()),
+        );
+        let mut spread = Vec::new();
+        for sc in &r.topology_spread {
+            let s = sc.get_ref();
+            let key = match s.topology_key.as_ref().map(|k| k.get_ref().as_str()) {
+                None | Some(cluster::LABEL_ZONE) => TopologyKey::Zone,
+                Some(cluster::LABEL_HOSTNAME) => TopologyKey::Hostname,
+                Some(other) => {
+                    ctx.err_hint(
+                        s.topology_key.as_ref().map(|k| k.span()),
+                        format!("{f}.topology_spread.topology_key"),
+                        format!("{other:?} is not modelled"),
+                        "use \"topology.kubernetes.io/zone\" or \"kubernetes.io/hostname\"",
+                    );
+                    TopologyKey::Zone
+                }
+            };
+            let max_skew = s.max_skew.as_ref().map_or(1, |m| *m.get_ref());
+            if max_skew == 0 {
+                ctx.err(
+                    s.max_skew.as_ref().map(|m| m.span()),
+                    format!("{f}.topology_spread.max_skew"),
+                    "max_skew must be at least 1",
+                );
+            }
+            let hard = s
+                .when_unsatisfiable
+                .unwrap_or(WhenUnsatisfiable::DoNotSchedule)
+                == WhenUnsatisfiable::DoNotSchedule;
+            let min_domains = s.min_domains.as_ref().map(|m| *m.get_ref());
+            if let Some(m) = &s.min_domains
+                && (!hard || *m.get_ref() == 0)
+            {
+                ctx.err(Some(m.span()), format!("{f}.topology_spread.min_domains"), "min_domains must be at least 1 and needs when_unsatisfiable = \"DoNotSchedule\"");
+            }
+            spread.push(SpreadConstraint {
+                key,
+                max_skew: max_skew.max(1),
+                hard,
+                min_domains,
+            });
+        }
+        let image = r.image.as_ref().map(|img| {
+            let i = img.get_ref();
+            let iname = i.name.get_ref().clone();
+            let size_bytes = i.size.as_ref().map(|s| {
+                ctx.memory(&Some(s.clone()), &format!("{f}.image.size"))
+                    .unwrap_or(0)
+            });
+            let pull_time = i
+                .pull_time
+                .as_ref()
+                .and_then(|p| ctx.duration_of(p, &format!("{f}.image.pull_time")));
+            if size_bytes.is_none() && pull_time.is_none() {
+                ctx.err_hint(
+                    Some(img.span()),
+                    format!("{f}.image"),
+                    "an image needs a size or a pull_time",
+                    "e.g. image = { name = \"myapp:1.0\", size = \"5Gi\" }",
+                );
+            }
+            let spec = ImageSpec {
+                name: iname.clone(),
+                size_bytes: size_bytes.unwrap_or(0),
+                pull_time,
+            };
+            match images.iter().position(|x| x.name == iname) {
+                Some(idx) => {
+                    if images[idx].size_bytes != spec.size_bytes
+                        || images[idx].pull_time != spec.pull_time
+                    {
+                        ctx.err(
+                            Some(img.span()),
+                            format!("{f}.image"),
+                            format!(
+                                "image {iname:?} is described differently by another deployment"
+                            ),
+                        );
+                    }
+                    idx
+                }
+                None => {
+                    images.push(spec);
+                    images.len() - 1
+                }
+            }
+        });
+        let readiness_delay = ctx.duration(
+            &r.readiness_delay,
+            SimDuration::ZERO,
+            &format!("{f}.readiness_delay"),
+        );
+        let shutdown_delay = ctx.duration(
+            &r.shutdown_delay,
+            SimDuration::ZERO,
+            &format!("{f}.shutdown_delay"),
+        );
+        let grace = r.termination_grace_period_seconds.unwrap_or(30);
+        if grace > 86_400 {
+            ctx.err(
+                Some(d.span()),
+                format!("{f}.termination_grace_period_seconds"),
+                "at most 86400 seconds",
+            );
+        }
+        deployments.push(DeploymentSpec {
+            name,
+            replicas,
+            template: PodTemplate {
+                namespace: r.namespace.clone().unwrap_or_else(|| "default".into()),
+                os,
+                cpu_request_millis: cpu_req.unwrap_or(0),
+                memory_request_bytes: mem_req.unwrap_or(0),
+                cpu_limit_millis: cpu_lim,
+                memory_limit_bytes: mem_lim,
+                node_selector: r.node_selector.clone(),
+                tolerations,
+                spread,
+                image,
+                readiness_delay,
+                priority: r.priority.unwrap_or(0),
+                termination_grace: SimDuration::from_secs(grace.min(86_400)),
+                shutdown_delay,
+            },
+        });
+    }
+    if total_pods > MAX_PODS_TOTAL {
+        ctx.err(
+            None,
+            "deployment",
+            format!("{total_pods} replicas in all; at most {MAX_PODS_TOTAL} pods can be simulated"),
+        );
+    }
+
+    // [[daemonset]]: the built-in AKS agents unless turned off, replaced by name.
+    let mut daemonsets: Vec<DaemonSetSpec> = if c.default_daemonsets.unwrap_or(true) {
+        daemonsets::builtin()
+    } else {
+        Vec::new()
+    };
+    for ds in &raw.daemonset {
+        let r = ds.get_ref();
+        let name = r.name.get_ref().clone();
+        let f = format!("daemonset {name:?}");
+        let req = r.requests.as_ref();
+        let cpu = req
+            .and_then(|q| ctx.cpu(&q.get_ref().cpu, &format!("{f}.requests.cpu")))
+            .unwrap_or(0);
+        let mem = req
+            .and_then(|q| ctx.memory(&q.get_ref().memory, &format!("{f}.requests.memory")))
+            .unwrap_or(0);
+        let tolerations = match &r.tolerations {
+            Some(t) => tolerations(&mut ctx, t, &format!("{f}.tolerations"), Some(ds.span())),
+            None => vec![Toleration::everything()],
+        };
+        let spec = DaemonSetSpec {
+            name: name.clone(),
+            namespace: r.namespace.clone().unwrap_or_else(|| "kube-system".into()),
+            os: r.os,
+            cpu_request_millis: cpu,
+            memory_request_bytes: mem,
+            node_selector: r.node_selector.clone(),
+            tolerations,
+            builtin: false,
+        };
+        match daemonsets
+            .iter()
+            .position(|d| d.name == name && d.os == r.os)
+        {
+            Some(i) if daemonsets[i].builtin => daemonsets[i] = spec,
+            Some(_) => ctx.err(
+                Some(r.name.span()),
+                format!("{f}.name"),
+                "another daemonset has this name",
+            ),
+            None => daemonsets.push(spec),
+        }
+    }
+
+    // Pools where a deployment's pods can never run: warn, naming each pool's reason.
+    for (d, raw_d) in deployments.iter().zip(&raw.deployment) {
+        let reasons: Vec<String> = pools
+            .iter()
+            .filter_map(|p| {
+                crate::scheduler::static_misfit(p, &d.template, &daemonsets, &region)
+                    .map(|why| format!("{}: {why}", p.name))
+            })
+            .collect();
+        if !pools.is_empty() && reasons.len() == pools.len() {
+            ctx.warn(
+                Some(raw_d.get_ref().name.span()),
+                format!("deployment {:?}", d.name),
+                format!(
+                    "no node pool can ever run its pods ({})",
+                    reasons.join("; ")
+                ),
+            );
+        }
+        // The classic trap: a pod without an OS selector on an untainted pool of the other OS.
+        for p in &pools {
+            if p.os != d.template.os
+                && crate::scheduler::static_misfit(p, &d.template, &daemonsets, &region).is_none()
+            {
+                ctx.warn(
+                    Some(raw_d.get_ref().name.span()),
+                    format!("deployment {:?}", d.name),
+                    format!(
+                        "its {} pods can be scheduled onto {} pool {:?}, where the image cannot run; add node_selector = {{ \"kubernetes.io/os\" = \"{}\" }} or taint the pool",
+                        d.template.os.as_str(),
+                        p.os.as_str(),
+                        p.name,
+                        d.template.os.as_str()
+                    ),
+                );
+            }
+        }
+    }
+
+    // [[event]]
+    let mut actions = Vec::new();
+    for (i, e) in raw.event.iter().enumerate() {
+        let r = e.get_ref();
+        let f = format!("event[{i}]");
+        let Some(at) = ctx.duration_of(&r.at, &format!("{f}.at")) else {
+            continue;
+        };
+        if at > duration {
+            ctx.warn(
+                Some(r.at.span()),
+                format!("{f}.at"),
+                format!(
+                    "at {at} is after the end of the simulation ({duration}); it never happens"
+                ),
+            );
+        }
+        let kind = *r.action.get_ref();
+        let need_deployment = kind == ActionKind::Scale;
+        let mut unexpected = |present: bool, key: &str, span: Sp| {
+            if present {
+                ctx.err(
+                    span,
+                    format!("{f}.{key}"),
+                    format!(
+                        "{key} does not apply to action {:?}",
+                        format!("{kind:?}").to_lowercase()
+                    ),
+                );
+            }
+        };
+        unexpected(
+            !need_deployment && r.deployment.is_some(),
+            "deployment",
+            r.deployment.as_ref().map(|x| x.span()),
+        );
+        unexpected(
+            !need_deployment && r.replicas.is_some(),
+            "replicas",
+            r.replicas.as_ref().map(|x| x.span()),
+        );
+        unexpected(
+            need_deployment && r.pool.is_some(),
+            "pool",
+            r.pool.as_ref().map(|x| x.span()),
+        );
+        unexpected(
+            need_deployment && r.count.is_some(),
+            "count",
+            r.count.as_ref().map(|x| x.span()),
+        );
+        let action = match kind {
+            ActionKind::Scale => {
+                let (Some(dn), Some(rep)) = (&r.deployment, &r.replicas) else {
+                    ctx.err(
+                        Some(e.span()),
+                        f,
+                        "action \"scale\" needs deployment and replicas",
+                    );
+                    continue;
+                };
+                let Some(idx) = deployments.iter().position(|d| &d.name == dn.get_ref()) else {
+                    ctx.err(
+                        Some(dn.span()),
+                        format!("{f}.deployment"),
+                        format!("no deployment is named {:?}", dn.get_ref()),
+                    );
+                    continue;
+                };
+                if u64::from(*rep.get_ref()) > MAX_PODS_TOTAL {
+                    ctx.err(
+                        Some(rep.span()),
+                        format!("{f}.replicas"),
+                        format!("at most {MAX_PODS_TOTAL} pods can be simulated"),
+                    );
+                }
+                Action::Scale {
+                    deployment: idx,
+                    replicas: *rep.get_ref(),
+                }
+            }
+            ActionKind::AddNodes | ActionKind::RemoveNodes => {
+                let (Some(pn), Some(cnt)) = (&r.pool, &r.count) else {
+                    ctx.err(
+                        Some(e.span()),
+                        f,
+                        format!(
+                            "action {:?} needs pool and count",
+                            if kind == ActionKind::AddNodes {
+                                "add_nodes"
+                            } else {
+                                "remove_nodes"
+                            }
+                        ),
+                    );
+                    continue;
+                };
+                let Some(idx) = pools.iter().position(|p| &p.name == pn.get_ref()) else {
+                    ctx.err(
+                        Some(pn.span()),
+                        format!("{f}.pool"),
+                        format!("no node pool is named {:?}", pn.get_ref()),
+                    );
+                    continue;
+                };
+                if *cnt.get_ref() == 0 || *cnt.get_ref() > MAX_NODES_PER_POOL {
+                    ctx.err(
+                        Some(cnt.span()),
+                        format!("{f}.count"),
+                        format!("count must be 1 to {MAX_NODES_PER_POOL}"),
+                    );
+                }
+                if kind == ActionKind::AddNodes {
+                    Action::AddNodes {
+                        pool: idx,
+                        count: *cnt.get_ref(),
+                    }
+                } else {
+                    Action::RemoveNodes {
+                        pool: idx,
+                        count: *cnt.get_ref(),
+                    }
+                }
+            }
+        };
+        actions.push(ActionSpec {
+            at: SimTime(at.as_ms()),
+            action,
+        });
+    }
+    actions.sort_by_key(|a| a.at);
+
+    let ok = !ctx
+        .diags
+        .iter()
+        .any(|d| d.severity == super::error::Severity::Error);
+    let scenario = ok.then(|| Scenario {
+        file: file.to_string(),
+        text: text.to_string(),
+        simulation: SimulationSettings {
+            name,
+            seed: sim.seed.unwrap_or(1),
+            duration,
+            start_unix_ms,
+            start_offset_secs,
+            sample_interval,
+            region,
+            max_events,
+        },
+        network: NetworkSettings {
+            plugin,
+            subnet_cidr,
+            subnet_ips,
+            pod_cidr,
+            pod_cidr_nodes,
+        },
+        cluster: cluster_settings,
+        scheduler,
+        output: OutputSettings {
+            event_log: raw.output.event_log.unwrap_or(true),
+            plots: raw.output.plots.unwrap_or(true),
+        },
+        pools,
+        images,
+        deployments,
+        daemonsets,
+        actions,
+    });
+    let _ = IndexMap::<String, String>::new;
+    let _ = TaintEffect::NoSchedule;
+    (scenario, ctx.diags)
+}

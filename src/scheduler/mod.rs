@@ -1,0 +1,666 @@
+//! A kube-scheduler model: a priority queue with backoff, Filter then Score over a sample of
+//! nodes, a seeded tie-break, and kube-scheduler's wording for pods that fit nowhere.
+//!
+//! Source: `pkg/scheduler` (schedule_one.go, internal/queue, framework/plugins), 1.31–1.33.
+//! What it leaves out: preemption, inter-pod affinity, preferred node affinity, volumes, ports.
+//! Unschedulable pods wait for a cluster event that adds capacity (a node turning Ready, a pod
+//! leaving), then for their backoff (1 s doubling to 10 s); they are not polled. The 5-minute
+//! flush of the unschedulable queue is not modelled: every event that can free room is seen.
+
+pub mod filter;
+pub mod score;
+
+use std::cmp::Reverse;
+use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
+use rand::RngExt;
+
+use crate::cluster::{
+    ClassId, Cluster, Labels, NodeId, NodeState, Owner, PodId, PodPhase, ZONES, Zone, pool_labels,
+};
+use crate::engine::rng::Stream;
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::{DaemonSetSpec, PodTemplate, PoolSpec, SchedulerSettings, TopologyKey};
+use filter::Reason;
+
+/// kube-scheduler evaluates every node below this many (`minFeasibleNodesToFind`).
+pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+/// The adaptive percentage never goes below this (`minFeasibleNodesPercentageToFind`).
+pub const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
+
+/// How many feasible nodes to find before scoring (`numFeasibleNodesToFind`).
+pub fn num_feasible_nodes_to_find(percentage: u32, all_nodes: usize) -> usize {
+    if all_nodes < MIN_FEASIBLE_NODES_TO_FIND {
+        return all_nodes;
+    }
+    let mut pct = percentage as usize;
+    if pct == 0 {
+        pct = (50usize.saturating_sub(all_nodes / 125)).max(MIN_FEASIBLE_NODES_PERCENTAGE);
+    }
+    (all_nodes * pct / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
+/// Backoff after `attempts` failures: initial × 2^(attempts − 1), capped (`calculateBackoffDuration`).
+pub fn backoff(attempts: u32, initial: SimDuration, max: SimDuration) -> SimDuration {
+    if attempts == 0 {
+        return SimDuration::ZERO;
+    }
+    let shift = (attempts - 1).min(40);
+    SimDuration(
+        initial
+            .as_ms()
+            .saturating_mul(1u64 << shift)
+            .min(max.as_ms()),
+    )
+}
+
+/// Why no pool can ever run a template's pods (validation's warning), or `None` if one might.
+pub fn static_misfit(
+    pool: &PoolSpec,
+    t: &PodTemplate,
+    daemonsets: &[DaemonSetSpec],
+    region: &str,
+) -> Option<String> {
+    let zone = pool
+        .zones
+        .first()
+        .map_or(Zone(0), |z| Zone(z.parse().unwrap_or(0)));
+    let labels = pool_labels(pool, zone, region);
+    if let Some(r) = filter::static_filter(t, &labels, &pool.taints) {
+        return Some(match r {
+            Reason::UntoleratedTaint(_) => {
+                let taint = pool
+                    .taints
+                    .iter()
+                    .find(|x| !crate::cluster::tolerated(&t.tolerations, x))
+                    .map(|x| x.to_string())
+                    .unwrap_or_default();
+                format!("untolerated taint {taint}")
+            }
+            _ => {
+                let (k, v) = t
+                    .node_selector
+                    .iter()
+                    .find(|(k, v)| labels.get(*k) != Some(*v))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .unwrap_or_default();
+                format!("node selector {k}={v} does not match")
+            }
+        });
+    }
+    let (cpu, mem, pods) = daemonsets
+        .iter()
+        .filter(|d| d.os == pool.os && crate::cluster::daemonset_fits_pool(d, pool, region))
+        .fold((0, 0, 0), |(c, m, n), d| {
+            (c + d.cpu_request_millis, m + d.memory_request_bytes, n + 1)
+        });
+    let a = pool.allocatable;
+    if t.cpu_request_millis + cpu > a.cpu_millis {
+        return Some(format!(
+            "requests {}m cpu, a node has {}m left after system pods",
+            t.cpu_request_millis,
+            a.cpu_millis.saturating_sub(cpu)
+        ));
+    }
+    if t.memory_request_bytes + mem > a.memory_bytes {
+        return Some(format!(
+            "requests {} memory, a node has {} left after system pods",
+            crate::cluster::quantity::fmt_bytes(t.memory_request_bytes),
+            crate::cluster::quantity::fmt_bytes(a.memory_bytes.saturating_sub(mem))
+        ));
+    }
+    if pods + 1 > a.pods {
+        return Some("max_pods is taken by system pods".into());
+    }
+    None
+}
+
+/// What one scheduling attempt decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Bound(PodId, NodeId),
+    /// The pod fits nowhere; `reason` indexes `Scheduler::reasons`.
+    Unschedulable {
+        pod: PodId,
+        reason: u32,
+        first: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct QueueKey {
+    priority: Reverse<i32>,
+    seq: u64,
+    pod: PodId,
+    generation: u32,
+}
+
+/// A cached "fits nowhere" for a class, valid while nothing that could change it has happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FailStamp {
+    capacity_version: u64,
+    node_set_version: u64,
+    class_binds: u64,
+    reason: u32,
+}
+
+/// The scheduler's state: queues, caches, the tie-break stream and the reason table.
+pub struct Scheduler {
+    settings: SchedulerSettings,
+    rng: Stream,
+    active: BTreeSet<QueueKey>,
+    backoff: BTreeSet<(SimTime, u64, PodId, u32)>,
+    unschedulable: Vec<(PodId, u32)>,
+    unschedulable_seen_version: u64,
+    seq: u64,
+    next_start_node: usize,
+    /// Ready nodes, zones interleaved (kube-scheduler's node tree order).
+    order: Vec<NodeId>,
+    order_version: u64,
+    /// Per class and (pool, zone slot): the static filter's verdict, computed once.
+    static_cache: Vec<Vec<Option<Option<Reason>>>>,
+    /// Per class: intolerable PreferNoSchedule taints per pool.
+    fail_cache: Vec<Option<FailStamp>>,
+    class_binds: Vec<u64>,
+    /// Distinct unschedulable messages, interned.
+    pub reasons: IndexMap<String, u32>,
+    /// Per pod slot: the reason last reported (to log changes only).
+    last_reason: Vec<u32>,
+    scratch_reasons: Vec<Reason>,
+}
+
+const NO_REASON: u32 = u32::MAX;
+
+impl Scheduler {
+    pub fn new(settings: SchedulerSettings, rng: Stream) -> Self {
+        Scheduler {
+            settings,
+            rng,
+            active: BTreeSet::new(),
+            backoff: BTreeSet::new(),
+            unschedulable: Vec::new(),
+            unschedulable_seen_version: 0,
+            seq: 0,
+            next_start_node: 0,
+            order: Vec::new(),
+            order_version: u64::MAX,
+            static_cache: Vec::new(),
+            fail_cache: Vec::new(),
+            class_binds: Vec::new(),
+            reasons: IndexMap::new(),
+            last_reason: Vec::new(),
+            scratch_reasons: Vec::new(),
+        }
+    }
+
+    /// Adds a new (or re-created) pod to the active queue.
+    pub fn enqueue(&mut self, cluster: &Cluster, pod: PodId) {
+        let p = cluster.pod(pod);
+        self.seq += 1;
+        self.active.insert(QueueKey {
+            priority: Reverse(cluster.template(p.class).priority),
+            seq: self.seq,
+            pod,
+            generation: p.generation,
+        });
+        if self.last_reason.len() <= pod.idx() {
+            self.last_reason.resize(pod.idx() + 1, NO_REASON);
+        }
+        self.last_reason[pod.idx()] = NO_REASON;
+    }
+
+    /// Pods waiting for capacity or backoff, and whether work is ready now.
+    pub fn has_active(&self) -> bool {
+        !self.active.is_empty()
+    }
+
+    /// The next instant a backing-off pod becomes schedulable.
+    pub fn next_backoff_expiry(&self) -> Option<SimTime> {
+        self.backoff.iter().next().map(|b| b.0)
+    }
+
+    /// Moves unschedulable pods back when capacity has grown since they failed, then pods
+    /// whose backoff has expired into the active queue (`MoveAllToActiveOrBackoffQueue`).
+    pub fn requeue(&mut self, cluster: &Cluster, now: SimTime) {
+        if cluster.capacity_version != self.unschedulable_seen_version {
+            self.unschedulable_seen_version = cluster.capacity_version;
+            for (pod, generation) in std::mem::take(&mut self.unschedulable) {
+                let p = cluster.pod(pod);
+                if p.generation != generation || p.phase != PodPhase::Unscheduled {
+                    continue;
+                }
+                let until = p.last_attempt
+                    + backoff(
+                        p.attempts,
+                        self.settings.pod_initial_backoff,
+                        self.settings.pod_max_backoff,
+                    );
+                self.seq += 1;
+                self.backoff.insert((until, self.seq, pod, generation));
+            }
+        }
+        while let Some(&(t, _, pod, generation)) = self.backoff.iter().next() {
+            if t > now {
+                break;
+            }
+            self.backoff.pop_first();
+            let p = cluster.pod(pod);
+            if p.generation != generation || p.phase != PodPhase::Unscheduled {
+                continue;
+            }
+            self.seq += 1;
+            self.active.insert(QueueKey {
+                priority: Reverse(cluster.template(p.class).priority),
+                seq: self.seq,
+                pod,
+                generation,
+            });
+        }
+    }
+
+    /// Pops every active pod in priority order and tries to place it.
+    pub fn run_cycle(&mut self, cluster: &mut Cluster, now: SimTime, out: &mut Vec<Outcome>) {
+        self.requeue(cluster, now);
+        while let Some(key) = self.active.pop_first() {
+            let p = cluster.pod(key.pod);
+            if p.generation != key.generation || p.phase != PodPhase::Unscheduled {
+                continue;
+            }
+            match self.schedule_one(cluster, key.pod, now) {
+                Ok(node) => {
+                    cluster.bind(key.pod, node, now);
+                    let class = cluster.pod(key.pod).class;
+                    self.class_binds[class.idx()] += 1;
+                    out.push(Outcome::Bound(key.pod, node));
+                }
+                Err(reason) => {
+                    let pod = &mut cluster.pods[key.pod.idx()];
+                    pod.attempts += 1;
+                    pod.last_attempt = now;
+                    let first = self.last_reason[key.pod.idx()] != reason;
+                    self.last_reason[key.pod.idx()] = reason;
+                    self.unschedulable.push((key.pod, pod.generation));
+                    out.push(Outcome::Unschedulable {
+                        pod: key.pod,
+                        reason,
+                        first,
+                    });
+                }
+            }
+        }
+        // Capacity that grew during this cycle (nothing here adds any) is seen next time.
+    }
+
+    fn ensure_caches(&mut self, cluster: &Cluster) {
+        let classes = cluster.classes.len();
+        if self.static_cache.len() < classes {
+            self.static_cache
+                .resize(classes, vec![None; cluster.pools.len() * ZONES]);
+            self.fail_cache.resize(classes, None);
+            self.class_binds.resize(classes, 0);
+        }
+        if self.order_version != cluster.node_set_version {
+            self.order_version = cluster.node_set_version;
+            // Group ready nodes by zone in order of first appearance, then interleave.
+            let mut zones: Vec<(Zone, Vec<NodeId>)> = Vec::new();
+            for n in cluster.nodes.iter().filter(|n| n.state == NodeState::Ready) {
+                match zones.iter_mut().find(|(z, _)| *z == n.zone) {
+                    Some((_, v)) => v.push(n.id),
+                    None => zones.push((n.zone, vec![n.id])),
+                }
+            }
+            self.order.clear();
+            let longest = zones.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+            for i in 0..longest {
+                for (_, v) in &zones {
+                    if let Some(n) = v.get(i) {
+                        self.order.push(*n);
+                    }
+                }
+            }
+        }
+    }
+
+    fn static_verdict(
+        &mut self,
+        cluster: &Cluster,
+        class: ClassId,
+        node: NodeId,
+    ) -> Option<Reason> {
+        let n = cluster.node(node);
+        let slot = n.pool.idx() * ZONES + n.zone.0 as usize;
+        let cache = &mut self.static_cache[class.idx()][slot];
+        if cache.is_none() {
+            let pool = cluster.pool(n.pool);
+            let labels: &Labels = &pool.zone_labels[pool.zone_index(n.zone)];
+            *cache = Some(filter::static_filter(
+                cluster.template(class),
+                labels,
+                &pool.spec.taints,
+            ));
+        }
+        cache.clone().expect("filled above")
+    }
+
+    fn intern(&mut self, message: String) -> u32 {
+        let next = self.reasons.len() as u32;
+        *self.reasons.entry(message).or_insert(next)
+    }
+
+    /// One scheduling attempt: Filter over a sample of nodes, then Score, then pick.
+    fn schedule_one(
+        &mut self,
+        cluster: &Cluster,
+        pod: PodId,
+        _now: SimTime,
+    ) -> Result<NodeId, u32> {
+        self.ensure_caches(cluster);
+        let class = cluster.pod(pod).class;
+        if let Some(f) = self.fail_cache[class.idx()]
+            && f.capacity_version == cluster.capacity_version
+            && f.node_set_version == cluster.node_set_version
+            && f.class_binds == self.class_binds[class.idx()]
+        {
+            return Err(f.reason);
+        }
+        let t = cluster.template(class).clone();
+        let Owner::Deployment(dep) = cluster.pod(pod).owner;
+        let all = self.order.len();
+        let hard: Vec<_> = t.spread.iter().filter(|c| c.hard).cloned().collect();
+        // Spread domains: zones (or nodes) of ready nodes that pass the pod's node selector.
+        let (zone_domains, min_zone_count) = if hard.iter().any(|c| c.key == TopologyKey::Zone)
+            || !t.spread.iter().any(|c| c.hard)
+        {
+            self.zone_domains(cluster, class, dep)
+        } else {
+            ([false; ZONES], 0)
+        };
+        let zone_domain_count = zone_domains.iter().filter(|d| **d).count() as u32;
+        let host_min = if hard.iter().any(|c| c.key == TopologyKey::Hostname) {
+            self.host_min(cluster, class, dep)
+        } else {
+            (0, 0)
+        };
+
+        let want = num_feasible_nodes_to_find(self.settings.percentage_of_nodes_to_score, all);
+        let mut feasible: Vec<NodeId> = Vec::with_capacity(want.min(all));
+        let mut histogram: Vec<(Reason, u32)> = Vec::new();
+        let mut processed = 0;
+        let dep_state = &cluster.deployments[dep.idx()];
+        for i in 0..all {
+            if feasible.len() >= want {
+                break;
+            }
+            processed += 1;
+            let node_id = self.order[(self.next_start_node + i) % all];
+            let node = cluster.node(node_id);
+            self.scratch_reasons.clear();
+            if let Some(r) = self.static_verdict(cluster, class, node_id) {
+                self.scratch_reasons.push(r);
+            } else if !filter::hostname_matches(&t, node) {
+                self.scratch_reasons.push(Reason::NodeAffinity);
+            } else if filter::resources_fit(
+                t.cpu_request_millis,
+                t.memory_request_bytes,
+                node,
+                &mut self.scratch_reasons,
+            ) {
+                let spread_fails = hard.iter().any(|c| match c.key {
+                    TopologyKey::Zone => !filter::spread_ok(
+                        dep_state.zone_counts[node.zone.0 as usize],
+                        min_zone_count,
+                        zone_domain_count,
+                        c.max_skew,
+                        c.min_domains,
+                    ),
+                    TopologyKey::Hostname => {
+                        let here = pods_of_on(cluster, dep, node_id);
+                        !filter::spread_ok(here, host_min.0, host_min.1, c.max_skew, c.min_domains)
+                    }
+                });
+                if spread_fails {
+                    self.scratch_reasons.push(Reason::TopologySpread);
+                } else {
+                    feasible.push(node_id);
+                    continue;
+                }
+            }
+            for r in self.scratch_reasons.drain(..) {
+                match histogram.iter_mut().find(|(x, _)| *x == r) {
+                    Some((_, n)) => *n += 1,
+                    None => histogram.push((r, 1)),
+                }
+            }
+        }
+        if all > 0 {
+            self.next_start_node = (self.next_start_node + processed) % all;
+        }
+        if feasible.is_empty() {
+            let reason = self.intern(filter::fit_error(all, &histogram));
+            self.fail_cache[class.idx()] = Some(FailStamp {
+                capacity_version: cluster.capacity_version,
+                node_set_version: cluster.node_set_version,
+                class_binds: self.class_binds[class.idx()],
+                reason,
+            });
+            return Err(reason);
+        }
+        if feasible.len() == 1 {
+            return Ok(feasible[0]);
+        }
+        Ok(self.pick(cluster, &t, dep, &feasible))
+    }
+
+    /// Zones that are spread domains for this class, and the smallest matching-pod count among them.
+    fn zone_domains(
+        &mut self,
+        cluster: &Cluster,
+        class: ClassId,
+        dep: crate::cluster::DeploymentId,
+    ) -> ([bool; ZONES], u32) {
+        let mut domains = [false; ZONES];
+        let t = cluster.template(class);
+        for pool in &cluster.pools {
+            for (zi, zone) in pool.zones.iter().enumerate() {
+                if domains[zone.0 as usize] {
+                    continue;
+                }
+                // nodeAffinityPolicy Honor: only nodes matching the selector define domains;
+                // nodeTaintsPolicy Ignore: taints do not matter here.
+                let labels = &pool.zone_labels[zi];
+                let selects = t
+                    .node_selector
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != crate::cluster::LABEL_HOSTNAME)
+                    .all(|(k, v)| labels.get(k) == Some(v));
+                if selects
+                    && pool.nodes.iter().any(|n| {
+                        cluster.node(*n).zone == *zone && cluster.node(*n).state == NodeState::Ready
+                    })
+                {
+                    domains[zone.0 as usize] = true;
+                }
+            }
+        }
+        let counts = &cluster.deployments[dep.idx()].zone_counts;
+        let min = (0..ZONES)
+            .filter(|z| domains[*z])
+            .map(|z| counts[z])
+            .min()
+            .unwrap_or(0);
+        (domains, min)
+    }
+
+    /// For a hostname constraint: (min matching pods over eligible nodes, eligible node count).
+    fn host_min(
+        &mut self,
+        cluster: &Cluster,
+        class: ClassId,
+        dep: crate::cluster::DeploymentId,
+    ) -> (u32, u32) {
+        let mut min = u32::MAX;
+        let mut count = 0;
+        for i in 0..self.order.len() {
+            let id = self.order[i];
+            let n = cluster.node(id);
+            let pool = cluster.pool(n.pool);
+            let labels = &pool.zone_labels[pool.zone_index(n.zone)];
+            let t = cluster.template(class);
+            let selects = t.node_selector.iter().all(|(k, v)| {
+                if k == crate::cluster::LABEL_HOSTNAME {
+                    *v == n.name
+                } else {
+                    labels.get(k) == Some(v)
+                }
+            });
+            if selects {
+                count += 1;
+                min = min.min(pods_of_on(cluster, dep, id));
+            }
+        }
+        (if count == 0 { 0 } else { min }, count)
+    }
+
+    /// Scores the feasible nodes and picks the best, ties broken by reservoir sampling.
+    fn pick(
+        &mut self,
+        cluster: &Cluster,
+        t: &PodTemplate,
+        dep: crate::cluster::DeploymentId,
+        feasible: &[NodeId],
+    ) -> NodeId {
+        let n = feasible.len();
+        let mut taint = vec![0i64; n];
+        let mut spread = vec![0i64; n];
+        let mut total = vec![0i64; n];
+        // Soft spread constraints: the pod's ScheduleAnyway ones, or the system defaults
+        // (hostname maxSkew 3, zone maxSkew 5) when it declares none.
+        let soft: Vec<(TopologyKey, u32)> = if t.spread.is_empty() {
+            vec![(TopologyKey::Hostname, 3), (TopologyKey::Zone, 5)]
+        } else {
+            t.spread
+                .iter()
+                .filter(|c| !c.hard)
+                .map(|c| (c.key, c.max_skew))
+                .collect()
+        };
+        let zones_among_feasible = {
+            let mut seen = [false; ZONES];
+            for id in feasible {
+                seen[cluster.node(*id).zone.0 as usize] = true;
+            }
+            seen.iter().filter(|s| **s).count()
+        };
+        let counts = &cluster.deployments[dep.idx()].zone_counts;
+        let cpu_nz = score::non_zero_cpu(t.cpu_request_millis);
+        let mem_nz = score::non_zero_memory(t.memory_request_bytes);
+        let total_nodes = self.order.len() as u32;
+        for (i, id) in feasible.iter().enumerate() {
+            let node = cluster.node(*id);
+            let pool = cluster.pool(node.pool);
+            taint[i] = pool
+                .spec
+                .taints
+                .iter()
+                .filter(|x| {
+                    x.effect == crate::cluster::TaintEffect::PreferNoSchedule
+                        && !crate::cluster::tolerated(&t.tolerations, x)
+                })
+                .count() as i64;
+            if !soft.is_empty() {
+                let raw: f64 = soft
+                    .iter()
+                    .map(|(key, skew)| match key {
+                        TopologyKey::Zone => score::spread_raw(
+                            counts[node.zone.0 as usize],
+                            zones_among_feasible,
+                            *skew,
+                        ),
+                        TopologyKey::Hostname => {
+                            score::spread_raw(pods_of_on(cluster, dep, *id), n, *skew)
+                        }
+                    })
+                    .sum();
+                spread[i] = raw.round() as i64;
+            }
+            let a = node.allocatable;
+            let fit = score::least_allocated(
+                node.cpu_nonzero_requested + cpu_nz,
+                a.cpu_millis,
+                node.memory_nonzero_requested + mem_nz,
+                a.memory_bytes,
+            );
+            let balanced = score::balanced_allocation(
+                node.cpu_requested + t.cpu_request_millis,
+                a.cpu_millis,
+                node.memory_requested + t.memory_request_bytes,
+                a.memory_bytes,
+            );
+            let image = t.image.map_or(0, |img| {
+                let on_node = node.image_ready_at(img as u32).is_some();
+                score::image_locality(
+                    cluster.image_sizes[img],
+                    cluster.image_node_counts[img],
+                    total_nodes,
+                    on_node,
+                )
+            });
+            total[i] = score::WEIGHT_FIT * fit
+                + score::WEIGHT_BALANCED * balanced
+                + score::WEIGHT_IMAGE * image;
+        }
+        score::normalize_reverse(&mut taint);
+        if !soft.is_empty() {
+            score::normalize_spread(&mut spread);
+        }
+        let mut best = 0;
+        let mut ties = 0u32;
+        let mut best_score = i64::MIN;
+        for i in 0..n {
+            let s = total[i] + score::WEIGHT_TAINT * taint[i] + score::WEIGHT_SPREAD * spread[i];
+            if s > best_score {
+                best_score = s;
+                best = i;
+                ties = 1;
+            } else if s == best_score {
+                ties += 1;
+                if self.rng.random_range(0..ties) == 0 {
+                    best = i;
+                }
+            }
+        }
+        feasible[best]
+    }
+}
+
+/// Non-terminating pods of deployment `dep` on `node` (the hostname spread count).
+fn pods_of_on(cluster: &Cluster, dep: crate::cluster::DeploymentId, node: NodeId) -> u32 {
+    cluster.node(node).pods_of(dep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adaptive_sampling_matches_kube_scheduler() {
+        // < 100 nodes: all of them.
+        assert_eq!(num_feasible_nodes_to_find(0, 99), 99);
+        // 1000 nodes: 50 − 1000/125 = 42 % → 420.
+        assert_eq!(num_feasible_nodes_to_find(0, 1000), 420);
+        // 5000 nodes: 50 − 40 = 10 % → 500.
+        assert_eq!(num_feasible_nodes_to_find(0, 5000), 500);
+        // 6000 nodes: 50 − 48 = 2 % → floored at 5 % → 300.
+        assert_eq!(num_feasible_nodes_to_find(0, 6000), 300);
+        // An explicit 1 % of 1000 = 10 → raised to the 100-node minimum.
+        assert_eq!(num_feasible_nodes_to_find(1, 1000), 100);
+    }
+
+    #[test]
+    fn backoff_doubles_to_the_cap() {
+        let (i, m) = (SimDuration::from_secs(1), SimDuration::from_secs(10));
+        let got: Vec<u64> = (0..7).map(|a| backoff(a, i, m).as_ms() / 1000).collect();
+        assert_eq!(got, vec![0, 1, 2, 4, 8, 10, 10]);
+    }
+}

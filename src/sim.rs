@@ -1,0 +1,843 @@
+//! The simulation: owns every piece of state, pops events in order and handles each in one
+//! `match` over the closed `Event` enum. Handlers decide with pure functions (the scheduler's
+//! filters and scores, the ReplicaSet ranking) and apply the result to the cluster.
+//!
+//! Same-instant order (the `phase` of each event, an Architecture Invariant): scenario actions,
+//! then node transitions, then pod transitions, then the scheduler, then sampling — so a sample
+//! sees everything that happened at its instant. The Horizontal Pod Autoscaler and the Cluster
+//! Autoscaler will slot in between the scheduler and sampling as timer-driven controllers.
+
+use std::cmp::Reverse;
+
+use crate::cluster::{
+    Cluster, DeploymentId, NodeId, NodeState, Os, Owner, PodId, PodPhase, PoolId, ZONES,
+};
+use crate::engine::rng::Stream;
+use crate::engine::{EventQueue, Phase, RngStreams, SimDuration, SimTime};
+use crate::observe::cost::micro_per_hour;
+use crate::observe::{CostMeter, Durations, EventLog, Field, SampleRow};
+use crate::scenario::{Action, Scenario};
+use crate::scheduler::{Outcome, Scheduler};
+
+/// Everything that can happen. Variants carry ids and generations, never references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The `index`-th timed action of the scenario.
+    Action { index: u32 },
+    /// A node's VM is up and the node registers Ready.
+    NodeReady { node: NodeId, generation: u32 },
+    /// A pod's next lifecycle step is due (image pulled, ready, terminated).
+    PodStep { pod: PodId, generation: u32 },
+    /// The scheduler runs its queue.
+    SchedulerWake { generation: u64 },
+    /// Record one row per pool and zone.
+    Sample,
+}
+
+impl Phase for Event {
+    fn phase(&self) -> u8 {
+        match self {
+            Event::Action { .. } => 0,
+            Event::NodeReady { .. } => 1,
+            Event::PodStep { .. } => 2,
+            Event::SchedulerWake { .. } => 3,
+            Event::Sample => 9,
+        }
+    }
+}
+
+/// A run that could not finish. Maps to exit code 1; the message names the seed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SimError {
+    /// More events than `simulation.max_events`: a runaway loop, or a scenario too large.
+    #[error(
+        "the run stopped after {limit} events at {clock} (last event: {event}); raise simulation.max_events if the scenario is really this large (seed {seed})"
+    )]
+    EventLimit {
+        limit: u64,
+        clock: String,
+        event: String,
+        seed: u64,
+    },
+    /// Too many events at one instant: a zero-delay loop in the model.
+    #[error(
+        "more than {limit} events at the same instant {clock} (last event: {event}): a zero-delay loop (seed {seed})"
+    )]
+    InstantLimit {
+        limit: u64,
+        clock: String,
+        event: String,
+        seed: u64,
+    },
+}
+
+/// Events allowed at one simulated instant before the run is declared stuck.
+pub const MAX_EVENTS_PER_INSTANT: u64 = 10_000_000;
+
+/// Statistics gathered during a run, for `summary.json`.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub events_processed: u64,
+    pub pods_created: u64,
+    pub pods_deleted: u64,
+    pub time_to_schedule: Durations,
+    pub time_to_ready: Durations,
+    /// ∫ pending pods dt, in pod-milliseconds (Kubernetes' Pending: unscheduled or starting).
+    pub pending_pod_ms: u128,
+    pub unschedulable_pod_ms: u128,
+    /// Pods first reported unschedulable, per reason text.
+    pub unschedulable_pods_by_reason: Vec<u64>,
+    pub peak_nodes_by_pool: Vec<u32>,
+    pub peak_nodes_total: u32,
+    pub nodes_created_by_pool: Vec<u32>,
+    pub node_create_failures: Vec<(String, u64)>,
+    pub image_backoff_pods: u64,
+}
+
+/// The simulation state.
+pub struct Sim {
+    pub scenario: Scenario,
+    pub queue: EventQueue<Event>,
+    pub cluster: Cluster,
+    pub scheduler: Scheduler,
+    pub cost: CostMeter,
+    pub log: EventLog,
+    pub samples: Vec<SampleRow>,
+    pub stats: Stats,
+    pool_rngs: Vec<Stream>,
+    price_micro: Vec<u64>,
+    wake: Option<(SimTime, u64)>,
+    wake_generation: u64,
+    unscheduled: u32,
+    starting: u32,
+    last_integral: SimTime,
+    outcomes: Vec<Outcome>,
+    /// True while placing the initial replicas of a warm start.
+    warm: bool,
+    pub end: SimTime,
+}
+
+impl Sim {
+    pub fn new(scenario: Scenario) -> Self {
+        let streams = RngStreams::new(scenario.simulation.seed);
+        let cluster = Cluster::new(&scenario);
+        let pools = scenario.pools.len();
+        let pool_rngs = scenario
+            .pools
+            .iter()
+            .map(|p| streams.stream(&format!("provisioning/{}", p.name)))
+            .collect();
+        let price_micro = scenario
+            .pools
+            .iter()
+            .map(|p| micro_per_hour(p.price_per_hour))
+            .collect();
+        let scheduler = Scheduler::new(scenario.scheduler.clone(), streams.stream("scheduler"));
+        let log = EventLog::new(
+            scenario.output.event_log,
+            scenario.simulation.start_unix_ms,
+            scenario.simulation.start_offset_secs,
+        );
+        let end = SimTime(scenario.simulation.duration.as_ms());
+        Sim {
+            queue: EventQueue::new(),
+            cluster,
+            scheduler,
+            cost: CostMeter::new(pools, ZONES),
+            log,
+            samples: Vec::new(),
+            stats: Stats {
+                peak_nodes_by_pool: vec![0; pools],
+                nodes_created_by_pool: vec![0; pools],
+                ..Stats::default()
+            },
+            pool_rngs,
+            price_micro,
+            wake: None,
+            wake_generation: 0,
+            unscheduled: 0,
+            starting: 0,
+            last_integral: SimTime::ZERO,
+            outcomes: Vec::new(),
+            warm: false,
+            end,
+            scenario,
+        }
+    }
+
+    /// Runs to the end of the scenario. `progress` is called now and then with the simulated time.
+    pub fn run(&mut self, progress: &mut dyn FnMut(SimTime, SimTime)) -> Result<(), SimError> {
+        self.start();
+        let max = self.scenario.simulation.max_events;
+        let mut at_instant = 0u64;
+        let mut instant = SimTime::ZERO;
+        while let Some(t) = self.queue.peek_time() {
+            if t > self.end {
+                break;
+            }
+            let ev = self.queue.pop().expect("peeked");
+            self.stats.events_processed += 1;
+            if ev.time == instant {
+                at_instant += 1;
+            } else {
+                instant = ev.time;
+                at_instant = 1;
+            }
+            if self.stats.events_processed > max {
+                return Err(SimError::EventLimit {
+                    limit: max,
+                    clock: ev.time.clock(),
+                    event: format!("{:?}", ev.event),
+                    seed: self.scenario.simulation.seed,
+                });
+            }
+            if at_instant > MAX_EVENTS_PER_INSTANT {
+                return Err(SimError::InstantLimit {
+                    limit: MAX_EVENTS_PER_INSTANT,
+                    clock: ev.time.clock(),
+                    event: format!("{:?}", ev.event),
+                    seed: self.scenario.simulation.seed,
+                });
+            }
+            self.integrate(ev.time);
+            self.step(ev.time, ev.event);
+            if self.stats.events_processed % 65_536 == 0 {
+                progress(ev.time, self.end);
+            }
+        }
+        self.integrate(self.end);
+        self.cost.advance_all(self.end);
+        progress(self.end, self.end);
+        Ok(())
+    }
+
+    /// t = 0: the initial nodes (Ready, as in a running cluster), the initial replicas, the
+    /// timed actions and the first sample.
+    fn start(&mut self) {
+        for p in 0..self.cluster.pools.len() {
+            let count = self.cluster.pools[p].spec.count;
+            for _ in 0..count {
+                if let Some(node) =
+                    self.create_node(PoolId(p as u32), SimTime::ZERO, "initial node")
+                {
+                    let generation = self.cluster.node(node).generation;
+                    self.node_ready(node, generation, SimTime::ZERO);
+                }
+            }
+        }
+        // Warm start: the initial replicas are placed by the scheduler and start at once, with
+        // their images already on the node, as in a cluster that has been running.
+        self.warm = true;
+        for d in 0..self.cluster.deployments.len() {
+            self.reconcile(DeploymentId(d as u32), SimTime::ZERO);
+        }
+        self.schedule_now(SimTime::ZERO);
+        self.warm = false;
+        for (i, a) in self.scenario.actions.iter().enumerate() {
+            self.queue.schedule(a.at, Event::Action { index: i as u32 });
+        }
+        self.queue.schedule(SimTime::ZERO, Event::Sample);
+    }
+
+    /// Handles one event: the only place where all that can happen is dispatched.
+    pub fn step(&mut self, now: SimTime, event: Event) {
+        match event {
+            Event::Action { index } => self.action(index as usize, now),
+            Event::NodeReady { node, generation } => self.node_ready(node, generation, now),
+            Event::PodStep { pod, generation } => self.pod_step(pod, generation, now),
+            Event::SchedulerWake { generation } => {
+                if self.wake.is_some_and(|(_, g)| g == generation) {
+                    self.wake = None;
+                    self.schedule_now(now);
+                }
+            }
+            Event::Sample => {
+                self.sample(now);
+                let next = now + self.scenario.simulation.sample_interval;
+                if next <= self.end {
+                    self.queue.schedule(next, Event::Sample);
+                }
+            }
+        }
+    }
+
+    fn integrate(&mut self, now: SimTime) {
+        let dt = u128::from(now.since(self.last_integral).as_ms());
+        self.stats.pending_pod_ms += u128::from(self.unscheduled + self.starting) * dt;
+        self.stats.unschedulable_pod_ms += u128::from(self.unscheduled) * dt;
+        self.last_integral = now;
+    }
+
+    fn pod_name(&self, pod: PodId) -> String {
+        let p = self.cluster.pod(pod);
+        let Owner::Deployment(d) = p.owner;
+        format!("{}-{}", self.cluster.deployments[d.idx()].name, p.ordinal)
+    }
+
+    // ----- nodes ---------------------------------------------------------------------------
+
+    /// Starts a VM in the pool's next zone; returns `None` (and logs why) if Azure refuses.
+    fn create_node(&mut self, pool: PoolId, now: SimTime, why: &str) -> Option<NodeId> {
+        let zone = self.cluster.next_zone(pool);
+        match self.cluster.create_node(pool, zone, now) {
+            Ok(node) => {
+                let p = pool.idx();
+                let zi = zone.0 as usize;
+                self.cost.node_started(p, zi, self.price_micro[p], now);
+                self.stats.nodes_created_by_pool[p] += 1;
+                self.track_peaks();
+                let delay = if now == SimTime::ZERO && why == "initial node" {
+                    SimDuration::ZERO
+                } else {
+                    self.scenario.pools[p]
+                        .provisioning_delay
+                        .sample(&mut self.pool_rngs[p])
+                };
+                let n = self.cluster.node(node);
+                let (name, pool_name) = (n.name.clone(), self.scenario.pools[p].name.clone());
+                self.log.emit(
+                    now,
+                    "node_provisioning",
+                    &[
+                        ("node", Field::Str(&name)),
+                        ("pool", Field::Str(&pool_name)),
+                        ("zone", Field::Str(zone.short())),
+                        ("ready_in_s", Field::Num(delay.as_secs_f64())),
+                        ("reason", Field::Str(why)),
+                    ],
+                );
+                if delay > SimDuration::ZERO {
+                    let generation = self.cluster.node(node).generation;
+                    self.queue
+                        .schedule(now + delay, Event::NodeReady { node, generation });
+                }
+                Some(node)
+            }
+            Err(e) => {
+                let reason = e.reason();
+                let pool_name = self.scenario.pools[pool.idx()].name.clone();
+                self.log.emit(
+                    now,
+                    "node_create_failed",
+                    &[
+                        ("pool", Field::Str(&pool_name)),
+                        ("zone", Field::Str(zone.short())),
+                        ("reason", Field::Str(&reason)),
+                    ],
+                );
+                let key = reason.split(':').next().unwrap_or("").to_string();
+                match self
+                    .stats
+                    .node_create_failures
+                    .iter_mut()
+                    .find(|(k, _)| *k == key)
+                {
+                    Some((_, n)) => *n += 1,
+                    None => self.stats.node_create_failures.push((key, 1)),
+                }
+                None
+            }
+        }
+    }
+
+    fn track_peaks(&mut self) {
+        let mut total = 0;
+        for (i, p) in self.cluster.pools.iter().enumerate() {
+            let n = p.nodes.len() as u32;
+            total += n;
+            self.stats.peak_nodes_by_pool[i] = self.stats.peak_nodes_by_pool[i].max(n);
+        }
+        self.stats.peak_nodes_total = self.stats.peak_nodes_total.max(total);
+    }
+
+    fn node_ready(&mut self, node: NodeId, generation: u32, now: SimTime) {
+        let n = self.cluster.node(node);
+        if n.generation != generation || n.state != NodeState::Provisioning {
+            return;
+        }
+        self.cluster.node_ready(node, now);
+        let n = self.cluster.node(node);
+        let (name, pool) = (
+            n.name.clone(),
+            self.scenario.pools[n.pool.idx()].name.clone(),
+        );
+        let zone = n.zone.short();
+        let took = now.since(n.created_at).as_secs_f64();
+        self.log.emit(
+            now,
+            "node_ready",
+            &[
+                ("node", Field::Str(&name)),
+                ("pool", Field::Str(&pool)),
+                ("zone", Field::Str(zone)),
+                ("provisioning_s", Field::Num(took)),
+            ],
+        );
+        self.request_schedule(now);
+    }
+
+    /// Deletes a node at once; its pods are deleted and their deployments replace them.
+    fn delete_node(&mut self, node: NodeId, now: SimTime, why: &str) {
+        let n = self.cluster.node(node);
+        let (p, zi, created) = (n.pool.idx(), n.zone.0 as usize, n.created_at);
+        let name = n.name.clone();
+        let pods: Vec<PodId> = n.pods.clone();
+        for pod in &pods {
+            self.delete_pod(*pod, now, "node deleted", true);
+        }
+        self.cluster.delete_node(node);
+        self.cost
+            .node_stopped(p, zi, self.price_micro[p], created, now);
+        let pool = self.scenario.pools[p].name.clone();
+        self.log.emit(
+            now,
+            "node_deleted",
+            &[
+                ("node", Field::Str(&name)),
+                ("pool", Field::Str(&pool)),
+                ("reason", Field::Str(why)),
+            ],
+        );
+        let owners: Vec<DeploymentId> = (0..self.cluster.deployments.len())
+            .map(|d| DeploymentId(d as u32))
+            .collect();
+        for d in owners {
+            self.reconcile(d, now);
+        }
+        self.request_schedule(now);
+    }
+
+    // ----- actions -------------------------------------------------------------------------
+
+    fn action(&mut self, index: usize, now: SimTime) {
+        let a = self.scenario.actions[index].action.clone();
+        match a {
+            Action::Scale {
+                deployment,
+                replicas,
+            } => {
+                let d = DeploymentId(deployment as u32);
+                let name = self.cluster.deployments[deployment].name.clone();
+                let from = self.cluster.deployments[deployment].desired;
+                self.cluster.deployments[deployment].desired = replicas;
+                self.log.emit(
+                    now,
+                    "deployment_scaled",
+                    &[
+                        ("deployment", Field::Str(&name)),
+                        ("from", Field::Int(from.into())),
+                        ("to", Field::Int(replicas.into())),
+                        ("reason", Field::Str("scenario event")),
+                    ],
+                );
+                self.reconcile(d, now);
+            }
+            Action::AddNodes { pool, count } => {
+                for _ in 0..count {
+                    self.create_node(PoolId(pool as u32), now, "scenario event add_nodes");
+                }
+            }
+            Action::RemoveNodes { pool, count } => {
+                for _ in 0..count {
+                    // Scale-in balances zones and removes the newest instance first.
+                    let p = &self.cluster.pools[pool];
+                    let mut per_zone = [0u32; ZONES];
+                    for n in &p.nodes {
+                        per_zone[self.cluster.node(*n).zone.0 as usize] += 1;
+                    }
+                    let victim = p
+                        .nodes
+                        .iter()
+                        .copied()
+                        .max_by_key(|n| (per_zone[self.cluster.node(*n).zone.0 as usize], n.0));
+                    match victim {
+                        Some(n) => self.delete_node(n, now, "scenario event remove_nodes"),
+                        None => break,
+                    }
+                }
+            }
+        }
+    }
+
+    // ----- deployments (the ReplicaSet controller) -----------------------------------------
+
+    /// Creates or deletes pods until the deployment has its desired count.
+    fn reconcile(&mut self, d: DeploymentId, now: SimTime) {
+        let have = self.cluster.deployments[d.idx()].pods.len() as u32;
+        let want = self.cluster.deployments[d.idx()].desired;
+        if have < want {
+            for _ in have..want {
+                let pod = self.cluster.create_pod(d, now);
+                self.unscheduled += 1;
+                self.stats.pods_created += 1;
+                self.scheduler.enqueue(&self.cluster, pod);
+            }
+            self.request_schedule(now);
+        } else if have > want {
+            let victims = self.scale_down_order(d, now);
+            for pod in victims.into_iter().take((have - want) as usize) {
+                self.delete_pod(pod, now, "replica set scaled down", false);
+            }
+        }
+    }
+
+    /// The deployment's pods in deletion order (`ActivePodsWithRanks`, controller_utils.go):
+    /// unassigned first, then Pending before Running, not ready before ready, more pods of the
+    /// deployment on the same node first, then newer ready time and newer creation (log₂ buckets
+    /// of age, ties by a stable pseudo-UID).
+    fn scale_down_order(&self, d: DeploymentId, now: SimTime) -> Vec<PodId> {
+        let c = &self.cluster;
+        let bucket = |t: Option<SimTime>| -> i64 {
+            match t {
+                Some(t) if now > t => ((now.since(t).as_ms() as f64) * 1e6).log2() as i64,
+                _ => -1,
+            }
+        };
+        let mut pods: Vec<PodId> = c.deployments[d.idx()].pods.clone();
+        pods.sort_by_cached_key(|&id| {
+            let p = c.pod(id);
+            let assigned = p.node.is_some();
+            let running = matches!(p.phase, PodPhase::Running | PodPhase::Ready);
+            let ready = p.phase == PodPhase::Ready;
+            let related = p.node.map_or(0, |n| c.node(n).pods_of(d));
+            let uid = crate::engine::rng::splitmix64(u64::from(d.0) << 32 | u64::from(p.ordinal));
+            (
+                assigned,
+                running,
+                ready,
+                Reverse(related),
+                bucket(p.ready_at),
+                bucket(Some(p.created_at)),
+                uid,
+            )
+        });
+        pods
+    }
+
+    /// Deletes a pod: unscheduled ones vanish; bound ones terminate within their grace period.
+    /// `now_gone` skips the grace period (the node itself is going away).
+    fn delete_pod(&mut self, pod: PodId, now: SimTime, why: &str, now_gone: bool) {
+        let name = self.pod_name(pod);
+        let p = self.cluster.pod(pod).clone();
+        self.stats.pods_deleted += 1;
+        match p.phase {
+            PodPhase::Unscheduled => {
+                self.unscheduled -= 1;
+                self.cluster.remove_pod(pod);
+            }
+            PodPhase::Terminating => {
+                if now_gone {
+                    self.cluster.remove_pod(pod);
+                }
+                return;
+            }
+            PodPhase::Gone => return,
+            phase => {
+                if matches!(phase, PodPhase::Starting | PodPhase::ImagePullBackOff) {
+                    self.starting -= 1;
+                }
+                self.cluster.start_termination(pod);
+                let t = &self.scenario.deployments[match p.owner {
+                    Owner::Deployment(d) => d.idx(),
+                }]
+                .template;
+                let stop = t.shutdown_delay.min(t.termination_grace);
+                if now_gone || stop == SimDuration::ZERO {
+                    self.cluster.remove_pod(pod);
+                } else {
+                    let generation = self.cluster.pod(pod).generation;
+                    self.queue
+                        .schedule(now + stop, Event::PodStep { pod, generation });
+                }
+            }
+        }
+        self.log.emit(
+            now,
+            "pod_deleted",
+            &[("pod", Field::Str(&name)), ("reason", Field::Str(why))],
+        );
+    }
+
+    // ----- scheduling ----------------------------------------------------------------------
+
+    /// Makes sure the scheduler runs at `now` (once, however many requests).
+    fn request_schedule(&mut self, now: SimTime) {
+        self.ensure_wake(now);
+    }
+
+    fn ensure_wake(&mut self, at: SimTime) {
+        if self.wake.is_some_and(|(t, _)| t <= at) {
+            return;
+        }
+        self.wake_generation += 1;
+        self.wake = Some((at, self.wake_generation));
+        self.queue.schedule(
+            at,
+            Event::SchedulerWake {
+                generation: self.wake_generation,
+            },
+        );
+    }
+
+    fn schedule_now(&mut self, now: SimTime) {
+        let mut outcomes = std::mem::take(&mut self.outcomes);
+        outcomes.clear();
+        self.scheduler
+            .run_cycle(&mut self.cluster, now, &mut outcomes);
+        for o in &outcomes {
+            match *o {
+                Outcome::Bound(pod, node) => self.bound(pod, node, now),
+                Outcome::Unschedulable { pod, reason, first } => {
+                    if first {
+                        let r = reason as usize;
+                        if self.stats.unschedulable_pods_by_reason.len() <= r {
+                            self.stats.unschedulable_pods_by_reason.resize(r + 1, 0);
+                        }
+                        self.stats.unschedulable_pods_by_reason[r] += 1;
+                        let name = self.pod_name(pod);
+                        let text = self
+                            .scheduler
+                            .reasons
+                            .get_index(r)
+                            .map(|(k, _)| k.clone())
+                            .unwrap_or_default();
+                        let attempts = self.cluster.pod(pod).attempts;
+                        self.log.emit(
+                            now,
+                            "pod_unschedulable",
+                            &[
+                                ("pod", Field::Str(&name)),
+                                ("attempts", Field::Int(attempts.into())),
+                                ("reason", Field::Str(&text)),
+                            ],
+                        );
+                    }
+                }
+            }
+        }
+        self.outcomes = outcomes;
+        if let Some(t) = self.scheduler.next_backoff_expiry() {
+            self.ensure_wake(t.max(now));
+        }
+    }
+
+    /// A pod was bound: start it (pull the image if needed) or leave it stuck on a wrong OS.
+    fn bound(&mut self, pod: PodId, node: NodeId, now: SimTime) {
+        self.unscheduled -= 1;
+        self.starting += 1;
+        let p = self.cluster.pod(pod);
+        self.stats
+            .time_to_schedule
+            .push(now.since(p.created_at).as_ms());
+        let class = p.class;
+        let t = self.cluster.template(class).clone();
+        let n = self.cluster.node(node);
+        let pool = &self.scenario.pools[n.pool.idx()];
+        let (node_name, node_os) = (n.name.clone(), pool.os);
+        let name = self.pod_name(pod);
+        self.log.emit(
+            now,
+            "pod_scheduled",
+            &[
+                ("pod", Field::Str(&name)),
+                ("node", Field::Str(&node_name)),
+                ("pool", Field::Str(&pool.name)),
+                ("zone", Field::Str(n.zone.short())),
+            ],
+        );
+        if node_os != t.os {
+            // The image has no manifest for this OS: ErrImagePull, then ImagePullBackOff forever.
+            self.cluster.pod_image_backoff(pod);
+            self.stats.image_backoff_pods += 1;
+            let why = format!(
+                "no match for platform in manifest: the {} image cannot run on {} node {}",
+                t.os.as_str(),
+                node_os.as_str(),
+                node_name
+            );
+            self.log.emit(
+                now,
+                "pod_image_pull_backoff",
+                &[
+                    ("pod", Field::Str(&name)),
+                    ("node", Field::Str(&node_name)),
+                    ("reason", Field::Str(&why)),
+                ],
+            );
+            return;
+        }
+        let start_at = match t.image {
+            Some(img) if !self.warm => {
+                let spec = &self.scenario.images[img];
+                let pull = spec.pull_time.unwrap_or_else(|| {
+                    let bps = pool.image_pull_bytes_per_sec.max(1);
+                    SimDuration(spec.size_bytes.saturating_mul(1000).div_ceil(bps))
+                });
+                let had = self.cluster.node(node).image_ready_at(img as u32).is_some();
+                let at = self.cluster.request_image(
+                    node,
+                    img as u32,
+                    pull,
+                    self.scenario.cluster.serialize_image_pulls,
+                    now,
+                );
+                if !had {
+                    let image_name = spec.name.clone();
+                    self.log.emit(
+                        now,
+                        "image_pull",
+                        &[
+                            ("node", Field::Str(&node_name)),
+                            ("image", Field::Str(&image_name)),
+                            ("pod", Field::Str(&name)),
+                            ("done_in_s", Field::Num(at.since(now).as_secs_f64())),
+                        ],
+                    );
+                }
+                at
+            }
+            Some(img) => {
+                // Warm start: the image is already on the node.
+                self.cluster
+                    .request_image(node, img as u32, SimDuration::ZERO, false, now);
+                now
+            }
+            None => now,
+        };
+        if start_at > now {
+            let generation = self.cluster.pod(pod).generation;
+            self.queue
+                .schedule(start_at, Event::PodStep { pod, generation });
+        } else {
+            self.pod_running(pod, now);
+        }
+    }
+
+    fn pod_step(&mut self, pod: PodId, generation: u32, now: SimTime) {
+        let p = self.cluster.pod(pod);
+        if p.generation != generation {
+            return;
+        }
+        match p.phase {
+            PodPhase::Starting => self.pod_running(pod, now),
+            PodPhase::Running => self.pod_ready(pod, now),
+            PodPhase::Terminating => {
+                self.cluster.remove_pod(pod);
+                self.request_schedule(now);
+            }
+            _ => {}
+        }
+    }
+
+    fn pod_running(&mut self, pod: PodId, now: SimTime) {
+        self.starting -= 1;
+        self.cluster.pod_running(pod, now);
+        let delay = if self.warm {
+            SimDuration::ZERO
+        } else {
+            self.cluster
+                .template(self.cluster.pod(pod).class)
+                .readiness_delay
+        };
+        if delay == SimDuration::ZERO {
+            self.pod_ready(pod, now);
+        } else {
+            let name = self.pod_name(pod);
+            self.log
+                .emit(now, "pod_running", &[("pod", Field::Str(&name))]);
+            let generation = self.cluster.pod(pod).generation;
+            self.queue
+                .schedule(now + delay, Event::PodStep { pod, generation });
+        }
+    }
+
+    fn pod_ready(&mut self, pod: PodId, now: SimTime) {
+        self.cluster.pod_ready(pod, now);
+        let p = self.cluster.pod(pod);
+        self.stats
+            .time_to_ready
+            .push(now.since(p.created_at).as_ms());
+        let name = self.pod_name(pod);
+        self.log
+            .emit(now, "pod_ready", &[("pod", Field::Str(&name))]);
+    }
+
+    // ----- sampling ------------------------------------------------------------------------
+
+    fn sample(&mut self, now: SimTime) {
+        self.cost.advance_all(now);
+        let time = self.log.wall_clock(now);
+        let time_s = now.as_ms() / 1000;
+        let c = &self.cluster;
+        for (pi, pool) in c.pools.iter().enumerate() {
+            for zone in &pool.zones {
+                let mut row = SampleRow {
+                    time_s,
+                    time: time.clone(),
+                    pool: pool.spec.name.clone(),
+                    zone: zone.short().to_string(),
+                    nodes_ready: 0,
+                    nodes_provisioning: 0,
+                    pods_running: 0,
+                    pods_pending: 0,
+                    cpu_allocatable_m: 0,
+                    cpu_requested_m: 0,
+                    memory_allocatable_mib: 0,
+                    memory_requested_mib: 0,
+                    cost_per_hour_usd: format!("{:.4}", self.cost.rate_usd(pi, zone.0 as usize)),
+                    cumulative_cost_usd: format!("{:.4}", self.cost.usd(pi, zone.0 as usize)),
+                };
+                let (mut mem_alloc, mut mem_req) = (0u64, 0u64);
+                for &id in &pool.nodes {
+                    let n = c.node(id);
+                    if n.zone != *zone {
+                        continue;
+                    }
+                    match n.state {
+                        NodeState::Provisioning => row.nodes_provisioning += 1,
+                        NodeState::Ready => {
+                            row.nodes_ready += 1;
+                            row.cpu_allocatable_m += n.allocatable.cpu_millis;
+                            row.cpu_requested_m += n.cpu_requested;
+                            mem_alloc += n.allocatable.memory_bytes;
+                            mem_req += n.memory_requested;
+                            row.pods_pending += n.pods_starting;
+                            row.pods_running += n.pods.len() as u32 - n.pods_starting;
+                        }
+                        NodeState::Deleted => {}
+                    }
+                }
+                row.memory_allocatable_mib = mem_alloc >> 20;
+                row.memory_requested_mib = mem_req >> 20;
+                self.samples.push(row);
+            }
+        }
+        // Unscheduled pods belong to no pool: one row so that pivot sums stay right.
+        self.samples.push(SampleRow {
+            time_s,
+            time,
+            pool: "(unscheduled)".into(),
+            zone: "none".into(),
+            nodes_ready: 0,
+            nodes_provisioning: 0,
+            pods_running: 0,
+            pods_pending: self.unscheduled,
+            cpu_allocatable_m: 0,
+            cpu_requested_m: 0,
+            memory_allocatable_mib: 0,
+            memory_requested_mib: 0,
+            cost_per_hour_usd: "0.0000".into(),
+            cumulative_cost_usd: "0.0000".into(),
+        });
+    }
+
+    /// Pods not yet bound to a node, right now.
+    pub fn unscheduled_pods(&self) -> u32 {
+        self.unscheduled
+    }
+
+    /// Nodes by OS, for the end-of-run screen.
+    pub fn os_of_pool(&self, pool: usize) -> Os {
+        self.scenario.pools[pool].os
+    }
+}
