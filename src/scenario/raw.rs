@@ -145,7 +145,7 @@ pub struct RawSku {
 pub struct RawNodePool {
     pub name: S<String>,
     #[serde(default)]
-    pub mode: Option<Mode>,
+    pub mode: Option<S<Mode>>,
     #[serde(default)]
     pub os_type: Option<S<crate::cluster::Os>>,
     #[serde(default)]

@@ -628,7 +628,7 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
         let name = r.name.get_ref().clone();
         let f = format!("node_pool {name:?}");
         let os = r.os_type.as_ref().map_or(Os::Linux, |o| *o.get_ref());
-        let mode = r.mode.unwrap_or(Mode::User);
+        let mode = r.mode.as_ref().map_or(Mode::User, |m| *m.get_ref());
         if !is_pool_name(&name) {
             ctx.err_hint(
                 Some(r.name.span()),
@@ -656,7 +656,7 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
         names.push(name.clone());
         if os == Os::Windows && mode == Mode::System {
             ctx.err(
-                r.mode.map(|_| p.span()),
+                r.mode.as_ref().map(|m| m.span()),
                 format!("{f}.mode"),
                 "a Windows pool cannot be a system pool; AKS system pools run Linux",
             );
@@ -947,8 +947,16 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
             .iter()
             .any(|p| p.mode == Mode::System && p.os == Os::Linux)
     {
+        // Point at the first Linux pool's mode (or name): the likely place to fix.
+        let span = raw
+            .node_pool
+            .iter()
+            .map(|p| p.get_ref())
+            .find(|p| p.os_type.as_ref().is_none_or(|o| *o.get_ref() == Os::Linux))
+            .map(|p| p.mode.as_ref().map_or(p.name.span(), |m| m.span()))
+            .or_else(|| raw.node_pool.first().map(|p| p.span()));
         ctx.err_hint(
-            raw.node_pool.first().map(|p| p.span()),
+            span,
             "node_pool",
             "the cluster has no Linux system pool",
             "set mode = \"system\" on a Linux pool; AKS needs one for its own pods",

@@ -1,1 +1,14 @@
+//! aksim's integration tests, one binary:
+//! - `support`: runs inline scenarios through the library;
+//! - `cli`: the `aksim` command end to end (run, validate, files written, exit codes);
+//! - `bad_input`: every class of bad scenario gives exit code 2, names the line and writes nothing;
+//! - `determinism`: same seed → byte-identical files; another seed → other delays;
+//! - `behaviour`: small scenarios pinning scheduling, image pulls, scale-down order, costs;
+//! - `properties`: random scenarios keep the cluster's invariants.
 
+mod bad_input;
+mod behaviour;
+mod cli;
+mod determinism;
+mod properties;
+mod support;

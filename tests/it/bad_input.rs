@@ -1,0 +1,256 @@
+//! Every class of bad input: exit code 2, the file and line named, nothing written.
+
+use assert_cmd::Command;
+
+use crate::support::{BASE, errors};
+
+/// Runs `aksim run` on `toml` in a fresh folder; returns stderr after checking exit code 2
+/// and that no results folder was created.
+fn refused(toml: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, toml).unwrap();
+    let out = Command::cargo_bin("aksim")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "bad.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        !dir.path().join("results").exists(),
+        "nothing may be written"
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn line_of(toml: &str, needle: &str) -> usize {
+    toml.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle in toml")
+        + 1
+}
+
+#[test]
+fn syntax_error_names_line_and_column() {
+    let toml = format!("{BASE}\n[[deployment]\nname = \"x\"\n");
+    let err = refused(&toml);
+    let line = line_of(&toml, "[[deployment]");
+    assert!(err.contains(&format!("bad.toml:{line}:")), "{err}");
+}
+
+#[test]
+fn type_error_names_the_line() {
+    let toml = BASE.replace("count = 2", "count = \"two\"");
+    let err = refused(&toml);
+    assert!(
+        err.contains(&format!("bad.toml:{}:", line_of(&toml, "count = \"two\""))),
+        "{err}"
+    );
+    assert!(err.contains("invalid type"), "{err}");
+}
+
+#[test]
+fn unknown_key_is_a_typo_with_a_hint() {
+    let toml = BASE.replace("zones = [\"1\"]", "zones = [\"1\"]\nmax_cont = 5");
+    let err = refused(&toml);
+    assert!(
+        err.contains(&format!("bad.toml:{}:", line_of(&toml, "max_cont"))),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `max_count`?"), "{err}");
+}
+
+#[test]
+fn semantic_errors_point_at_their_field() {
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            BASE.replace("mode = \"system\"", "mode = \"user\""),
+            "no Linux system pool",
+            "mode = \"user\"",
+        ),
+        (
+            format!(
+                "{BASE}\n[[node_pool]]\nname = \"windows1\"\nos_type = \"windows\"\nvm_size = \"Standard_D4s_v5\"\n"
+            ),
+            "at most 6 characters",
+            "name = \"windows1\"",
+        ),
+        (
+            format!("{BASE}\n[[node_pool]]\nname = \"User_Pool\"\nvm_size = \"Standard_D4s_v5\"\n"),
+            "not a valid pool name",
+            "name = \"User_Pool\"",
+        ),
+        (
+            BASE.replace("count = 2", "count = 2\nmax_pods = 300"),
+            "outside 10–250",
+            "max_pods = 300",
+        ),
+        (
+            BASE.replace(
+                "count = 2",
+                "count = 2\nenable_auto_scaling = true\nmin_count = 5\nmax_count = 3",
+            ),
+            "greater than max_count",
+            "min_count = 5",
+        ),
+        (
+            BASE.replace(
+                "count = 2",
+                "count = 9\nenable_auto_scaling = true\nmin_count = 1\nmax_count = 3",
+            ),
+            "outside min_count..max_count",
+            "count = 9",
+        ),
+        (
+            BASE.replace("zones = [\"1\"]", "zones = [\"1\", \"4\"]"),
+            "zone \"4\" does not exist",
+            "zones = ",
+        ),
+        (
+            format!(
+                "{}\n[[node_pool]]\nname = \"win\"\nos_type = \"windows\"\nvm_size = \"Standard_D4s_v5\"\n",
+                BASE.replace("[cluster]", "[network]\nplugin = \"kubenet\"\n\n[cluster]")
+            ),
+            "need Azure CNI",
+            "os_type = \"windows\"",
+        ),
+        (
+            BASE.replace("Standard_D4s_v5", "Standard_D4s_v3"),
+            "unknown VM size",
+            "vm_size",
+        ),
+        (
+            format!("{BASE}\n[[deployment]]\nname = \"x\"\nrequests = {{ cpu = \"2 cores\" }}\n"),
+            "invalid quantity",
+            "cpu = \"2 cores\"",
+        ),
+        (
+            BASE.replace("duration = \"1h\"", "duration = \"1 hour\""),
+            "invalid duration",
+            "duration = ",
+        ),
+        (
+            format!(
+                "{BASE}\n[[event]]\nat = \"5m\"\naction = \"scale\"\ndeployment = \"nope\"\nreplicas = 2\n"
+            ),
+            "no deployment is named",
+            "deployment = \"nope\"",
+        ),
+        (
+            BASE.replace("count = 2", "count = 2000"),
+            "at most 1000 nodes per pool",
+            "count = 2000",
+        ),
+        (
+            format!("{BASE}\n[[deployment]]\nname = \"x\"\nreplicas = 4000000000\n"),
+            "pods can be simulated",
+            "replicas = 4000000000",
+        ),
+        (
+            BASE.replace(
+                "[cluster]",
+                "[network]\nsubnet_cidr = \"10.0.0.0/28\"\n\n[cluster]",
+            ),
+            "usable addresses but the initial nodes need",
+            "subnet_cidr",
+        ),
+    ];
+    for (toml, message, needle) in cases {
+        let err = refused(&toml);
+        assert!(err.contains(message), "expected {message:?} in:\n{err}");
+        let line = line_of(&toml, needle);
+        assert!(
+            err.contains(&format!("bad.toml:{line}:")),
+            "expected line {line} ({needle}) in:\n{err}"
+        );
+    }
+}
+
+#[test]
+fn all_errors_are_reported_at_once() {
+    let toml = BASE
+        .replace("count = 2", "count = 2\nmax_pods = 5")
+        .replace("Standard_D4s_v5", "Standard_X");
+    let e = errors(&toml);
+    assert!(
+        e.contains("unknown VM size") && e.contains("2 errors"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_bad_set_names_the_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ok.toml");
+    std::fs::write(&file, BASE).unwrap();
+    let out = Command::cargo_bin("aksim")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "ok.toml", "--set", "node_pool.system.max_pods=999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--set node_pool.system.max_pods=999") && err.contains("outside 10–250"),
+        "{err}"
+    );
+    let out = Command::cargo_bin("aksim")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "ok.toml", "--set", "node_pool.nope.count=1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no element \"nope\""));
+}
+
+#[test]
+fn missing_file_and_bad_arguments_exit_2() {
+    let out = Command::cargo_bin("aksim")
+        .unwrap()
+        .args(["run", "/nonexistent/x.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the scenario"));
+    let out = Command::cargo_bin("aksim")
+        .unwrap()
+        .args(["run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_deployment_no_pool_can_host_is_a_warning_naming_why() {
+    let toml = format!("{BASE}\n[[deployment]]\nname = \"huge\"\nrequests = {{ cpu = \"8\" }}\n");
+    let loaded = aksim::load_str("t.toml", &toml, &[]).unwrap();
+    let w = loaded.warnings.join("\n");
+    assert!(
+        w.contains("no node pool can ever run its pods")
+            && w.contains("system: requests 8000m cpu"),
+        "{w}"
+    );
+}
+
+#[test]
+fn memory_in_milli_units_is_flagged() {
+    let toml =
+        format!("{BASE}\n[[deployment]]\nname = \"m\"\nrequests = {{ memory = \"500m\" }}\n");
+    let loaded = aksim::load_str("t.toml", &toml, &[]).unwrap();
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.contains("did you mean \"500Mi\"?")),
+        "{:?}",
+        loaded.warnings
+    );
+}

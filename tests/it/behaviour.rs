@@ -1,0 +1,408 @@
+//! Small scenarios that pin what the model does, each with the arithmetic of its expectation.
+
+use crate::support::{BASE, events, run};
+
+#[test]
+fn windows_pods_without_toleration_stay_pending_with_the_scheduler_message() {
+    // 2 Linux system nodes + 3 tainted Windows nodes; the pods select Windows but do not
+    // tolerate the taint: every node rejects them, 2 for the selector, 3 for the taint.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"win\"
+os_type = \"windows\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\"]
+count = 3
+node_taints = [\"os=windows:NoSchedule\"]
+
+[[deployment]]
+name = \"iis\"
+replicas = 2
+requests = {{ cpu = \"500m\", memory = \"1Gi\" }}
+node_selector = {{ \"kubernetes.io/os\" = \"windows\" }}
+"
+    ));
+    let unsched = events(&sim, "pod_unschedulable");
+    assert_eq!(unsched.len(), 2, "each pod is reported once");
+    assert_eq!(
+        unsched[0]["reason"],
+        "0/5 nodes are available: 2 node(s) didn't match Pod's node affinity/selector, 3 node(s) had untolerated taint {os: windows}."
+    );
+    assert_eq!(sim.unscheduled_pods(), 2);
+    let summary = aksim::report::Summary::of(&sim);
+    // Both pods pending for the whole hour: 2 × 3600 pod-seconds.
+    assert_eq!(summary.pending_pod_seconds, 7200.0);
+}
+
+#[test]
+fn linux_pods_on_an_untainted_windows_pool_land_there_and_never_start() {
+    // No os selector, no taint: the scheduler may pick Windows nodes, where the Linux image
+    // cannot run (ImagePullBackOff). Windows nodes are emptier, so LeastAllocated picks them.
+    let toml = format!(
+        "{BASE}
+[[node_pool]]
+name = \"win\"
+os_type = \"windows\"
+vm_size = \"Standard_D16s_v5\"
+zones = [\"1\"]
+count = 2
+
+[[deployment]]
+name = \"web\"
+replicas = 4
+requests = {{ cpu = \"1\", memory = \"1Gi\" }}
+"
+    );
+    let loaded = aksim::load_str("t.toml", &toml, &[]).unwrap();
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.contains("can be scheduled onto windows pool \"win\"")),
+        "{:?}",
+        loaded.warnings
+    );
+    let sim = run(&toml);
+    let stuck = events(&sim, "pod_image_pull_backoff");
+    assert!(
+        !stuck.is_empty(),
+        "some Linux pods must land on Windows nodes"
+    );
+    assert!(
+        stuck[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no match for platform in manifest")
+    );
+    assert_eq!(
+        aksim::report::Summary::of(&sim).pods_image_pull_backoff,
+        stuck.len() as u64
+    );
+}
+
+#[test]
+fn image_pull_is_slow_on_a_fresh_node_and_cached_after() {
+    // One Windows node added at 0s with a fixed 5m boot; 2 pods of a 2 GiB image scaled at 1m.
+    // Pull at the Windows default 20 MiB/s: 2048 / 20 = 102.4 s, shared by both pods (one pull
+    // per image per node). Then a third pod at 30m starts at once: the image is cached.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"win\"
+os_type = \"windows\"
+vm_size = \"Standard_D8s_v5\"
+zones = [\"1\"]
+count = 0
+provisioning_delay = \"5m\"
+
+[[deployment]]
+name = \"api\"
+replicas = 0
+requests = {{ cpu = \"1\", memory = \"2Gi\" }}
+node_selector = {{ \"kubernetes.io/os\" = \"windows\" }}
+image = {{ name = \"api:1\", size = \"2Gi\" }}
+
+[[event]]
+at = \"0s\"
+action = \"add_nodes\"
+pool = \"win\"
+count = 1
+
+[[event]]
+at = \"1m\"
+action = \"scale\"
+deployment = \"api\"
+replicas = 2
+
+[[event]]
+at = \"30m\"
+action = \"scale\"
+deployment = \"api\"
+replicas = 3
+"
+    ));
+    let ready: Vec<_> = events(&sim, "node_ready")
+        .into_iter()
+        .filter(|e| e["pool"] == "win")
+        .collect();
+    assert_eq!(ready[0]["time_s"], 300.0);
+    let pulls = events(&sim, "image_pull");
+    assert_eq!(pulls.len(), 1, "one pull per image per node");
+    assert_eq!(pulls[0]["done_in_s"], 102.4);
+    let ready: Vec<f64> = events(&sim, "pod_ready")
+        .iter()
+        .map(|e| e["time_s"].as_f64().unwrap())
+        .collect();
+    // Node ready at 300 s, bind at 300 s, pull done at 402.4 s; the third pod at 1800 s.
+    assert_eq!(ready, vec![402.4, 402.4, 1800.0]);
+    let p = aksim::report::Summary::of(&sim).time_to_ready_s;
+    // Waits: 402.4 − 60 = 342.4 s twice, and 0 s.
+    assert_eq!((p.count, p.max_s, p.p50_s), (3, 342.4, 342.4));
+}
+
+#[test]
+fn serialized_pulls_queue_behind_each_other() {
+    // One fresh Linux node (fixed 1m boot) and two pods of different 1 GiB images bound to it
+    // at 60 s. At the Linux default 50 MiB/s a pull takes 1024 / 50 = 20.48 s, and the kubelet
+    // pulls one image at a time: the second is done at 40.96 s.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\"]
+count = 0
+provisioning_delay = \"1m\"
+node_labels = {{ tier = \"app\" }}
+
+[[deployment]]
+name = \"a\"
+image = {{ name = \"a:1\", size = \"1Gi\" }}
+node_selector = {{ tier = \"app\" }}
+
+[[deployment]]
+name = \"b\"
+image = {{ name = \"b:1\", size = \"1Gi\" }}
+node_selector = {{ tier = \"app\" }}
+
+[[event]]
+at = \"0s\"
+action = \"add_nodes\"
+pool = \"user\"
+count = 1
+"
+    ));
+    let done: Vec<f64> = events(&sim, "image_pull")
+        .iter()
+        .map(|p| p["done_in_s"].as_f64().unwrap())
+        .collect();
+    assert_eq!(done, vec![20.48, 40.96]);
+    let ready: Vec<f64> = events(&sim, "pod_ready")
+        .iter()
+        .map(|e| e["time_s"].as_f64().unwrap())
+        .collect();
+    assert_eq!(ready, vec![80.48, 100.96]);
+}
+
+#[test]
+fn required_zone_spread_balances_and_blocks() {
+    // 3 zones, one node each with room for 2 pods of 1.5 CPU (D4s_v5: 3860m allocatable).
+    // maxSkew 1: 6 pods go 2/2/2; a 7th would need a zone at 3 while the others are at 2,
+    // which is allowed (3 − 2 = 1) but no node has room, so it is reported Insufficient cpu.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\", \"2\", \"3\"]
+count = 3
+node_labels = {{ tier = \"app\" }}
+
+[[deployment]]
+name = \"app\"
+replicas = 7
+requests = {{ cpu = \"1500m\", memory = \"1Gi\" }}
+node_selector = {{ tier = \"app\" }}
+topology_spread = [{{ max_skew = 1 }}]
+"
+    ));
+    let mut per_zone = [0; 4];
+    for e in events(&sim, "pod_scheduled") {
+        per_zone[e["zone"].as_str().unwrap().parse::<usize>().unwrap()] += 1;
+    }
+    assert_eq!(per_zone, [0, 2, 2, 2]);
+    let un = events(&sim, "pod_unschedulable");
+    assert_eq!(un.len(), 1);
+    assert_eq!(
+        un[0]["reason"],
+        "0/5 nodes are available: 2 node(s) didn't match Pod's node affinity/selector, 3 Insufficient cpu."
+    );
+}
+
+#[test]
+fn spread_constraint_filter_reports_its_reason() {
+    // Zone 1 has a big node, zones 2 and 3 none of this pool: only zone 1 is a domain, so
+    // the min is that zone's own count and pods keep fitting — unless min_domains = 3, which
+    // makes min 0 while fewer than 3 domains exist: a second pod fails the spread filter.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D16s_v5\"
+zones = [\"1\"]
+count = 1
+node_labels = {{ tier = \"app\" }}
+
+[[deployment]]
+name = \"app\"
+replicas = 2
+requests = {{ cpu = \"100m\", memory = \"100Mi\" }}
+node_selector = {{ tier = \"app\" }}
+topology_spread = [{{ max_skew = 1, min_domains = 3 }}]
+"
+    ));
+    let un = events(&sim, "pod_unschedulable");
+    assert_eq!(un.len(), 1);
+    assert_eq!(
+        un[0]["reason"],
+        "0/3 nodes are available: 1 node(s) didn't match pod topology spread constraints, 2 node(s) didn't match Pod's node affinity/selector."
+    );
+}
+
+#[test]
+fn scale_down_removes_pending_then_unready_then_newest() {
+    // A D4s_v5 node has 3860m allocatable: 3 pods of 1 CPU fit, a 4th does not.
+    // Scale to 8 at 0 on the 2 system nodes: 6 fit (3 per node), 2 stay pending. Scale to 5 at 10m: the 2 pending
+    // pods go first, then one running pod from the node that holds more of them.
+    let sim = run(&format!(
+        "{BASE}
+[[deployment]]
+name = \"w\"
+replicas = 0
+requests = {{ cpu = \"1\", memory = \"256Mi\" }}
+
+[[event]]
+at = \"0s\"
+action = \"scale\"
+deployment = \"w\"
+replicas = 8
+
+[[event]]
+at = \"10m\"
+action = \"scale\"
+deployment = \"w\"
+replicas = 5
+"
+    ));
+    let scheduled: Vec<String> = events(&sim, "pod_scheduled")
+        .iter()
+        .map(|e| e["pod"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(scheduled.len(), 6);
+    let deleted: Vec<String> = events(&sim, "pod_deleted")
+        .iter()
+        .map(|e| e["pod"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(deleted.len(), 3);
+    let pending: Vec<String> = (0..8)
+        .map(|i| format!("w-{i}"))
+        .filter(|p| !scheduled.contains(p))
+        .collect();
+    assert_eq!(
+        &deleted[..2]
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>(),
+        &pending.iter().collect()
+    );
+    assert!(scheduled.contains(&deleted[2]));
+    assert_eq!(sim.cluster.deployments[0].pods.len(), 5);
+}
+
+#[test]
+fn node_cost_is_price_times_time() {
+    // Two D4s_v5 Linux nodes for 1 h at $0.192/h = $0.384; Free tier: no control-plane charge.
+    let sim = run(BASE);
+    let s = aksim::report::Summary::of(&sim);
+    assert_eq!(s.total_cost_usd, 0.384);
+    assert_eq!(s.node_hours_by_pool["system"], 2.0);
+    // Standard tier adds $0.10 per cluster-hour.
+    let sim = run(&BASE.replace("[cluster]", "[cluster]\nsku_tier = \"standard\""));
+    assert_eq!(aksim::report::Summary::of(&sim).total_cost_usd, 0.484);
+}
+
+#[test]
+fn windows_costs_include_the_licence_unless_hybrid_benefit() {
+    // One D4s_v5 Windows node for 1 h: $0.376; with Azure Hybrid Benefit: the Linux $0.192.
+    let win = format!(
+        "{BASE}\n[[node_pool]]\nname = \"win\"\nos_type = \"windows\"\nvm_size = \"Standard_D4s_v5\"\ncount = 1\n"
+    );
+    let s = aksim::report::Summary::of(&run(&win));
+    assert_eq!(s.cost_by_pool_usd["win"], 0.376);
+    let ahub = win.replace("[cluster]", "[cluster]\nenable_ahub = true");
+    assert_eq!(
+        aksim::report::Summary::of(&run(&ahub)).cost_by_pool_usd["win"],
+        0.192
+    );
+}
+
+#[test]
+fn subnet_too_small_refuses_new_nodes_with_azure_reason() {
+    // /26 = 64 − 5 = 59 addresses; Azure CNI with max_pods 30 takes 31 per node: the 2 system
+    // nodes would need 62 > 59, so give them 10 pods each (11 × 2 = 22); a user node then
+    // needs 31, leaving 6 free; a second one is refused.
+    let sim = run(&format!(
+        "{}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D4s_v5\"
+count = 1
+
+[[event]]
+at = \"5m\"
+action = \"add_nodes\"
+pool = \"user\"
+count = 1
+",
+        BASE.replace(
+            "[cluster]",
+            "[network]\nsubnet_cidr = \"10.0.0.0/26\"\n\n[cluster]"
+        )
+        .replace("count = 2", "count = 2\nmax_pods = 10")
+    ));
+    let failed = events(&sim, "node_create_failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        failed[0]["reason"],
+        "SubnetIsFull: the node needs 31 subnet addresses and 6 are free"
+    );
+    assert_eq!(
+        aksim::report::Summary::of(&sim).node_create_failures["SubnetIsFull"],
+        1
+    );
+}
+
+#[test]
+fn daemonsets_take_room_on_every_matching_node() {
+    // With the built-in agents, a Linux D4s_v5 node loses 100+50+40+50+30+30 = 300m of its
+    // 3860m: a pod of 3600m no longer fits; without them it does.
+    let base_ds = BASE.replace("default_daemonsets = false", "");
+    let big =
+        "\n[[deployment]]\nname = \"big\"\nrequests = { cpu = \"3600m\", memory = \"1Gi\" }\n";
+    let with = run(&format!("{base_ds}{big}"));
+    assert_eq!(with.unscheduled_pods(), 1);
+    let without = run(&format!("{BASE}{big}"));
+    assert_eq!(without.unscheduled_pods(), 0);
+}
+
+#[test]
+fn removed_nodes_send_their_pods_back_to_the_queue() {
+    // 2 user nodes with 3 pods each (1 CPU). Removing one node at 10m deletes its pods; the
+    // deployment recreates them and they fit on the remaining nodes' free room only partly.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\"]
+count = 2
+node_labels = {{ tier = \"app\" }}
+
+[[deployment]]
+name = \"app\"
+replicas = 6
+requests = {{ cpu = \"1\", memory = \"256Mi\" }}
+node_selector = {{ tier = \"app\" }}
+
+[[event]]
+at = \"10m\"
+action = \"remove_nodes\"
+pool = \"user\"
+count = 1
+"
+    ));
+    assert_eq!(events(&sim, "node_deleted").len(), 1);
+    // 3 recreated pods; the remaining node is full (3 × 1 CPU of 3860m), so all 3 wait.
+    assert_eq!(sim.unscheduled_pods(), 3);
+    assert_eq!(aksim::report::Summary::of(&sim).pods_created, 9);
+}

@@ -1,0 +1,94 @@
+//! Random scenarios keep the cluster's invariants: no node over-allocated, sums match a
+//! recount, every pod accounted for, pools within bounds, the clock never goes back.
+
+use proptest::prelude::*;
+
+fn scenario(
+    win_nodes: u32,
+    lin_nodes: u32,
+    reps: &[(u32, u32, u32, bool)],
+    actions: &[(u32, u8, u32, u32)],
+) -> String {
+    let mut s = String::from(
+        "[simulation]\nname = \"p\"\nduration = \"3h\"\nseed = 3\nsample_interval = \"5m\"\n\n\
+         [[node_pool]]\nname = \"system\"\nmode = \"system\"\nvm_size = \"Standard_D4s_v5\"\nzones = [\"1\", \"2\"]\ncount = 2\n\n",
+    );
+    s += &format!(
+        "[[node_pool]]\nname = \"lin\"\nvm_size = \"Standard_D4s_v5\"\nzones = [\"1\", \"2\", \"3\"]\ncount = {lin_nodes}\nprovisioning_delay = {{ distribution = \"uniform\", min = \"1m\", max = \"4m\" }}\n\n"
+    );
+    s += &format!(
+        "[[node_pool]]\nname = \"win\"\nos_type = \"windows\"\nvm_size = \"Standard_D4s_v5\"\nzones = [\"1\", \"2\", \"3\"]\ncount = {win_nodes}\nnode_taints = [\"os=windows:NoSchedule\"]\n\n"
+    );
+    for (i, (replicas, cpu, mem, win)) in reps.iter().enumerate() {
+        let os = if *win { "windows" } else { "linux" };
+        s += &format!(
+            "[[deployment]]\nname = \"d{i}\"\nreplicas = {replicas}\nrequests = {{ cpu = \"{cpu}m\", memory = \"{mem}Mi\" }}\nnode_selector = {{ \"kubernetes.io/os\" = \"{os}\" }}\ntolerations = [{{ key = \"os\", operator = \"Exists\" }}]\nimage = {{ name = \"img{i}\", size = \"{mem}Mi\" }}\nreadiness_delay = \"20s\"\nshutdown_delay = \"10s\"\n{}\n",
+            if i % 2 == 0 {
+                "topology_spread = [{ max_skew = 1 }]\n"
+            } else {
+                ""
+            }
+        );
+    }
+    for (at, kind, target, n) in actions {
+        let at = format!("{}m", at);
+        match kind % 3 {
+            0 => {
+                s += &format!(
+                    "[[event]]\nat = \"{at}\"\naction = \"scale\"\ndeployment = \"d{}\"\nreplicas = {n}\n\n",
+                    target % reps.len() as u32
+                )
+            }
+            1 => {
+                s += &format!(
+                    "[[event]]\nat = \"{at}\"\naction = \"add_nodes\"\npool = \"{}\"\ncount = {}\n\n",
+                    if target % 2 == 0 { "lin" } else { "win" },
+                    n % 4 + 1
+                )
+            }
+            _ => {
+                s += &format!(
+                    "[[event]]\nat = \"{at}\"\naction = \"remove_nodes\"\npool = \"{}\"\ncount = {}\n\n",
+                    if target % 2 == 0 { "lin" } else { "win" },
+                    n % 3 + 1
+                )
+            }
+        }
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #[test]
+    fn invariants_hold(
+        win in 0u32..4,
+        lin in 0u32..4,
+        reps in proptest::collection::vec((0u32..12, 100u32..2500, 64u32..4096, any::<bool>()), 1..5),
+        actions in proptest::collection::vec((0u32..180, 0u8..3, 0u32..8, 0u32..25), 0..12),
+    ) {
+        let toml = scenario(win, lin, &reps, &actions);
+        let loaded = aksim::load_str("p.toml", &toml, &[]).unwrap();
+        let sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).unwrap();
+        // Sums, capacity and zone counts match a recount; nothing over-allocated.
+        sim.cluster.check_invariants();
+        // Every pod is accounted for: created = alive + deleted.
+        let alive: usize = sim.cluster.deployments.iter().map(|d| d.pods.len()).sum();
+        prop_assert_eq!(sim.stats.pods_created, alive as u64 + sim.stats.pods_deleted);
+        // Each deployment ends at its desired count.
+        for d in &sim.cluster.deployments {
+            prop_assert_eq!(d.pods.len() as u32, d.desired);
+        }
+        // The event log's clock never goes back.
+        let mut last = 0.0f64;
+        for line in sim.log.buf.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let t = v["time_s"].as_f64().unwrap();
+            prop_assert!(t >= last);
+            last = t;
+        }
+        // Samples cover the run: 3 h / 5 m + 1 instants.
+        let instants: std::collections::BTreeSet<u64> = sim.samples.iter().map(|r| r.time_s).collect();
+        prop_assert_eq!(instants.len(), 37);
+    }
+}
