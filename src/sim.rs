@@ -201,7 +201,7 @@ impl Sim {
             }
             self.integrate(ev.time);
             self.step(ev.time, ev.event);
-            if self.stats.events_processed % 65_536 == 0 {
+            if self.stats.events_processed.is_multiple_of(65_536) {
                 progress(ev.time, self.end);
             }
         }
@@ -630,7 +630,10 @@ impl Sim {
             .time_to_schedule
             .push(now.since(p.created_at).as_ms());
         let class = p.class;
-        let t = self.cluster.template(class).clone();
+        let (pod_os, pod_image) = {
+            let t = self.cluster.template(class);
+            (t.os, t.image)
+        };
         let n = self.cluster.node(node);
         let pool = &self.scenario.pools[n.pool.idx()];
         let (node_name, node_os) = (n.name.clone(), pool.os);
@@ -645,13 +648,13 @@ impl Sim {
                 ("zone", Field::Str(n.zone.short())),
             ],
         );
-        if node_os != t.os {
+        if node_os != pod_os {
             // The image has no manifest for this OS: ErrImagePull, then ImagePullBackOff forever.
             self.cluster.pod_image_backoff(pod);
             self.stats.image_backoff_pods += 1;
             let why = format!(
                 "no match for platform in manifest: the {} image cannot run on {} node {}",
-                t.os.as_str(),
+                pod_os.as_str(),
                 node_os.as_str(),
                 node_name
             );
@@ -666,7 +669,7 @@ impl Sim {
             );
             return;
         }
-        let start_at = match t.image {
+        let start_at = match pod_image {
             Some(img) if !self.warm => {
                 let spec = &self.scenario.images[img];
                 let pull = spec.pull_time.unwrap_or_else(|| {

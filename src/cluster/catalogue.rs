@@ -27,9 +27,36 @@ pub const WINDOWS_LICENCE_PER_VCPU_HOUR: f64 = 0.046;
 /// Default spot price as a fraction of the Linux PAYG price (assumption, reference §5).
 pub const SPOT_FRACTION: f64 = 0.2;
 
-/// (family prefix, quota family, GiB per vCPU, Linux $ per vCPU-hour, suffix, sizes)
-const FAMILIES: &[(&str, &str, u32, f64, &str, &[u32])] = &[
-    (
+/// One VM family: the name is `{prefix}{vcpu}{suffix}`.
+struct Family {
+    prefix: &'static str,
+    quota_family: &'static str,
+    gib_per_vcpu: u32,
+    linux_per_vcpu_hour: f64,
+    suffix: &'static str,
+    sizes: &'static [u32],
+}
+
+const fn family(
+    prefix: &'static str,
+    quota_family: &'static str,
+    gib_per_vcpu: u32,
+    linux_per_vcpu_hour: f64,
+    suffix: &'static str,
+    sizes: &'static [u32],
+) -> Family {
+    Family {
+        prefix,
+        quota_family,
+        gib_per_vcpu,
+        linux_per_vcpu_hour,
+        suffix,
+        sizes,
+    }
+}
+
+const FAMILIES: &[Family] = &[
+    family(
         "Standard_D",
         "standardDSv5Family",
         4,
@@ -37,7 +64,7 @@ const FAMILIES: &[(&str, &str, u32, f64, &str, &[u32])] = &[
         "s_v5",
         &[2, 4, 8, 16, 32, 48, 64],
     ),
-    (
+    family(
         "Standard_D",
         "standardDDSv5Family",
         4,
@@ -45,7 +72,7 @@ const FAMILIES: &[(&str, &str, u32, f64, &str, &[u32])] = &[
         "ds_v5",
         &[2, 4, 8, 16, 32],
     ),
-    (
+    family(
         "Standard_D",
         "standardDASv5Family",
         4,
@@ -53,7 +80,7 @@ const FAMILIES: &[(&str, &str, u32, f64, &str, &[u32])] = &[
         "as_v5",
         &[2, 4, 8, 16, 32],
     ),
-    (
+    family(
         "Standard_E",
         "standardESv5Family",
         8,
@@ -61,7 +88,7 @@ const FAMILIES: &[(&str, &str, u32, f64, &str, &[u32])] = &[
         "s_v5",
         &[2, 4, 8, 16, 32],
     ),
-    (
+    family(
         "Standard_E",
         "standardEDSv5Family",
         8,
@@ -69,7 +96,7 @@ const FAMILIES: &[(&str, &str, u32, f64, &str, &[u32])] = &[
         "ds_v5",
         &[2, 4, 8, 16, 32],
     ),
-    (
+    family(
         "Standard_E",
         "standardEASv5Family",
         8,
@@ -77,7 +104,7 @@ const FAMILIES: &[(&str, &str, u32, f64, &str, &[u32])] = &[
         "as_v5",
         &[2, 4, 8, 16, 32],
     ),
-    (
+    family(
         "Standard_F",
         "standardFSv2Family",
         2,
@@ -94,16 +121,16 @@ fn round4(x: f64) -> f64 {
 /// The built-in catalogue, in a fixed order.
 pub fn builtin() -> Vec<Sku> {
     let mut out = Vec::new();
-    for &(prefix, family, gib_per_vcpu, linux_per_vcpu, suffix, sizes) in FAMILIES {
-        for &vcpu in sizes {
-            let linux = round4(linux_per_vcpu * f64::from(vcpu));
+    for f in FAMILIES {
+        for &vcpu in f.sizes {
+            let linux = round4(f.linux_per_vcpu_hour * f64::from(vcpu));
             let licence = round4(WINDOWS_LICENCE_PER_VCPU_HOUR * f64::from(vcpu));
             let spot_linux = round4(linux * SPOT_FRACTION);
             out.push(Sku {
-                name: format!("{prefix}{vcpu}{suffix}"),
+                name: format!("{}{vcpu}{}", f.prefix, f.suffix),
                 vcpu,
-                memory_bytes: u64::from(vcpu * gib_per_vcpu) << 30,
-                family: family.to_string(),
+                memory_bytes: u64::from(vcpu * f.gib_per_vcpu) << 30,
+                family: f.quota_family.to_string(),
                 price_linux: linux,
                 price_windows: round4(linux + licence),
                 spot_price_linux: spot_linux,

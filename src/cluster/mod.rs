@@ -263,6 +263,8 @@ pub struct PoolState {
     pub zone_labels: Vec<Labels>,
     /// Live nodes (provisioning or ready), in creation order.
     pub nodes: Vec<NodeId>,
+    /// Ready nodes per zone.
+    pub ready_in_zone: [u32; ZONES],
     /// DaemonSet overhead on one node of this pool: (cpu, memory, pods).
     pub daemon_overhead: (u64, u64, u32),
     /// The same with kube-scheduler's non-zero defaults: (cpu, memory).
@@ -302,8 +304,8 @@ pub struct Cluster {
     pub classes: Vec<PodTemplate>,
     pub subnet_ips: u64,
     pub ips_used: u64,
-    /// Overlay: nodes the pod CIDR still has a /24 for (`u64::MAX` when unlimited).
-    pub pod_cidr_nodes_free: u64,
+    /// Overlay: nodes the pod CIDR still has a /24 for (`None` when pods take no CIDR block).
+    pub pod_cidr_nodes_free: Option<u64>,
     /// How many nodes hold each image (ImageLocality's spread factor).
     pub image_node_counts: Vec<u32>,
     pub image_sizes: Vec<u64>,
@@ -378,6 +380,7 @@ impl Cluster {
                     zones,
                     zone_labels,
                     nodes: Vec::new(),
+                    ready_in_zone: [0; ZONES],
                     daemon_overhead: overhead,
                     daemon_nonzero,
                     name_stem,
@@ -414,9 +417,9 @@ impl Cluster {
             ips_used: 0,
             pod_cidr_nodes_free: if s.network.plugin == crate::scenario::NetworkPlugin::AzureOverlay
             {
-                s.network.pod_cidr_nodes
+                Some(s.network.pod_cidr_nodes)
             } else {
-                u64::MAX
+                None
             },
             image_node_counts: vec![0; s.images.len()],
             image_sizes: s.images.iter().map(|i| i.size_bytes).collect(),
@@ -471,7 +474,7 @@ impl Cluster {
         if needed > free {
             return Err(CreateError::SubnetFull { needed, free });
         }
-        if self.pod_cidr_nodes_free == 0 {
+        if self.pod_cidr_nodes_free == Some(0) {
             return Err(CreateError::PodCidrFull);
         }
         let id = NodeId(self.nodes.len() as u32);
@@ -480,8 +483,8 @@ impl Cluster {
         p.next_instance += 1;
         p.nodes.push(id);
         self.ips_used += needed;
-        if self.pod_cidr_nodes_free != u64::MAX {
-            self.pod_cidr_nodes_free -= 1;
+        if let Some(free) = &mut self.pod_cidr_nodes_free {
+            *free -= 1;
         }
         let allocatable = p.spec.allocatable;
         self.nodes.push(Node {
@@ -512,7 +515,9 @@ impl Cluster {
 
     /// The node registers and turns Ready; its DaemonSet pods take their share at once.
     pub fn node_ready(&mut self, id: NodeId, now: SimTime) {
-        let pool = &self.pools[self.nodes[id.idx()].pool.idx()];
+        let (pool_id, zone) = (self.nodes[id.idx()].pool, self.nodes[id.idx()].zone);
+        self.pools[pool_id.idx()].ready_in_zone[zone.0 as usize] += 1;
+        let pool = &self.pools[pool_id.idx()];
         let (cpu, mem, n) = pool.daemon_overhead;
         let (cpu_nz, mem_nz) = pool.daemon_nonzero;
         let node = &mut self.nodes[id.idx()];
@@ -543,6 +548,7 @@ impl Cluster {
         if node.state == NodeState::Ready {
             self.ready_nodes -= 1;
             self.node_set_version += 1;
+            self.pools[node.pool.idx()].ready_in_zone[node.zone.0 as usize] -= 1;
         }
         node.state = NodeState::Deleted;
         node.generation += 1;
@@ -552,8 +558,8 @@ impl Cluster {
         node.images.clear();
         self.ips_used -= node.ips;
         node.ips = 0;
-        if self.pod_cidr_nodes_free != u64::MAX {
-            self.pod_cidr_nodes_free += 1;
+        if let Some(free) = &mut self.pod_cidr_nodes_free {
+            *free += 1;
         }
         let pool = node.pool;
         self.pools[pool.idx()].nodes.retain(|n| *n != id);
@@ -826,6 +832,22 @@ impl Cluster {
                 }
             }
             assert_eq!(zc, d.zone_counts, "zone counts of deployment {}", d.name);
+        }
+        for p in &self.pools {
+            let mut ready = [0u32; ZONES];
+            for n in p
+                .nodes
+                .iter()
+                .map(|id| self.node(*id))
+                .filter(|n| n.state == NodeState::Ready)
+            {
+                ready[n.zone.0 as usize] += 1;
+            }
+            assert_eq!(
+                ready, p.ready_in_zone,
+                "ready nodes per zone of pool {}",
+                p.spec.name
+            );
         }
         let ips: u64 = self.live_nodes().map(|n| n.ips).sum();
         assert_eq!(ips, self.ips_used);

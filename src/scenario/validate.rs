@@ -7,15 +7,12 @@
 
 use std::ops::Range;
 
-use indexmap::IndexMap;
-
 use super::daemonsets;
 use super::error::Diagnostic;
 use super::model::*;
 use super::raw::*;
 use crate::cluster::{
-    self, Os, Sku, TaintEffect, Toleration, WindowsMemoryReservation, catalogue, parse_taint,
-    quantity,
+    self, Os, Sku, Toleration, WindowsMemoryReservation, catalogue, parse_taint, quantity,
 };
 use crate::engine::time::parse_duration;
 use crate::engine::{SimDuration, SimTime};
@@ -259,7 +256,7 @@ fn skus(ctx: &mut Ctx, raw: &[S<RawSku>]) -> Vec<Sku> {
         }
         if let Some(m) = memory {
             sku.memory_bytes = m;
-            if m < 1 << 30 || m > 12 << 40 {
+            if !(1 << 30..=12 << 40).contains(&m) {
                 ctx.err(
                     r.memory.as_ref().map(|m| m.span()),
                     format!("{field}.memory"),
@@ -1474,7 +1471,5 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
         daemonsets,
         actions,
     });
-    let _ = IndexMap::<String, String>::new;
-    let _ = TaintEffect::NoSchedule;
     (scenario, ctx.diags)
 }

@@ -95,7 +95,7 @@ pub fn spread_ok(
     } else {
         min_count
     };
-    count_here + 1 <= min + max_skew
+    count_here < min + max_skew
 }
 
 /// kube-scheduler's FitError text: "0/N nodes are available: " then "count reason" entries

@@ -267,7 +267,7 @@ impl Scheduler {
             if p.generation != key.generation || p.phase != PodPhase::Unscheduled {
                 continue;
             }
-            match self.schedule_one(cluster, key.pod, now) {
+            match self.schedule_one(cluster, key.pod) {
                 Ok(node) => {
                     cluster.bind(key.pod, node, now);
                     let class = cluster.pod(key.pod).class;
@@ -322,25 +322,20 @@ impl Scheduler {
         }
     }
 
-    fn static_verdict(
-        &mut self,
+    /// The cached static verdict (taints, selector) for a class on a node's pool and zone.
+    fn static_verdict<'c>(
+        cache: &'c mut [Vec<Option<Option<Reason>>>],
         cluster: &Cluster,
         class: ClassId,
         node: NodeId,
-    ) -> Option<Reason> {
+    ) -> &'c Option<Reason> {
         let n = cluster.node(node);
         let slot = n.pool.idx() * ZONES + n.zone.0 as usize;
-        let cache = &mut self.static_cache[class.idx()][slot];
-        if cache.is_none() {
+        cache[class.idx()][slot].get_or_insert_with(|| {
             let pool = cluster.pool(n.pool);
             let labels: &Labels = &pool.zone_labels[pool.zone_index(n.zone)];
-            *cache = Some(filter::static_filter(
-                cluster.template(class),
-                labels,
-                &pool.spec.taints,
-            ));
-        }
-        cache.clone().expect("filled above")
+            filter::static_filter(cluster.template(class), labels, &pool.spec.taints)
+        })
     }
 
     fn intern(&mut self, message: String) -> u32 {
@@ -349,12 +344,7 @@ impl Scheduler {
     }
 
     /// One scheduling attempt: Filter over a sample of nodes, then Score, then pick.
-    fn schedule_one(
-        &mut self,
-        cluster: &Cluster,
-        pod: PodId,
-        _now: SimTime,
-    ) -> Result<NodeId, u32> {
+    fn schedule_one(&mut self, cluster: &Cluster, pod: PodId) -> Result<NodeId, u32> {
         self.ensure_caches(cluster);
         let class = cluster.pod(pod).class;
         if let Some(f) = self.fail_cache[class.idx()]
@@ -364,14 +354,12 @@ impl Scheduler {
         {
             return Err(f.reason);
         }
-        let t = cluster.template(class).clone();
+        let t = cluster.template(class);
         let Owner::Deployment(dep) = cluster.pod(pod).owner;
         let all = self.order.len();
         let hard: Vec<_> = t.spread.iter().filter(|c| c.hard).cloned().collect();
         // Spread domains: zones (or nodes) of ready nodes that pass the pod's node selector.
-        let (zone_domains, min_zone_count) = if hard.iter().any(|c| c.key == TopologyKey::Zone)
-            || !t.spread.iter().any(|c| c.hard)
-        {
+        let (zone_domains, min_zone_count) = if hard.iter().any(|c| c.key == TopologyKey::Zone) {
             self.zone_domains(cluster, class, dep)
         } else {
             ([false; ZONES], 0)
@@ -396,9 +384,14 @@ impl Scheduler {
             let node_id = self.order[(self.next_start_node + i) % all];
             let node = cluster.node(node_id);
             self.scratch_reasons.clear();
-            if let Some(r) = self.static_verdict(cluster, class, node_id) {
-                self.scratch_reasons.push(r);
-            } else if !filter::hostname_matches(&t, node) {
+            if let Some(r) = Self::static_verdict(&mut self.static_cache, cluster, class, node_id) {
+                // Counted by reference: a reason is cloned once, not once per node.
+                match histogram.iter_mut().find(|(x, _)| x == r) {
+                    Some((_, n)) => *n += 1,
+                    None => histogram.push((r.clone(), 1)),
+                }
+                continue;
+            } else if !filter::hostname_matches(t, node) {
                 self.scratch_reasons.push(Reason::NodeAffinity);
             } else if filter::resources_fit(
                 t.cpu_request_millis,
@@ -449,7 +442,7 @@ impl Scheduler {
         if feasible.len() == 1 {
             return Ok(feasible[0]);
         }
-        Ok(self.pick(cluster, &t, dep, &feasible))
+        Ok(self.pick(cluster, t, dep, &feasible))
     }
 
     /// Zones that are spread domains for this class, and the smallest matching-pod count among them.
@@ -474,11 +467,7 @@ impl Scheduler {
                     .iter()
                     .filter(|(k, _)| k.as_str() != crate::cluster::LABEL_HOSTNAME)
                     .all(|(k, v)| labels.get(k) == Some(v));
-                if selects
-                    && pool.nodes.iter().any(|n| {
-                        cluster.node(*n).zone == *zone && cluster.node(*n).state == NodeState::Ready
-                    })
-                {
+                if selects && pool.ready_in_zone[zone.0 as usize] > 0 {
                     domains[zone.0 as usize] = true;
                 }
             }
