@@ -197,12 +197,17 @@ fn print_screen(
         );
     }
     let secs = elapsed.as_secs_f64().max(1e-6);
+    let per_wall_second = s.simulation.duration.as_secs_f64() / secs;
+    let rate = if per_wall_second >= 86_400.0 {
+        format!("{:.1} simulated days", per_wall_second / 86_400.0)
+    } else if per_wall_second >= 3_600.0 {
+        format!("{:.1} simulated hours", per_wall_second / 3_600.0)
+    } else {
+        format!("{per_wall_second:.0} simulated seconds")
+    };
     println!(
-        "  speed           {} events in {:.2}s wall: {:.0}× real time ({} simulated per wall second)",
-        summary.events_processed,
-        secs,
-        s.simulation.duration.as_secs_f64() / secs,
-        aksim::engine::SimDuration((s.simulation.duration.as_secs_f64() / secs * 1000.0) as u64)
+        "  speed           {} events in {secs:.2} s: {rate} per wall-clock second",
+        summary.events_processed
     );
     println!();
     println!(

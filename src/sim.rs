@@ -544,6 +544,8 @@ impl Sim {
                 let stop = t.shutdown_delay.min(t.termination_grace);
                 if now_gone || stop == SimDuration::ZERO {
                     self.cluster.remove_pod(pod);
+                    // Its room is free now: pending pods elsewhere may fit.
+                    self.request_schedule(now);
                 } else {
                     let generation = self.cluster.pod(pod).generation;
                     self.queue

@@ -25,6 +25,7 @@ pub const MAX_POOLS: usize = 100;
 pub const MAX_PODS_TOTAL: u64 = 2_000_000;
 pub const MAX_DURATION: SimDuration = SimDuration(366 * 86_400_000);
 pub const MAX_SAMPLES: u64 = 2_000_000;
+pub const MAX_SAMPLE_ROWS: u64 = 20_000_000;
 pub const DEFAULT_MAX_EVENTS: u64 = 200_000_000;
 pub const DEFAULT_START: &str = "2026-01-05T00:00:00Z";
 
@@ -957,6 +958,21 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
             "node_pool",
             "the cluster has no Linux system pool",
             "set mode = \"system\" on a Linux pool; AKS needs one for its own pods",
+        );
+    }
+    // Each sample writes one row per pool and zone (plus one): keep the table within memory.
+    let rows_per_sample: u64 = pools
+        .iter()
+        .map(|p| p.zones.len().max(1) as u64)
+        .sum::<u64>()
+        + 1;
+    let samples = duration.as_ms() / sample_interval.as_ms().max(1) + 1;
+    if samples.saturating_mul(rows_per_sample) > MAX_SAMPLE_ROWS {
+        ctx.err_hint(
+            sim.sample_interval.as_ref().map(|s| s.span()),
+            "simulation.sample_interval",
+            format!("{samples} samples × {rows_per_sample} rows each is more than {MAX_SAMPLE_ROWS} rows of timeseries.csv"),
+            "use a longer sample_interval",
         );
     }
     let total_nodes: u64 = pools.iter().map(|p| u64::from(p.count)).sum();

@@ -160,6 +160,14 @@ fn semantic_errors_point_at_their_field() {
             "usable addresses but the initial nodes need",
             "subnet_cidr",
         ),
+        (
+            BASE.replace(
+                "duration = \"1h\"",
+                "duration = \"300d\"\nsample_interval = \"10s\"",
+            ),
+            "samples is too many",
+            "sample_interval",
+        ),
     ];
     for (toml, message, needle) in cases {
         let err = refused(&toml);

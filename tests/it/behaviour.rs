@@ -406,3 +406,35 @@ count = 1
     assert_eq!(sim.unscheduled_pods(), 3);
     assert_eq!(aksim::report::Summary::of(&sim).pods_created, 9);
 }
+
+#[test]
+fn freed_room_wakes_the_scheduler_at_once() {
+    // Regression: deleting a running pod with no shutdown delay must let a pending pod of
+    // another deployment take its room at that instant. The 2 system nodes (3860m each) hold
+    // 3 × 1-CPU pods of `a` each; `b` waits. At 10m `a` goes to 5: one pod is deleted and `b`
+    // is scheduled at 600 s, not later.
+    let sim = run(&format!(
+        "{BASE}
+[[deployment]]
+name = \"a\"
+replicas = 6
+requests = {{ cpu = \"1\" }}
+
+[[deployment]]
+name = \"b\"
+requests = {{ cpu = \"1\" }}
+
+[[event]]
+at = \"10m\"
+action = \"scale\"
+deployment = \"a\"
+replicas = 5
+"
+    ));
+    let b: Vec<_> = events(&sim, "pod_scheduled")
+        .into_iter()
+        .filter(|e| e["pod"] == "b-0")
+        .collect();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0]["time_s"], 600.0);
+}
