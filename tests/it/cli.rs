@@ -29,7 +29,7 @@ fn run_quickstart_writes_every_output() {
         "peak nodes",
         "win",
         "time to ready",
-        "simulated per wall second",
+        "per wall-clock second",
         "files in",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
