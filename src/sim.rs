@@ -85,8 +85,6 @@ pub struct Stats {
     /// ∫ pending pods dt, in pod-milliseconds (Kubernetes' Pending: unscheduled or starting).
     pub pending_pod_ms: u128,
     pub unschedulable_pod_ms: u128,
-    /// Pods first reported unschedulable, per reason text.
-    pub unschedulable_pods_by_reason: Vec<u64>,
     pub peak_nodes_by_pool: Vec<u32>,
     pub peak_nodes_total: u32,
     pub nodes_created_by_pool: Vec<u32>,
@@ -176,6 +174,7 @@ impl Sim {
                 break;
             }
             let ev = self.queue.pop().expect("peeked");
+            let is_sample = ev.event == Event::Sample;
             self.stats.events_processed += 1;
             if ev.time == instant {
                 at_instant += 1;
@@ -201,7 +200,7 @@ impl Sim {
             }
             self.integrate(ev.time);
             self.step(ev.time, ev.event);
-            if self.stats.events_processed.is_multiple_of(65_536) {
+            if is_sample || self.stats.events_processed.is_multiple_of(65_536) {
                 progress(ev.time, self.end);
             }
         }
@@ -589,18 +588,17 @@ impl Sim {
         for o in &outcomes {
             match *o {
                 Outcome::Bound(pod, node) => self.bound(pod, node, now),
-                Outcome::Unschedulable { pod, reason, first } => {
-                    if first {
-                        let r = reason as usize;
-                        if self.stats.unschedulable_pods_by_reason.len() <= r {
-                            self.stats.unschedulable_pods_by_reason.resize(r + 1, 0);
-                        }
-                        self.stats.unschedulable_pods_by_reason[r] += 1;
+                Outcome::Unschedulable {
+                    pod,
+                    message,
+                    changed,
+                } => {
+                    if changed {
                         let name = self.pod_name(pod);
                         let text = self
                             .scheduler
-                            .reasons
-                            .get_index(r)
+                            .messages
+                            .get_index(message as usize)
                             .map(|(k, _)| k.clone())
                             .unwrap_or_default();
                         let attempts = self.cluster.pod(pod).attempts;

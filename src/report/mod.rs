@@ -43,7 +43,7 @@ pub struct Summary {
     pub unschedulable_pod_seconds: f64,
     pub time_to_schedule_s: Percentiles,
     pub time_to_ready_s: Percentiles,
-    /// Pods reported unschedulable, per kube-scheduler message (first report of each pod).
+    /// Distinct pods that met each kube-scheduler reason ("Insufficient cpu", …), most first.
     pub unschedulable_reasons: IndexMap<String, u64>,
     pub events_processed: u64,
     pub event_log_lines: u64,
@@ -87,22 +87,17 @@ impl Summary {
                 .map(|(p, n)| (p.spec.name.clone(), *n))
                 .collect()
         };
-        let unschedulable_reasons = sim
+        // Most frequent first; ties in text order, so the file is stable.
+        let mut unschedulable_reasons: Vec<(String, u64)> = sim
             .scheduler
-            .reasons
+            .reason_pods
             .iter()
-            .map(|(text, id)| {
-                (
-                    text.clone(),
-                    sim.stats
-                        .unschedulable_pods_by_reason
-                        .get(*id as usize)
-                        .copied()
-                        .unwrap_or(0),
-                )
-            })
-            .filter(|(_, n)| *n > 0)
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| (k.clone(), *n))
             .collect();
+        unschedulable_reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let unschedulable_reasons: IndexMap<String, u64> =
+            unschedulable_reasons.into_iter().collect();
         Summary {
             scenario: s.simulation.name.clone(),
             seed: s.simulation.seed,

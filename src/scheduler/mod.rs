@@ -120,12 +120,22 @@ pub fn static_misfit(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Bound(PodId, NodeId),
-    /// The pod fits nowhere; `reason` indexes `Scheduler::reasons`.
+    /// The pod fits nowhere. `message` indexes `Scheduler::messages`; `changed` is true on
+    /// the pod's first failure and whenever its set of reasons differs from the last attempt
+    /// (node counts in the message alone do not count as a change).
     Unschedulable {
         pod: PodId,
-        reason: u32,
-        first: bool,
+        message: u32,
+        changed: bool,
     },
+}
+
+/// Why an attempt failed: the full message and the individual reasons in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Failure {
+    message: u32,
+    /// Indexes into `Scheduler::reason_pods`, sorted.
+    reasons: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -137,12 +147,12 @@ struct QueueKey {
 }
 
 /// A cached "fits nowhere" for a class, valid while nothing that could change it has happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct FailStamp {
     capacity_version: u64,
     node_set_version: u64,
     class_binds: u64,
-    reason: u32,
+    failure: Failure,
 }
 
 /// The scheduler's state: queues, caches, the tie-break stream and the reason table.
@@ -164,13 +174,15 @@ pub struct Scheduler {
     fail_cache: Vec<Option<FailStamp>>,
     class_binds: Vec<u64>,
     /// Distinct unschedulable messages, interned.
-    pub reasons: IndexMap<String, u32>,
-    /// Per pod slot: the reason last reported (to log changes only).
-    last_reason: Vec<u32>,
+    pub messages: IndexMap<String, u32>,
+    /// Each individual reason ("Insufficient cpu") with how many distinct pods met it.
+    pub reason_pods: IndexMap<String, u64>,
+    /// Per pod slot: the reasons of the last failed attempt (to log changes only).
+    last_reasons: Vec<Vec<u32>>,
+    /// Per pod slot: every reason the pod has met (to count each pod once per reason).
+    seen_reasons: Vec<Vec<u32>>,
     scratch_reasons: Vec<Reason>,
 }
-
-const NO_REASON: u32 = u32::MAX;
 
 impl Scheduler {
     pub fn new(settings: SchedulerSettings, rng: Stream) -> Self {
@@ -188,8 +200,10 @@ impl Scheduler {
             static_cache: Vec::new(),
             fail_cache: Vec::new(),
             class_binds: Vec::new(),
-            reasons: IndexMap::new(),
-            last_reason: Vec::new(),
+            messages: IndexMap::new(),
+            reason_pods: IndexMap::new(),
+            last_reasons: Vec::new(),
+            seen_reasons: Vec::new(),
             scratch_reasons: Vec::new(),
         }
     }
@@ -204,10 +218,12 @@ impl Scheduler {
             pod,
             generation: p.generation,
         });
-        if self.last_reason.len() <= pod.idx() {
-            self.last_reason.resize(pod.idx() + 1, NO_REASON);
+        if self.last_reasons.len() <= pod.idx() {
+            self.last_reasons.resize(pod.idx() + 1, Vec::new());
+            self.seen_reasons.resize(pod.idx() + 1, Vec::new());
         }
-        self.last_reason[pod.idx()] = NO_REASON;
+        self.last_reasons[pod.idx()].clear();
+        self.seen_reasons[pod.idx()].clear();
     }
 
     /// Pods waiting for capacity or backoff, and whether work is ready now.
@@ -274,17 +290,30 @@ impl Scheduler {
                     self.class_binds[class.idx()] += 1;
                     out.push(Outcome::Bound(key.pod, node));
                 }
-                Err(reason) => {
+                Err(failure) => {
                     let pod = &mut cluster.pods[key.pod.idx()];
                     pod.attempts += 1;
                     pod.last_attempt = now;
-                    let first = self.last_reason[key.pod.idx()] != reason;
-                    self.last_reason[key.pod.idx()] = reason;
+                    let slot = key.pod.idx();
+                    let changed = self.last_reasons[slot] != failure.reasons;
+                    if changed {
+                        for &r in &failure.reasons {
+                            if !self.seen_reasons[slot].contains(&r) {
+                                self.seen_reasons[slot].push(r);
+                                *self
+                                    .reason_pods
+                                    .get_index_mut(r as usize)
+                                    .expect("interned")
+                                    .1 += 1;
+                            }
+                        }
+                        self.last_reasons[slot].clone_from(&failure.reasons);
+                    }
                     self.unschedulable.push((key.pod, pod.generation));
                     out.push(Outcome::Unschedulable {
                         pod: key.pod,
-                        reason,
-                        first,
+                        message: failure.message,
+                        changed,
                     });
                 }
             }
@@ -339,20 +368,31 @@ impl Scheduler {
     }
 
     fn intern(&mut self, message: String) -> u32 {
-        let next = self.reasons.len() as u32;
-        *self.reasons.entry(message).or_insert(next)
+        let next = self.messages.len() as u32;
+        *self.messages.entry(message).or_insert(next)
+    }
+
+    fn intern_reason(&mut self, reason: &Reason) -> u32 {
+        let text = reason.text();
+        match self.reason_pods.get_index_of(&text) {
+            Some(i) => i as u32,
+            None => {
+                self.reason_pods.insert(text, 0);
+                (self.reason_pods.len() - 1) as u32
+            }
+        }
     }
 
     /// One scheduling attempt: Filter over a sample of nodes, then Score, then pick.
-    fn schedule_one(&mut self, cluster: &Cluster, pod: PodId) -> Result<NodeId, u32> {
+    fn schedule_one(&mut self, cluster: &Cluster, pod: PodId) -> Result<NodeId, Failure> {
         self.ensure_caches(cluster);
         let class = cluster.pod(pod).class;
-        if let Some(f) = self.fail_cache[class.idx()]
+        if let Some(f) = &self.fail_cache[class.idx()]
             && f.capacity_version == cluster.capacity_version
             && f.node_set_version == cluster.node_set_version
             && f.class_binds == self.class_binds[class.idx()]
         {
-            return Err(f.reason);
+            return Err(f.failure.clone());
         }
         let t = cluster.template(class);
         let Owner::Deployment(dep) = cluster.pod(pod).owner;
@@ -430,14 +470,20 @@ impl Scheduler {
             self.next_start_node = (self.next_start_node + processed) % all;
         }
         if feasible.is_empty() {
-            let reason = self.intern(filter::fit_error(all, &histogram));
+            let message = self.intern(filter::fit_error(all, &histogram));
+            let mut reasons: Vec<u32> = histogram
+                .iter()
+                .map(|(r, _)| self.intern_reason(r))
+                .collect();
+            reasons.sort_unstable();
+            let failure = Failure { message, reasons };
             self.fail_cache[class.idx()] = Some(FailStamp {
                 capacity_version: cluster.capacity_version,
                 node_set_version: cluster.node_set_version,
                 class_binds: self.class_binds[class.idx()],
-                reason,
+                failure: failure.clone(),
             });
-            return Err(reason);
+            return Err(failure);
         }
         if feasible.len() == 1 {
             return Ok(feasible[0]);
@@ -542,6 +588,14 @@ impl Scheduler {
             seen.iter().filter(|s| **s).count()
         };
         let counts = &cluster.deployments[dep.idx()].zone_counts;
+        // ln(domains + 2) per constraint, the same for every node of this attempt.
+        let weights: Vec<f64> = soft
+            .iter()
+            .map(|(key, _)| match key {
+                TopologyKey::Zone => score::topology_weight(zones_among_feasible),
+                TopologyKey::Hostname => score::topology_weight(n),
+            })
+            .collect();
         let cpu_nz = score::non_zero_cpu(t.cpu_request_millis);
         let mem_nz = score::non_zero_memory(t.memory_request_bytes);
         let total_nodes = self.order.len() as u32;
@@ -560,18 +614,18 @@ impl Scheduler {
             if !soft.is_empty() {
                 let raw: f64 = soft
                     .iter()
-                    .map(|(key, skew)| match key {
-                        TopologyKey::Zone => score::spread_raw(
-                            counts[node.zone.0 as usize],
-                            zones_among_feasible,
-                            *skew,
-                        ),
+                    .zip(&weights)
+                    .map(|((key, skew), w)| match key {
+                        TopologyKey::Zone => {
+                            score::spread_for_count(counts[node.zone.0 as usize], *w, *skew)
+                        }
                         TopologyKey::Hostname => {
-                            score::spread_raw(pods_of_on(cluster, dep, *id), n, *skew)
+                            score::spread_for_count(pods_of_on(cluster, dep, *id), *w, *skew)
                         }
                     })
                     .sum();
-                spread[i] = raw.round() as i64;
+                // Never negative, so adding ½ and truncating is `math.Round`.
+                spread[i] = (raw + 0.5) as i64;
             }
             let a = node.allocatable;
             let fit = score::least_allocated(

@@ -89,7 +89,17 @@ pub fn normalize_reverse(scores: &mut [i64]) {
 /// PodTopologySpread raw score for one constraint: `count × ln(domains + 2) + (maxSkew − 1)`
 /// (`scoring.go`, `scoreForCount` and `topologyNormalizingWeight`).
 pub fn spread_raw(count: u32, domains: usize, max_skew: u32) -> f64 {
-    f64::from(count) * ((domains + 2) as f64).ln() + f64::from(max_skew) - 1.0
+    spread_for_count(count, topology_weight(domains), max_skew)
+}
+
+/// `topologyNormalizingWeight`: ln(domains + 2).
+pub fn topology_weight(domains: usize) -> f64 {
+    ((domains + 2) as f64).ln()
+}
+
+/// `scoreForCount`: count × weight + (maxSkew − 1).
+pub fn spread_for_count(count: u32, weight: f64, max_skew: u32) -> f64 {
+    f64::from(count) * weight + f64::from(max_skew) - 1.0
 }
 
 /// PodTopologySpread normalisation: `100 × (max + min − s) / max`, all 100 when max is 0.

@@ -438,3 +438,46 @@ replicas = 5
     assert_eq!(b.len(), 1);
     assert_eq!(b[0]["time_s"], 600.0);
 }
+
+#[test]
+fn unschedulable_reasons_count_pods_not_messages() {
+    // Two Windows pods without the toleration wait all hour. At 10m a system node is added:
+    // the message changes ("0/5" → "0/6") but the reasons do not, so each pod is logged once
+    // and counted once per reason.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"win\"
+os_type = \"windows\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\"]
+count = 3
+node_taints = [\"os=windows:NoSchedule\"]
+
+[[deployment]]
+name = \"iis\"
+replicas = 2
+node_selector = {{ \"kubernetes.io/os\" = \"windows\" }}
+
+[[event]]
+at = \"10m\"
+action = \"add_nodes\"
+pool = \"system\"
+count = 1
+"
+    ));
+    assert_eq!(events(&sim, "pod_unschedulable").len(), 2);
+    let s = aksim::report::Summary::of(&sim);
+    let reasons: Vec<(&str, u64)> = s
+        .unschedulable_reasons
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            ("node(s) didn't match Pod's node affinity/selector", 2),
+            ("node(s) had untolerated taint {os: windows}", 2)
+        ]
+    );
+}
