@@ -216,12 +216,7 @@ impl Sim {
         for p in 0..self.cluster.pools.len() {
             let count = self.cluster.pools[p].spec.count;
             for _ in 0..count {
-                if let Some(node) =
-                    self.create_node(PoolId(p as u32), SimTime::ZERO, "initial node")
-                {
-                    let generation = self.cluster.node(node).generation;
-                    self.node_ready(node, generation, SimTime::ZERO);
-                }
+                self.create_node(PoolId(p as u32), SimTime::ZERO, "initial node");
             }
         }
         // Warm start: the initial replicas are placed by the scheduler and start at once, with
@@ -305,10 +300,12 @@ impl Sim {
                         ("reason", Field::Str(why)),
                     ],
                 );
+                let generation = self.cluster.node(node).generation;
                 if delay > SimDuration::ZERO {
-                    let generation = self.cluster.node(node).generation;
                     self.queue
                         .schedule(now + delay, Event::NodeReady { node, generation });
+                } else {
+                    self.node_ready(node, generation, now);
                 }
                 Some(node)
             }
@@ -488,7 +485,10 @@ impl Sim {
         let c = &self.cluster;
         let bucket = |t: Option<SimTime>| -> i64 {
             match t {
-                Some(t) if now > t => ((now.since(t).as_ms() as f64) * 1e6).log2() as i64,
+                // ⌊log₂(age in ns)⌋, in integers: 63 − leading zeros.
+                Some(t) if now > t => {
+                    63 - i64::from((now.since(t).as_ms() * 1_000_000).leading_zeros())
+                }
                 _ => -1,
             }
         };
@@ -518,19 +518,19 @@ impl Sim {
     fn delete_pod(&mut self, pod: PodId, now: SimTime, why: &str, now_gone: bool) {
         let name = self.pod_name(pod);
         let p = self.cluster.pod(pod).clone();
+        if matches!(p.phase, PodPhase::Terminating | PodPhase::Gone) {
+            // Already deleted (and counted); a node going away only cuts its grace short.
+            if now_gone && p.phase == PodPhase::Terminating {
+                self.cluster.remove_pod(pod);
+            }
+            return;
+        }
         self.stats.pods_deleted += 1;
         match p.phase {
             PodPhase::Unscheduled => {
                 self.unscheduled -= 1;
                 self.cluster.remove_pod(pod);
             }
-            PodPhase::Terminating => {
-                if now_gone {
-                    self.cluster.remove_pod(pod);
-                }
-                return;
-            }
-            PodPhase::Gone => return,
             phase => {
                 if matches!(phase, PodPhase::Starting | PodPhase::ImagePullBackOff) {
                     self.starting -= 1;
@@ -543,13 +543,13 @@ impl Sim {
                 let stop = t.shutdown_delay.min(t.termination_grace);
                 if now_gone || stop == SimDuration::ZERO {
                     self.cluster.remove_pod(pod);
-                    // Its room is free now: pending pods elsewhere may fit.
-                    self.request_schedule(now);
                 } else {
                     let generation = self.cluster.pod(pod).generation;
                     self.queue
                         .schedule(now + stop, Event::PodStep { pod, generation });
                 }
+                // Room freed, or spread counts lowered: pending pods may fit now.
+                self.request_schedule(now);
             }
         }
         self.log.emit(
@@ -626,9 +626,12 @@ impl Sim {
         self.unscheduled -= 1;
         self.starting += 1;
         let p = self.cluster.pod(pod);
-        self.stats
-            .time_to_schedule
-            .push(now.since(p.created_at).as_ms());
+        // The warm start's initial replicas waited for nothing: they are not samples.
+        if !self.warm {
+            self.stats
+                .time_to_schedule
+                .push(now.since(p.created_at).as_ms());
+        }
         let class = p.class;
         let (pod_os, pod_image) = {
             let t = self.cluster.template(class);
@@ -757,9 +760,11 @@ impl Sim {
     fn pod_ready(&mut self, pod: PodId, now: SimTime) {
         self.cluster.pod_ready(pod, now);
         let p = self.cluster.pod(pod);
-        self.stats
-            .time_to_ready
-            .push(now.since(p.created_at).as_ms());
+        if !self.warm {
+            self.stats
+                .time_to_ready
+                .push(now.since(p.created_at).as_ms());
+        }
         let name = self.pod_name(pod);
         self.log
             .emit(now, "pod_ready", &[("pod", Field::Str(&name))]);
@@ -805,7 +810,8 @@ impl Sim {
                             mem_alloc += n.allocatable.memory_bytes;
                             mem_req += n.memory_requested;
                             row.pods_pending += n.pods_starting;
-                            row.pods_running += n.pods.len() as u32 - n.pods_starting;
+                            row.pods_running +=
+                                n.pods.len() as u32 - n.pods_starting - n.pods_terminating;
                         }
                         NodeState::Deleted => {}
                     }
@@ -837,6 +843,38 @@ impl Sim {
     /// Pods not yet bound to a node, right now.
     pub fn unscheduled_pods(&self) -> u32 {
         self.unscheduled
+    }
+
+    /// Recounts everything kept incrementally (the cluster's sums and this run's pending
+    /// counters) and panics on a mismatch: a broken invariant is a bug.
+    pub fn check_invariants(&self) {
+        self.cluster.check_invariants();
+        let live = self
+            .cluster
+            .deployments
+            .iter()
+            .flat_map(|d| d.pods.iter())
+            .map(|p| self.cluster.pod(*p));
+        let (mut unscheduled, mut starting) = (0, 0);
+        for p in live {
+            match p.phase {
+                PodPhase::Unscheduled => unscheduled += 1,
+                PodPhase::Starting | PodPhase::ImagePullBackOff => starting += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(
+            (self.unscheduled, self.starting),
+            (unscheduled, starting),
+            "pending counters"
+        );
+        for p in &self.cluster.pools {
+            assert!(
+                p.nodes.len() <= crate::scenario::validate::MAX_NODES_PER_POOL as usize,
+                "pool {} over its limit",
+                p.spec.name
+            );
+        }
     }
 
     /// Nodes by OS, for the end-of-run screen.

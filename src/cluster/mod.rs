@@ -159,6 +159,8 @@ pub struct Node {
     pub daemon_pods: u32,
     /// Pods bound here that have not started yet (pulling images).
     pub pods_starting: u32,
+    /// Pods here that are shutting down (deleted, within their grace period).
+    pub pods_terminating: u32,
     /// Images present or being pulled, with the instant each is (or will be) ready.
     pub images: Vec<(u32, SimTime)>,
     /// With serialized pulls, when the image puller is free again.
@@ -265,10 +267,8 @@ pub struct PoolState {
     pub nodes: Vec<NodeId>,
     /// Ready nodes per zone.
     pub ready_in_zone: [u32; ZONES],
-    /// DaemonSet overhead on one node of this pool: (cpu, memory, pods).
-    pub daemon_overhead: (u64, u64, u32),
-    /// The same with kube-scheduler's non-zero defaults: (cpu, memory).
-    pub daemon_nonzero: (u64, u64),
+    /// DaemonSet pods on one node, per zone (indexed like `zones`).
+    pub daemon: Vec<DaemonLoad>,
     /// The stem of node names (`aks-<pool>-<8 digits>-vmss` or `aks<pool>`).
     name_stem: String,
     next_instance: u32,
@@ -309,7 +309,9 @@ pub struct Cluster {
     /// How many nodes hold each image (ImageLocality's spread factor).
     pub image_node_counts: Vec<u32>,
     pub image_sizes: Vec<u64>,
-    /// Bumped whenever capacity grows (node ready, pod removed): retries unschedulable pods.
+    /// Bumped on every change that can make a pending pod schedulable — a node turning Ready or
+    /// going away (spread domains), a pod terminating (spread counts) or leaving (room) — so
+    /// that unschedulable pods are retried.
     pub capacity_version: u64,
     /// Bumped whenever the set of schedulable nodes changes.
     pub node_set_version: u64,
@@ -351,21 +353,12 @@ impl Cluster {
                         .map(|z| Zone(z.parse().expect("validated zone")))
                         .collect()
                 };
-                let zone_labels = zones.iter().map(|z| pool_labels(p, *z, &region)).collect();
-                let on_pool: Vec<_> = s
-                    .daemonsets
+                let zone_labels: Vec<Labels> =
+                    zones.iter().map(|z| pool_labels(p, *z, &region)).collect();
+                let daemon = zone_labels
                     .iter()
-                    .filter(|d| d.os == p.os && daemonset_fits_pool(d, p, &region))
+                    .map(|labels| DaemonLoad::on(&s.daemonsets, p, labels))
                     .collect();
-                let overhead = on_pool.iter().fold((0, 0, 0), |(c, m, n), d| {
-                    (c + d.cpu_request_millis, m + d.memory_request_bytes, n + 1)
-                });
-                let daemon_nonzero = on_pool.iter().fold((0, 0), |(c, m), d| {
-                    (
-                        c + crate::scheduler::score::non_zero_cpu(d.cpu_request_millis),
-                        m + crate::scheduler::score::non_zero_memory(d.memory_request_bytes),
-                    )
-                });
                 // AKS names: Linux `aks-<pool>-<8 digits>-vmss<6 base36>`; Windows computer
                 // names `aks<pool><6 base36>` (hence the 6-character pool name limit).
                 let digits = crate::engine::rng::fnv1a(
@@ -381,8 +374,7 @@ impl Cluster {
                     zone_labels,
                     nodes: Vec::new(),
                     ready_in_zone: [0; ZONES],
-                    daemon_overhead: overhead,
-                    daemon_nonzero,
+                    daemon,
                     name_stem,
                     next_instance: 0,
                 }
@@ -506,6 +498,7 @@ impl Cluster {
             pods: Vec::new(),
             daemon_pods: 0,
             pods_starting: 0,
+            pods_terminating: 0,
             images: Vec::new(),
             puller_free_at: now,
             ips: needed,
@@ -518,8 +511,9 @@ impl Cluster {
         let (pool_id, zone) = (self.nodes[id.idx()].pool, self.nodes[id.idx()].zone);
         self.pools[pool_id.idx()].ready_in_zone[zone.0 as usize] += 1;
         let pool = &self.pools[pool_id.idx()];
-        let (cpu, mem, n) = pool.daemon_overhead;
-        let (cpu_nz, mem_nz) = pool.daemon_nonzero;
+        let d = pool.daemon[pool.zone_index(zone)];
+        let (cpu, mem, n) = (d.cpu_millis, d.memory_bytes, d.pods);
+        let (cpu_nz, mem_nz) = (d.cpu_nonzero, d.memory_nonzero);
         let node = &mut self.nodes[id.idx()];
         node.cpu_nonzero_requested += cpu_nz;
         node.memory_nonzero_requested += mem_nz;
@@ -540,6 +534,7 @@ impl Cluster {
     /// Removes a node. Returns the user pods that were on it; the caller deals with them
     /// (they must be unbound first or are dropped from the node here).
     pub fn delete_node(&mut self, id: NodeId) -> Vec<PodId> {
+        self.capacity_version += 1;
         let pods = std::mem::take(&mut self.nodes[id.idx()].pods);
         for &pod in &pods {
             self.unbind(pod);
@@ -648,6 +643,9 @@ impl Cluster {
         if let Some(i) = n.pods.iter().position(|x| *x == pod) {
             n.pods.remove(i);
         }
+        if !counted {
+            n.pods_terminating -= 1;
+        }
         if counted {
             n.add_owner(d, -1);
             self.deployments[d.idx()].zone_counts[n.zone.0 as usize] -= 1;
@@ -659,6 +657,7 @@ impl Cluster {
     /// Marks a bound pod as terminating: it stops counting for its deployment and its zone,
     /// but keeps its node's resources until `remove_pod`.
     pub fn start_termination(&mut self, pod: PodId) {
+        self.capacity_version += 1;
         let p = &self.pods[pod.idx()];
         let Owner::Deployment(d) = p.owner;
         if let Some(node) = p.node {
@@ -669,6 +668,7 @@ impl Cluster {
             if starting {
                 n.pods_starting -= 1;
             }
+            n.pods_terminating += 1;
         }
         self.deployments[d.idx()].pods.retain(|x| *x != pod);
         let p = &mut self.pods[pod.idx()];
@@ -753,7 +753,7 @@ impl Cluster {
     /// Checks the sums against a recount; a mismatch is a bug. Used by tests and debug runs.
     pub fn check_invariants(&self) {
         for n in self.live_nodes() {
-            let (mut cpu, mut mem, mut count, mut starting) = (0, 0, 0, 0);
+            let (mut cpu, mut mem, mut count, mut starting, mut terminating) = (0, 0, 0, 0, 0);
             let (mut cpu_nz, mut mem_nz) = (0, 0);
             let mut owners: Vec<(DeploymentId, u32)> = Vec::new();
             for &pid in &n.pods {
@@ -766,7 +766,9 @@ impl Cluster {
                 mem_nz += crate::scheduler::score::non_zero_memory(m);
                 count += 1;
                 let Owner::Deployment(d) = p.owner;
-                if p.phase != PodPhase::Terminating {
+                if p.phase == PodPhase::Terminating {
+                    terminating += 1;
+                } else {
                     match owners.iter_mut().find(|(x, _)| *x == d) {
                         Some((_, k)) => *k += 1,
                         None => owners.push((d, 1)),
@@ -777,8 +779,15 @@ impl Cluster {
                 }
             }
             if n.state == NodeState::Ready {
-                let (c, m, k) = self.pools[n.pool.idx()].daemon_overhead;
-                let (cz, mz) = self.pools[n.pool.idx()].daemon_nonzero;
+                let pool = &self.pools[n.pool.idx()];
+                let d = pool.daemon[pool.zone_index(n.zone)];
+                let (c, m, k, cz, mz) = (
+                    d.cpu_millis,
+                    d.memory_bytes,
+                    d.pods,
+                    d.cpu_nonzero,
+                    d.memory_nonzero,
+                );
                 cpu += c;
                 mem += m;
                 count += k;
@@ -800,9 +809,10 @@ impl Cluster {
                     n.cpu_requested,
                     n.memory_requested,
                     n.pod_count,
-                    n.pods_starting
+                    n.pods_starting,
+                    n.pods_terminating
                 ),
-                (cpu, mem, count, starting),
+                (cpu, mem, count, starting, terminating),
                 "sums of node {}",
                 n.name
             );
@@ -854,18 +864,52 @@ impl Cluster {
     }
 }
 
-/// Does a DaemonSet select and tolerate nodes of this pool?
-pub fn daemonset_fits_pool(d: &crate::scenario::DaemonSetSpec, p: &PoolSpec, region: &str) -> bool {
-    let zone = p
-        .zones
-        .first()
-        .map_or(Zone(0), |z| Zone(z.parse().unwrap_or(0)));
-    let labels = pool_labels(p, zone, region);
-    selector_matches(&d.node_selector, &labels)
-        && p.taints
+/// Does a DaemonSet select and tolerate nodes with these labels and taints?
+pub fn daemonset_fits(
+    d: &crate::scenario::DaemonSetSpec,
+    os: Os,
+    labels: &Labels,
+    taints: &[Taint],
+) -> bool {
+    d.os == os
+        && selector_matches(&d.node_selector, labels)
+        && taints
             .iter()
             .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
             .all(|t| tolerated(&d.tolerations, t))
+}
+
+/// What the DaemonSet pods of one node take: requests, pod slots, and the requests with
+/// kube-scheduler's non-zero defaults (for scoring).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DaemonLoad {
+    pub cpu_millis: u64,
+    pub memory_bytes: u64,
+    pub pods: u32,
+    pub cpu_nonzero: u64,
+    pub memory_nonzero: u64,
+}
+
+impl DaemonLoad {
+    /// The load of every DaemonSet that runs on a node of `pool` with `labels`.
+    pub fn on(
+        daemonsets: &[crate::scenario::DaemonSetSpec],
+        pool: &PoolSpec,
+        labels: &Labels,
+    ) -> Self {
+        daemonsets
+            .iter()
+            .filter(|d| daemonset_fits(d, pool.os, labels, &pool.taints))
+            .fold(DaemonLoad::default(), |acc, d| DaemonLoad {
+                cpu_millis: acc.cpu_millis + d.cpu_request_millis,
+                memory_bytes: acc.memory_bytes + d.memory_request_bytes,
+                pods: acc.pods + 1,
+                cpu_nonzero: acc.cpu_nonzero
+                    + crate::scheduler::score::non_zero_cpu(d.cpu_request_millis),
+                memory_nonzero: acc.memory_nonzero
+                    + crate::scheduler::score::non_zero_memory(d.memory_request_bytes),
+            })
+    }
 }
 
 /// Six base-36 digits, as VMSS instance names use (`vmss000000`, `vmss00000a`).

@@ -25,6 +25,8 @@ pub const MAX_POOLS: usize = 100;
 pub const MAX_PODS_TOTAL: u64 = 2_000_000;
 pub const MAX_DURATION: SimDuration = SimDuration(366 * 86_400_000);
 pub const MAX_SAMPLES: u64 = 2_000_000;
+/// Deployments per scenario: far above real clusters, low enough that per-class tables stay small.
+pub const MAX_DEPLOYMENTS: usize = 10_000;
 pub const MAX_SAMPLE_ROWS: u64 = 20_000_000;
 pub const DEFAULT_MAX_EVENTS: u64 = 200_000_000;
 pub const DEFAULT_START: &str = "2026-01-05T00:00:00Z";
@@ -377,6 +379,92 @@ fn delay(ctx: &mut Ctx, raw: &Option<S<RawDelay>>, default: Delay, field: &str) 
     out
 }
 
+/// Replays the timed actions on counts alone, so that what events reach stays within the limits
+/// the file itself must respect: pods in all, nodes per pool and per cluster, a node in every
+/// system pool, and no manual scaling of an autoscaled pool (AKS refuses it).
+fn replay_limits(
+    ctx: &mut Ctx,
+    pools: &[PoolSpec],
+    deployments: &[DeploymentSpec],
+    actions: &[(ActionSpec, Range<usize>)],
+    subnet_ips: u64,
+    subnet_cidr: &str,
+) {
+    let mut replicas: Vec<u64> = deployments.iter().map(|d| u64::from(d.replicas)).collect();
+    let mut nodes: Vec<u64> = pools.iter().map(|p| u64::from(p.count)).collect();
+    let mut subnet_warned = false;
+    for (a, span) in actions {
+        let span = Some(span.clone());
+        match a.action {
+            Action::Scale {
+                deployment,
+                replicas: r,
+            } => {
+                replicas[deployment] = u64::from(r);
+                let total: u64 = replicas.iter().sum();
+                if total > MAX_PODS_TOTAL {
+                    ctx.err(span, "event", format!("this brings the scenario to {total} pods at {}; at most {MAX_PODS_TOTAL} can be simulated", SimDuration(a.at.as_ms())));
+                    return;
+                }
+            }
+            Action::AddNodes { pool, count } | Action::RemoveNodes { pool, count } => {
+                let p = &pools[pool];
+                if p.enable_auto_scaling {
+                    ctx.err_hint(
+                        span,
+                        "event",
+                        format!("pool {:?} is autoscaled: AKS refuses manual scaling while the cluster autoscaler manages it", p.name),
+                        "change min_count/max_count instead, or set enable_auto_scaling = false",
+                    );
+                    return;
+                }
+                let add = matches!(a.action, Action::AddNodes { .. });
+                nodes[pool] = if add {
+                    nodes[pool] + u64::from(count)
+                } else {
+                    nodes[pool].saturating_sub(u64::from(count))
+                };
+                if nodes[pool] > u64::from(MAX_NODES_PER_POOL) {
+                    ctx.err(span, "event", format!("pool {:?} would have {} nodes; AKS allows at most {MAX_NODES_PER_POOL} per pool", p.name, nodes[pool]));
+                    return;
+                }
+                let total: u64 = nodes.iter().sum();
+                if total > MAX_NODES_PER_CLUSTER {
+                    ctx.err(span, "event", format!("the cluster would have {total} nodes; AKS allows at most {MAX_NODES_PER_CLUSTER}"));
+                    return;
+                }
+                if p.mode == Mode::System && nodes[pool] == 0 {
+                    ctx.err(
+                        span,
+                        "event",
+                        format!(
+                            "system pool {:?} would have no node; AKS keeps at least one",
+                            p.name
+                        ),
+                    );
+                    return;
+                }
+                let ips: u64 = pools
+                    .iter()
+                    .zip(&nodes)
+                    .map(|(p, n)| n * p.ips_per_node)
+                    .sum();
+                if add && !subnet_warned && subnet_ips > 0 && ips > subnet_ips {
+                    subnet_warned = true;
+                    ctx.warn(
+                        span.clone(),
+                        "event",
+                        format!(
+                            "at {} the nodes would need {ips} subnet addresses but {subnet_cidr} has {subnet_ips}: some will fail with SubnetIsFull",
+                            SimDuration(a.at.as_ms())
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Validates a raw scenario. `Err` carries every error and warning; `Ok` the warnings.
 pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, Vec<Diagnostic>) {
     let mut ctx = Ctx { diags: Vec::new() };
@@ -385,6 +473,7 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
     let sim = raw.simulation.get_ref();
     let name = sim.name.get_ref().trim().to_string();
     if name.is_empty()
+        || name.starts_with('.')
         || name.len() > 100
         || !name
             .chars()
@@ -394,13 +483,13 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
             Some(sim.name.span()),
             "simulation.name",
             format!("{name:?} cannot name a results folder"),
-            "use letters, digits, '-', '_' or '.', at most 100 characters",
+            "use letters, digits, '-', '_' or '.' (not first), at most 100 characters",
         );
     }
-    let duration = ctx
-        .duration_of(&sim.duration, "simulation.duration")
-        .unwrap_or(SimDuration::ZERO);
-    if duration == SimDuration::ZERO {
+    let parsed_duration = ctx.duration_of(&sim.duration, "simulation.duration");
+    // An unparsable duration is already reported; one hour keeps the later checks quiet.
+    let duration = parsed_duration.unwrap_or(SimDuration::from_mins(60));
+    if parsed_duration == Some(SimDuration::ZERO) {
         ctx.err(
             Some(sim.duration.span()),
             "simulation.duration",
@@ -1014,6 +1103,16 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
         ctx.err(raw.network.pod_cidr.as_ref().map(|s| s.span()), "network.pod_cidr", format!("the pod CIDR {pod_cidr} has room for {pod_cidr_nodes} nodes (a /24 each) but the pools start with {total_nodes}"));
     }
 
+    if raw.deployment.len() > MAX_DEPLOYMENTS {
+        ctx.err(
+            Some(raw.deployment[MAX_DEPLOYMENTS].span()),
+            "deployment",
+            format!(
+                "{} deployments; at most {MAX_DEPLOYMENTS} can be simulated",
+                raw.deployment.len()
+            ),
+        );
+    }
     // [[deployment]]
     let mut images: Vec<ImageSpec> = Vec::new();
     let mut deployments: Vec<DeploymentSpec> = Vec::new();
@@ -1119,11 +1218,12 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
                 }
             };
             let max_skew = s.max_skew.as_ref().map_or(1, |m| *m.get_ref());
-            if max_skew == 0 {
+            // maxSkew is an int32 in the Kubernetes API.
+            if max_skew == 0 || max_skew > i32::MAX as u32 {
                 ctx.err(
                     s.max_skew.as_ref().map(|m| m.span()),
                     format!("{f}.topology_spread.max_skew"),
-                    "max_skew must be at least 1",
+                    "max_skew must be between 1 and 2147483647",
                 );
             }
             let hard = s
@@ -1280,12 +1380,36 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
         }
     }
 
+    // Each pool's zones: node labels and DaemonSet load, computed once for the checks below.
+    let pool_zones: Vec<Vec<(cluster::Labels, cluster::DaemonLoad)>> = pools
+        .iter()
+        .map(|p| {
+            let zones: Vec<cluster::Zone> = if p.zones.is_empty() {
+                vec![cluster::Zone(0)]
+            } else {
+                p.zones
+                    .iter()
+                    .filter_map(|z| z.parse().ok())
+                    .map(cluster::Zone)
+                    .collect()
+            };
+            zones
+                .into_iter()
+                .map(|z| {
+                    let labels = cluster::pool_labels(p, z, &region);
+                    let load = cluster::DaemonLoad::on(&daemonsets, p, &labels);
+                    (labels, load)
+                })
+                .collect()
+        })
+        .collect();
     // Pools where a deployment's pods can never run: warn, naming each pool's reason.
     for (d, raw_d) in deployments.iter().zip(&raw.deployment) {
         let reasons: Vec<String> = pools
             .iter()
-            .filter_map(|p| {
-                crate::scheduler::static_misfit(p, &d.template, &daemonsets, &region)
+            .enumerate()
+            .filter_map(|(pi, p)| {
+                crate::scheduler::static_misfit(p, &pool_zones[pi], &d.template)
                     .map(|why| format!("{}: {why}", p.name))
             })
             .collect();
@@ -1300,9 +1424,9 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
             );
         }
         // The classic trap: a pod without an OS selector on an untainted pool of the other OS.
-        for p in &pools {
+        for (pi, p) in pools.iter().enumerate() {
             if p.os != d.template.os
-                && crate::scheduler::static_misfit(p, &d.template, &daemonsets, &region).is_none()
+                && crate::scheduler::static_misfit(p, &pool_zones[pi], &d.template).is_none()
             {
                 ctx.warn(
                     Some(raw_d.get_ref().name.span()),
@@ -1444,12 +1568,30 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
                 }
             }
         };
-        actions.push(ActionSpec {
-            at: SimTime(at.as_ms()),
-            action,
-        });
+        // Limits found on replay point at the amount that breaks them.
+        let span = match kind {
+            ActionKind::Scale => r.replicas.as_ref().map(|x| x.span()),
+            _ => r.count.as_ref().map(|x| x.span()),
+        }
+        .unwrap_or(e.span());
+        actions.push((
+            ActionSpec {
+                at: SimTime(at.as_ms()),
+                action,
+            },
+            span,
+        ));
     }
-    actions.sort_by_key(|a| a.at);
+    actions.sort_by_key(|(a, _)| a.at);
+    replay_limits(
+        &mut ctx,
+        &pools,
+        &deployments,
+        &actions,
+        subnet_ips,
+        &subnet_cidr,
+    );
+    let actions: Vec<ActionSpec> = actions.into_iter().map(|(a, _)| a).collect();
 
     let ok = !ctx
         .diags

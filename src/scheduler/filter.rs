@@ -100,7 +100,12 @@ pub fn spread_ok(
 
 /// kube-scheduler's FitError text: "0/N nodes are available: " then "count reason" entries
 /// sorted as strings (`sort.Strings`), joined by ", ", ending with "." (`framework/types.go`).
+/// Preemption is not modelled, so the "preemption: …" clause that follows upstream is left out.
 pub fn fit_error(total_nodes: usize, histogram: &[(Reason, u32)]) -> String {
+    // With no node at all kube-scheduler says ErrNoNodesAvailable instead (schedule_one.go).
+    if total_nodes == 0 {
+        return "no nodes available to schedule pods".to_string();
+    }
     let mut parts: Vec<String> = histogram
         .iter()
         .map(|(r, n)| format!("{n} {}", r.text()))

@@ -3,9 +3,11 @@
 //!
 //! Source: `pkg/scheduler` (schedule_one.go, internal/queue, framework/plugins), 1.31–1.33.
 //! What it leaves out: preemption, inter-pod affinity, preferred node affinity, volumes, ports.
-//! Unschedulable pods wait for a cluster event that adds capacity (a node turning Ready, a pod
-//! leaving), then for their backoff (1 s doubling to 10 s); they are not polled. The 5-minute
-//! flush of the unschedulable queue is not modelled: every event that can free room is seen.
+//! Unschedulable pods wait for a cluster event that can change the answer — a node turning Ready
+//! or going away, a pod terminating or leaving, and, for pods that topology spread rejected, a
+//! pod of the same deployment being bound (kube-scheduler's queueing hints) — then for their
+//! backoff (1 s doubling to 10 s); they are not polled. kube-scheduler's 5-minute flush of the
+//! unschedulable queue is not modelled: with these triggers, no retry it makes could succeed.
 
 pub mod filter;
 pub mod score;
@@ -17,11 +19,11 @@ use indexmap::IndexMap;
 use rand::RngExt;
 
 use crate::cluster::{
-    ClassId, Cluster, Labels, NodeId, NodeState, Owner, PodId, PodPhase, ZONES, Zone, pool_labels,
+    ClassId, Cluster, DaemonLoad, Labels, NodeId, NodeState, Owner, PodId, PodPhase, ZONES, Zone,
 };
 use crate::engine::rng::Stream;
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{DaemonSetSpec, PodTemplate, PoolSpec, SchedulerSettings, TopologyKey};
+use crate::scenario::{PodTemplate, PoolSpec, SchedulerSettings, TopologyKey};
 use filter::Reason;
 
 /// kube-scheduler evaluates every node below this many (`minFeasibleNodesToFind`).
@@ -55,25 +57,37 @@ pub fn backoff(attempts: u32, initial: SimDuration, max: SimDuration) -> SimDura
     )
 }
 
-/// Why no pool can ever run a template's pods (validation's warning), or `None` if one might.
+/// Why no node of a pool can ever run a template's pods (validation's warning), or `None` if
+/// one in some zone might. `zones` holds each zone's node labels and DaemonSet load.
 pub fn static_misfit(
     pool: &PoolSpec,
+    zones: &[(Labels, DaemonLoad)],
     t: &PodTemplate,
-    daemonsets: &[DaemonSetSpec],
-    region: &str,
 ) -> Option<String> {
-    let zone = pool
-        .zones
-        .first()
-        .map_or(Zone(0), |z| Zone(z.parse().unwrap_or(0)));
-    let labels = pool_labels(pool, zone, region);
-    if let Some(r) = filter::static_filter(t, &labels, &pool.taints) {
+    let mut first_reason = None;
+    for (labels, daemon) in zones {
+        let why = misfit_in_zone(pool, labels, *daemon, t)?;
+        first_reason.get_or_insert(why);
+    }
+    first_reason
+}
+
+fn misfit_in_zone(
+    pool: &PoolSpec,
+    labels: &Labels,
+    daemon: DaemonLoad,
+    t: &PodTemplate,
+) -> Option<String> {
+    if let Some(r) = filter::static_filter(t, labels, &pool.taints) {
         return Some(match r {
             Reason::UntoleratedTaint(_) => {
                 let taint = pool
                     .taints
                     .iter()
-                    .find(|x| !crate::cluster::tolerated(&t.tolerations, x))
+                    .find(|x| {
+                        x.effect != crate::cluster::TaintEffect::PreferNoSchedule
+                            && !crate::cluster::tolerated(&t.tolerations, x)
+                    })
                     .map(|x| x.to_string())
                     .unwrap_or_default();
                 format!("untolerated taint {taint}")
@@ -89,28 +103,22 @@ pub fn static_misfit(
             }
         });
     }
-    let (cpu, mem, pods) = daemonsets
-        .iter()
-        .filter(|d| d.os == pool.os && crate::cluster::daemonset_fits_pool(d, pool, region))
-        .fold((0, 0, 0), |(c, m, n), d| {
-            (c + d.cpu_request_millis, m + d.memory_request_bytes, n + 1)
-        });
     let a = pool.allocatable;
-    if t.cpu_request_millis + cpu > a.cpu_millis {
+    if t.cpu_request_millis + daemon.cpu_millis > a.cpu_millis {
         return Some(format!(
             "requests {}m cpu, a node has {}m left after system pods",
             t.cpu_request_millis,
-            a.cpu_millis.saturating_sub(cpu)
+            a.cpu_millis.saturating_sub(daemon.cpu_millis)
         ));
     }
-    if t.memory_request_bytes + mem > a.memory_bytes {
+    if t.memory_request_bytes + daemon.memory_bytes > a.memory_bytes {
         return Some(format!(
             "requests {} memory, a node has {} left after system pods",
             crate::cluster::quantity::fmt_bytes(t.memory_request_bytes),
-            crate::cluster::quantity::fmt_bytes(a.memory_bytes.saturating_sub(mem))
+            crate::cluster::quantity::fmt_bytes(a.memory_bytes.saturating_sub(daemon.memory_bytes))
         ));
     }
-    if pods + 1 > a.pods {
+    if daemon.pods + 1 > a.pods {
         return Some("max_pods is taken by system pods".into());
     }
     None
@@ -136,6 +144,8 @@ struct Failure {
     message: u32,
     /// Indexes into `Scheduler::reason_pods`, sorted.
     reasons: Vec<u32>,
+    /// Some node rejected the pod for topology spread.
+    spread: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -161,7 +171,8 @@ pub struct Scheduler {
     rng: Stream,
     active: BTreeSet<QueueKey>,
     backoff: BTreeSet<(SimTime, u64, PodId, u32)>,
-    unschedulable: Vec<(PodId, u32)>,
+    /// Pods waiting for a cluster event: (pod, generation, rejected by topology spread).
+    unschedulable: Vec<(PodId, u32, bool)>,
     unschedulable_seen_version: u64,
     seq: u64,
     next_start_node: usize,
@@ -241,19 +252,8 @@ impl Scheduler {
     pub fn requeue(&mut self, cluster: &Cluster, now: SimTime) {
         if cluster.capacity_version != self.unschedulable_seen_version {
             self.unschedulable_seen_version = cluster.capacity_version;
-            for (pod, generation) in std::mem::take(&mut self.unschedulable) {
-                let p = cluster.pod(pod);
-                if p.generation != generation || p.phase != PodPhase::Unscheduled {
-                    continue;
-                }
-                let until = p.last_attempt
-                    + backoff(
-                        p.attempts,
-                        self.settings.pod_initial_backoff,
-                        self.settings.pod_max_backoff,
-                    );
-                self.seq += 1;
-                self.backoff.insert((until, self.seq, pod, generation));
+            for (pod, generation, _) in std::mem::take(&mut self.unschedulable) {
+                self.enqueue_backoff(cluster, pod, generation);
             }
         }
         while let Some(&(t, _, pod, generation)) = self.backoff.iter().next() {
@@ -275,9 +275,26 @@ impl Scheduler {
         }
     }
 
+    /// Moves a pod to the backoff queue, due when its backoff after its last attempt ends.
+    fn enqueue_backoff(&mut self, cluster: &Cluster, pod: PodId, generation: u32) {
+        let p = cluster.pod(pod);
+        if p.generation != generation || p.phase != PodPhase::Unscheduled {
+            return;
+        }
+        let wait = backoff(
+            p.attempts,
+            self.settings.pod_initial_backoff,
+            self.settings.pod_max_backoff,
+        );
+        self.seq += 1;
+        self.backoff
+            .insert((p.last_attempt + wait, self.seq, pod, generation));
+    }
+
     /// Pops every active pod in priority order and tries to place it.
     pub fn run_cycle(&mut self, cluster: &mut Cluster, now: SimTime, out: &mut Vec<Outcome>) {
         self.requeue(cluster, now);
+        let mut bound_classes: Vec<ClassId> = Vec::new();
         while let Some(key) = self.active.pop_first() {
             let p = cluster.pod(key.pod);
             if p.generation != key.generation || p.phase != PodPhase::Unscheduled {
@@ -288,6 +305,9 @@ impl Scheduler {
                     cluster.bind(key.pod, node, now);
                     let class = cluster.pod(key.pod).class;
                     self.class_binds[class.idx()] += 1;
+                    if !bound_classes.contains(&class) {
+                        bound_classes.push(class);
+                    }
                     out.push(Outcome::Bound(key.pod, node));
                 }
                 Err(failure) => {
@@ -309,7 +329,8 @@ impl Scheduler {
                         }
                         self.last_reasons[slot].clone_from(&failure.reasons);
                     }
-                    self.unschedulable.push((key.pod, pod.generation));
+                    let spread = failure.spread;
+                    self.unschedulable.push((key.pod, pod.generation, spread));
                     out.push(Outcome::Unschedulable {
                         pod: key.pod,
                         message: failure.message,
@@ -318,7 +339,18 @@ impl Scheduler {
                 }
             }
         }
-        // Capacity that grew during this cycle (nothing here adds any) is seen next time.
+        // A bound pod changes its deployment's spread counts: retry the pods of the same class
+        // that topology spread rejected (PodTopologySpread's queueing hint on Pod/Add).
+        if !bound_classes.is_empty() {
+            let waiting = std::mem::take(&mut self.unschedulable);
+            for (pod, generation, spread) in waiting {
+                if spread && bound_classes.contains(&cluster.pod(pod).class) {
+                    self.enqueue_backoff(cluster, pod, generation);
+                } else {
+                    self.unschedulable.push((pod, generation, spread));
+                }
+            }
+        }
     }
 
     fn ensure_caches(&mut self, cluster: &Cluster) {
@@ -476,7 +508,12 @@ impl Scheduler {
                 .map(|(r, _)| self.intern_reason(r))
                 .collect();
             reasons.sort_unstable();
-            let failure = Failure { message, reasons };
+            let spread = histogram.iter().any(|(r, _)| *r == Reason::TopologySpread);
+            let failure = Failure {
+                message,
+                reasons,
+                spread,
+            };
             self.fail_cache[class.idx()] = Some(FailStamp {
                 capacity_version: cluster.capacity_version,
                 node_set_version: cluster.node_set_version,

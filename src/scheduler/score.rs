@@ -94,7 +94,7 @@ pub fn spread_raw(count: u32, domains: usize, max_skew: u32) -> f64 {
 
 /// `topologyNormalizingWeight`: ln(domains + 2).
 pub fn topology_weight(domains: usize) -> f64 {
-    ((domains + 2) as f64).ln()
+    libm::log((domains + 2) as f64)
 }
 
 /// `scoreForCount`: count × weight + (maxSkew − 1).

@@ -251,7 +251,7 @@ topology_spread = [{{ max_skew = 1, min_domains = 3 }}]
 }
 
 #[test]
-fn scale_down_removes_pending_then_unready_then_newest() {
+fn scale_down_removes_unscheduled_pods_first() {
     // A D4s_v5 node has 3860m allocatable: 3 pods of 1 CPU fit, a 4th does not.
     // Scale to 8 at 0 on the 2 system nodes: 6 fit (3 per node), 2 stay pending. Scale to 5 at 10m: the 2 pending
     // pods go first, then one running pod from the node that holds more of them.
@@ -479,5 +479,68 @@ count = 1
             ("node(s) didn't match Pod's node affinity/selector", 2),
             ("node(s) had untolerated taint {os: windows}", 2)
         ]
+    );
+}
+
+#[test]
+fn scale_down_prefers_not_ready_then_most_recently_ready() {
+    // One node holds every pod, so the "more pods on the same node" rank ties. w-0..w-2 are
+    // ready at 0 (warm start). At 10m two more start, Ready at 15m after a 5m readiness delay.
+    // At 12m, 5 → 4 must delete a not-ready pod (w-3 or w-4). At 20m, 4 → 2 deletes first the
+    // survivor of those two (ready 5 min ago: ⌊log₂(3e11 ns)⌋ = 38 < ⌊log₂(1.2e12 ns)⌋ = 40),
+    // then one of w-0..w-2.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"one\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\"]
+count = 1
+node_labels = {{ tier = \"one\" }}
+
+[[deployment]]
+name = \"w\"
+replicas = 3
+requests = {{ cpu = \"100m\", memory = \"64Mi\" }}
+node_selector = {{ tier = \"one\" }}
+readiness_delay = \"5m\"
+
+[[event]]
+at = \"10m\"
+action = \"scale\"
+deployment = \"w\"
+replicas = 5
+
+[[event]]
+at = \"12m\"
+action = \"scale\"
+deployment = \"w\"
+replicas = 4
+
+[[event]]
+at = \"20m\"
+action = \"scale\"
+deployment = \"w\"
+replicas = 2
+"
+    ));
+    let deleted: Vec<(f64, String)> = events(&sim, "pod_deleted")
+        .iter()
+        .map(|e| {
+            (
+                e["time_s"].as_f64().unwrap(),
+                e["pod"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(deleted.len(), 3);
+    let new = ["w-3", "w-4"];
+    assert_eq!(deleted[0].0, 720.0);
+    assert!(new.contains(&deleted[0].1.as_str()), "{deleted:?}");
+    let survivor = if deleted[0].1 == "w-3" { "w-4" } else { "w-3" };
+    assert_eq!((deleted[1].0, deleted[1].1.as_str()), (1200.0, survivor));
+    assert!(
+        ["w-0", "w-1", "w-2"].contains(&deleted[2].1.as_str()),
+        "{deleted:?}"
     );
 }

@@ -5,10 +5,12 @@
 //! - `determinism`: same seed → byte-identical files; another seed → other delays;
 //! - `behaviour`: small scenarios pinning scheduling, image pulls, scale-down order, costs;
 //! - `properties`: random scenarios keep the cluster's invariants.
+//! - `regressions`: one test per fixed bug, named after it.
 
 mod bad_input;
 mod behaviour;
 mod cli;
 mod determinism;
 mod properties;
+mod regressions;
 mod support;

@@ -25,7 +25,7 @@ pub fn run(toml: &str) -> Sim {
     let loaded = aksim::load_str("test.toml", toml, &[])
         .unwrap_or_else(|e| panic!("scenario invalid:\n{e}"));
     let sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).expect("run");
-    sim.cluster.check_invariants();
+    sim.check_invariants();
     sim
 }
 

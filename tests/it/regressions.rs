@@ -1,0 +1,236 @@
+//! Regression tests, each named after the bug it pins.
+
+use crate::support::{BASE, errors, events, run};
+
+#[test]
+fn zero_provisioning_delay_left_the_node_provisioning_forever() {
+    // A node with a 0s boot must be Ready at the instant it is created (here 5m), and the two
+    // pending pods must bind then: 2 pods × 300 s pending.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\"]
+count = 0
+provisioning_delay = \"0s\"
+node_labels = {{ tier = \"app\" }}
+
+[[deployment]]
+name = \"app\"
+replicas = 2
+node_selector = {{ tier = \"app\" }}
+
+[[event]]
+at = \"5m\"
+action = \"add_nodes\"
+pool = \"user\"
+count = 1
+"
+    ));
+    let ready: Vec<_> = events(&sim, "node_ready")
+        .into_iter()
+        .filter(|e| e["pool"] == "user")
+        .collect();
+    assert_eq!(ready.len(), 1);
+    assert_eq!(ready[0]["time_s"], 300.0);
+    assert_eq!(aksim::report::Summary::of(&sim).pending_pod_seconds, 600.0);
+}
+
+#[test]
+fn deleting_a_spread_domain_did_not_retry_pending_pods() {
+    // Zone 3's only eligible node is tainted but still a spread domain (nodeTaintsPolicy
+    // Ignore) with 0 pods, so maxSkew 1 caps zones 1 and 2 at one pod each: 2 of 4 pods wait.
+    // Removing that node at 10m removes the domain: the 2 pods must be scheduled at 600 s.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D8s_v5\"
+zones = [\"1\", \"2\"]
+count = 2
+node_labels = {{ tier = \"app\" }}
+
+[[node_pool]]
+name = \"blk\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"3\"]
+count = 1
+node_labels = {{ tier = \"app\" }}
+node_taints = [\"dedicated=x:NoSchedule\"]
+
+[[deployment]]
+name = \"app\"
+replicas = 4
+requests = {{ cpu = \"500m\", memory = \"512Mi\" }}
+node_selector = {{ tier = \"app\" }}
+topology_spread = [{{ max_skew = 1 }}]
+
+[[event]]
+at = \"10m\"
+action = \"remove_nodes\"
+pool = \"blk\"
+count = 1
+"
+    ));
+    let late: Vec<f64> = events(&sim, "pod_scheduled")
+        .iter()
+        .map(|e| e["time_s"].as_f64().unwrap())
+        .filter(|t| *t > 0.0)
+        .collect();
+    assert_eq!(late, vec![600.0, 600.0]);
+    assert_eq!(sim.unscheduled_pods(), 0);
+}
+
+#[test]
+fn a_terminating_pod_still_counted_for_topology_spread() {
+    // `app` spreads 2/2/1 over zones 1–3 (zone 3's node is nearly full with a 6-CPU filler)
+    // and its 6th pod waits: zones 1 and 2 are at min + 1. At 10m the deployment goes 6 → 4
+    // (the pending pod, and a zone-1 pod that terminates for 5m), then 4 → 5. A terminating
+    // pod does not count for spreading (kube-scheduler skips pods with a deletion timestamp),
+    // so the new pod fits in zone 1 at once, not at 15m.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D8s_v5\"
+zones = [\"1\", \"2\", \"3\"]
+count = 3
+node_labels = {{ tier = \"app\" }}
+
+[[deployment]]
+name = \"filler\"
+requests = {{ cpu = \"6000m\", memory = \"1Gi\" }}
+node_selector = {{ tier = \"app\", \"topology.kubernetes.io/zone\" = \"eastus-3\" }}
+
+[[deployment]]
+name = \"app\"
+replicas = 6
+requests = {{ cpu = \"1500m\", memory = \"512Mi\" }}
+node_selector = {{ tier = \"app\" }}
+topology_spread = [{{ max_skew = 1 }}]
+shutdown_delay = \"5m\"
+termination_grace_period_seconds = 600
+
+[[event]]
+at = \"10m\"
+action = \"scale\"
+deployment = \"app\"
+replicas = 4
+
+[[event]]
+at = \"10m\"
+action = \"scale\"
+deployment = \"app\"
+replicas = 5
+"
+    ));
+    let app6: Vec<_> = events(&sim, "pod_scheduled")
+        .into_iter()
+        .filter(|e| e["pod"] == "app-6")
+        .collect();
+    assert_eq!(app6.len(), 1);
+    assert_eq!(app6[0]["time_s"], 600.0);
+}
+
+#[test]
+fn pods_deleted_counted_twice_when_their_node_went_away() {
+    // 3 pods are deleted at 5m (20 s shutdown); their node is removed at 5m10s while they
+    // terminate. Each pod is deleted once: 3, not 6.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\"]
+count = 1
+node_labels = {{ tier = \"app\" }}
+
+[[deployment]]
+name = \"app\"
+replicas = 3
+requests = {{ cpu = \"1\", memory = \"1Gi\" }}
+node_selector = {{ tier = \"app\" }}
+shutdown_delay = \"20s\"
+
+[[event]]
+at = \"5m\"
+action = \"scale\"
+deployment = \"app\"
+replicas = 0
+
+[[event]]
+at = \"5m10s\"
+action = \"remove_nodes\"
+pool = \"user\"
+count = 1
+"
+    ));
+    let s = aksim::report::Summary::of(&sim);
+    assert_eq!((s.pods_created, s.pods_deleted), (3, 3));
+}
+
+#[test]
+fn a_huge_max_skew_overflowed_the_spread_check() {
+    let e = errors(&format!(
+        "{BASE}\n[[deployment]]\nname = \"a\"\ntopology_spread = [{{ max_skew = 4294967295 }}]\n"
+    ));
+    assert!(
+        e.contains("max_skew must be between 1 and 2147483647"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_dot_name_wrote_results_outside_their_folder() {
+    for name in ["..", ".", ".hidden"] {
+        let e = errors(&BASE.replace("name = \"t\"", &format!("name = \"{name}\"")));
+        assert!(e.contains("cannot name a results folder"), "{name}: {e}");
+    }
+}
+
+#[test]
+fn events_could_exceed_the_limits_validation_enforces() {
+    // Scaling through events past 2,000,000 pods in all is refused up front, not an OOM later.
+    let mut big = BASE.to_string();
+    for i in 0..3 {
+        big += &format!(
+            "\n[[deployment]]\nname = \"d{i}\"\nreplicas = 0\n\n[[event]]\nat = \"5m\"\naction = \"scale\"\ndeployment = \"d{i}\"\nreplicas = 900000\n"
+        );
+    }
+    let e = errors(&big);
+    assert!(
+        e.contains("2700000 pods at 5m0s") && e.contains("at most 2000000"),
+        "{e}"
+    );
+    // Adding nodes past AKS's 1,000 per pool is refused.
+    let mut many = format!(
+        "{BASE}\n[[node_pool]]\nname = \"user\"\nvm_size = \"Standard_D4s_v5\"\ncount = 1\n"
+    );
+    many = many.replace(
+        "[cluster]",
+        "[network]\nplugin = \"azure-overlay\"\npod_cidr = \"10.0.0.0/8\"\n\n[cluster]",
+    );
+    for _ in 0..2 {
+        many += "\n[[event]]\nat = \"1m\"\naction = \"add_nodes\"\npool = \"user\"\ncount = 600\n";
+    }
+    let e = errors(&many);
+    assert!(
+        e.contains("pool \"user\" would have 1201 nodes") && e.contains("at most 1000"),
+        "{e}"
+    );
+    // Removing the system pool's last node is refused (AKS keeps at least one).
+    let e = errors(&format!(
+        "{BASE}\n[[event]]\nat = \"1m\"\naction = \"remove_nodes\"\npool = \"system\"\ncount = 2\n"
+    ));
+    assert!(
+        e.contains("system pool \"system\" would have no node"),
+        "{e}"
+    );
+    // Manual scaling of an autoscaled pool is refused, as `az aks nodepool scale` refuses it.
+    let auto = format!(
+        "{BASE}\n[[node_pool]]\nname = \"auto\"\nvm_size = \"Standard_D4s_v5\"\nenable_auto_scaling = true\nmin_count = 1\nmax_count = 5\ncount = 1\n\n[[event]]\nat = \"1m\"\naction = \"add_nodes\"\npool = \"auto\"\ncount = 1\n"
+    );
+    let e = errors(&auto);
+    assert!(e.contains("autoscaled"), "{e}");
+}
