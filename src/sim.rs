@@ -26,6 +26,8 @@ pub enum Event {
     Action { index: u32 },
     /// A node's VM is up and the node registers Ready.
     NodeReady { node: NodeId, generation: u32 },
+    /// A draining node's last pod has stopped: its VM is deleted.
+    NodeGone { node: NodeId, generation: u32 },
     /// A pod's next lifecycle step is due (image pulled, ready, terminated).
     PodStep { pod: PodId, generation: u32 },
     /// The scheduler runs its queue.
@@ -38,7 +40,7 @@ impl Phase for Event {
     fn phase(&self) -> u8 {
         match self {
             Event::Action { .. } => 0,
-            Event::NodeReady { .. } => 1,
+            Event::NodeReady { .. } | Event::NodeGone { .. } => 1,
             Event::PodStep { .. } => 2,
             Event::SchedulerWake { .. } => 3,
             Event::Sample => 9,
@@ -238,6 +240,12 @@ impl Sim {
         match event {
             Event::Action { index } => self.action(index as usize, now),
             Event::NodeReady { node, generation } => self.node_ready(node, generation, now),
+            Event::NodeGone { node, generation } => {
+                let n = self.cluster.node(node);
+                if n.generation == generation && n.state == NodeState::Deleting {
+                    self.delete_node(node, now, "drained");
+                }
+            }
             Event::PodStep { pod, generation } => self.pod_step(pod, generation, now),
             Event::SchedulerWake { generation } => {
                 if self.wake.is_some_and(|(_, g)| g == generation) {
@@ -372,6 +380,48 @@ impl Sim {
         self.request_schedule(now);
     }
 
+    /// Removes a node the way AKS scales a pool in: a node still provisioning is deleted at
+    /// once; a Ready node is cordoned, its pods are evicted (each stops within its grace period
+    /// while its deployment creates a replacement elsewhere), and its VM is deleted when the
+    /// last pod has stopped. PodDisruptionBudgets are not modelled here.
+    fn drain_node(&mut self, node: NodeId, now: SimTime, why: &str) {
+        if self.cluster.node(node).state != NodeState::Ready {
+            self.delete_node(node, now, why);
+            return;
+        }
+        self.cluster.cordon(node);
+        let n = self.cluster.node(node);
+        let (name, pool) = (
+            n.name.clone(),
+            self.scenario.pools[n.pool.idx()].name.clone(),
+        );
+        let pods: Vec<PodId> = n.pods.clone();
+        self.log.emit(
+            now,
+            "node_draining",
+            &[
+                ("node", Field::Str(&name)),
+                ("pool", Field::Str(&pool)),
+                ("pods", Field::Int(pods.len() as i64)),
+                ("reason", Field::Str(why)),
+            ],
+        );
+        let mut last_stop = now;
+        for pod in pods {
+            let stop = self.delete_pod(pod, now, "evicted: node drained", false);
+            last_stop = last_stop.max(stop);
+        }
+        let owners: Vec<DeploymentId> = (0..self.cluster.deployments.len())
+            .map(|d| DeploymentId(d as u32))
+            .collect();
+        for d in owners {
+            self.reconcile(d, now);
+        }
+        let generation = self.cluster.node(node).generation;
+        self.queue
+            .schedule(last_stop, Event::NodeGone { node, generation });
+    }
+
     /// Deletes a node at once; its pods are deleted and their deployments replace them.
     fn delete_node(&mut self, node: NodeId, now: SimTime, why: &str) {
         let n = self.cluster.node(node);
@@ -436,18 +486,24 @@ impl Sim {
             Action::RemoveNodes { pool, count } => {
                 for _ in 0..count {
                     // Scale-in balances zones and removes the newest instance first.
-                    let p = &self.cluster.pools[pool];
-                    let mut per_zone = [0u32; ZONES];
-                    for n in &p.nodes {
-                        per_zone[self.cluster.node(*n).zone.0 as usize] += 1;
-                    }
-                    let victim = p
+                    // Nodes already draining are on their way out and not chosen again.
+                    let c = &self.cluster;
+                    let staying: Vec<NodeId> = c.pools[pool]
                         .nodes
                         .iter()
                         .copied()
-                        .max_by_key(|n| (per_zone[self.cluster.node(*n).zone.0 as usize], n.0));
+                        .filter(|n| c.node(*n).state != NodeState::Deleting)
+                        .collect();
+                    let mut per_zone = [0u32; ZONES];
+                    for n in &staying {
+                        per_zone[c.node(*n).zone.0 as usize] += 1;
+                    }
+                    let victim = staying
+                        .iter()
+                        .copied()
+                        .max_by_key(|n| (per_zone[c.node(*n).zone.0 as usize], n.0));
                     match victim {
-                        Some(n) => self.delete_node(n, now, "scenario event remove_nodes"),
+                        Some(n) => self.drain_node(n, now, "scenario event remove_nodes"),
                         None => break,
                     }
                 }
@@ -515,16 +571,23 @@ impl Sim {
 
     /// Deletes a pod: unscheduled ones vanish; bound ones terminate within their grace period.
     /// `now_gone` skips the grace period (the node itself is going away).
-    fn delete_pod(&mut self, pod: PodId, now: SimTime, why: &str, now_gone: bool) {
+    /// Returns when the pod will be gone.
+    fn delete_pod(&mut self, pod: PodId, now: SimTime, why: &str, now_gone: bool) -> SimTime {
         let name = self.pod_name(pod);
         let p = self.cluster.pod(pod).clone();
         if matches!(p.phase, PodPhase::Terminating | PodPhase::Gone) {
             // Already deleted (and counted); a node going away only cuts its grace short.
             if now_gone && p.phase == PodPhase::Terminating {
                 self.cluster.remove_pod(pod);
+                return now;
             }
-            return;
+            return if p.phase == PodPhase::Terminating {
+                p.stops_at.max(now)
+            } else {
+                now
+            };
         }
+        let mut gone_at = now;
         self.stats.pods_deleted += 1;
         match p.phase {
             PodPhase::Unscheduled => {
@@ -544,9 +607,11 @@ impl Sim {
                 if now_gone || stop == SimDuration::ZERO {
                     self.cluster.remove_pod(pod);
                 } else {
+                    gone_at = now + stop;
+                    self.cluster.pods[pod.idx()].stops_at = gone_at;
                     let generation = self.cluster.pod(pod).generation;
                     self.queue
-                        .schedule(now + stop, Event::PodStep { pod, generation });
+                        .schedule(gone_at, Event::PodStep { pod, generation });
                 }
                 // Room freed, or spread counts lowered: pending pods may fit now.
                 self.request_schedule(now);
@@ -557,6 +622,7 @@ impl Sim {
             "pod_deleted",
             &[("pod", Field::Str(&name)), ("reason", Field::Str(why))],
         );
+        gone_at
     }
 
     // ----- scheduling ----------------------------------------------------------------------
@@ -803,7 +869,8 @@ impl Sim {
                     }
                     match n.state {
                         NodeState::Provisioning => row.nodes_provisioning += 1,
-                        NodeState::Ready => {
+                        // A draining node is still Ready (SchedulingDisabled) and billed.
+                        NodeState::Ready | NodeState::Deleting => {
                             row.nodes_ready += 1;
                             row.cpu_allocatable_m += n.allocatable.cpu_millis;
                             row.cpu_requested_m += n.cpu_requested;

@@ -129,6 +129,9 @@ pub enum NodeState {
     /// The VM is being created; billed, holding subnet addresses, not schedulable.
     Provisioning,
     Ready,
+    /// Cordoned and draining before its VM is deleted ("Ready,SchedulingDisabled"): still
+    /// billed, its pods shutting down, new pods rejected by NodeUnschedulable.
+    Deleting,
     /// Removed; kept for the record (ids are never reused).
     Deleted,
 }
@@ -247,6 +250,8 @@ pub struct Pod {
     /// Scheduling attempts that failed since the pod was created.
     pub attempts: u32,
     pub last_attempt: SimTime,
+    /// When a terminating pod's containers will have stopped.
+    pub stops_at: SimTime,
 }
 
 impl Pod {
@@ -540,7 +545,7 @@ impl Cluster {
             self.unbind(pod);
         }
         let node = &mut self.nodes[id.idx()];
-        if node.state == NodeState::Ready {
+        if matches!(node.state, NodeState::Ready | NodeState::Deleting) {
             self.ready_nodes -= 1;
             self.node_set_version += 1;
             self.pools[node.pool.idx()].ready_in_zone[node.zone.0 as usize] -= 1;
@@ -559,6 +564,15 @@ impl Cluster {
         let pool = node.pool;
         self.pools[pool.idx()].nodes.retain(|n| *n != id);
         pods
+    }
+
+    /// Cordons a Ready node before it is drained and deleted: no new pod may land on it.
+    pub fn cordon(&mut self, id: NodeId) {
+        let node = &mut self.nodes[id.idx()];
+        debug_assert_eq!(node.state, NodeState::Ready);
+        node.state = NodeState::Deleting;
+        node.generation += 1;
+        self.node_set_version += 1;
     }
 
     /// Creates a pod of deployment `d` (Unscheduled).
@@ -580,6 +594,7 @@ impl Cluster {
             ready_at: None,
             attempts: 0,
             last_attempt: now,
+            stops_at: now,
         };
         let id = match self.free_pods.pop() {
             Some(id) => {
@@ -778,7 +793,7 @@ impl Cluster {
                     starting += 1;
                 }
             }
-            if n.state == NodeState::Ready {
+            if matches!(n.state, NodeState::Ready | NodeState::Deleting) {
                 let pool = &self.pools[n.pool.idx()];
                 let d = pool.daemon[pool.zone_index(n.zone)];
                 let (c, m, k, cz, mz) = (
@@ -849,7 +864,7 @@ impl Cluster {
                 .nodes
                 .iter()
                 .map(|id| self.node(*id))
-                .filter(|n| n.state == NodeState::Ready)
+                .filter(|n| matches!(n.state, NodeState::Ready | NodeState::Deleting))
             {
                 ready[n.zone.0 as usize] += 1;
             }

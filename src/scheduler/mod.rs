@@ -356,8 +356,8 @@ impl Scheduler {
     fn ensure_caches(&mut self, cluster: &Cluster) {
         let classes = cluster.classes.len();
         if self.static_cache.len() < classes {
-            self.static_cache
-                .resize(classes, vec![None; cluster.pools.len() * ZONES]);
+            // Rows are filled on a class's first attempt (see `static_verdict`).
+            self.static_cache.resize(classes, Vec::new());
             self.fail_cache.resize(classes, None);
             self.class_binds.resize(classes, 0);
         }
@@ -365,7 +365,12 @@ impl Scheduler {
             self.order_version = cluster.node_set_version;
             // Group ready nodes by zone in order of first appearance, then interleave.
             let mut zones: Vec<(Zone, Vec<NodeId>)> = Vec::new();
-            for n in cluster.nodes.iter().filter(|n| n.state == NodeState::Ready) {
+            // Cordoned (Deleting) nodes stay in the snapshot and fail NodeUnschedulable.
+            for n in cluster
+                .nodes
+                .iter()
+                .filter(|n| matches!(n.state, NodeState::Ready | NodeState::Deleting))
+            {
                 match zones.iter_mut().find(|(z, _)| *z == n.zone) {
                     Some((_, v)) => v.push(n.id),
                     None => zones.push((n.zone, vec![n.id])),
@@ -392,7 +397,11 @@ impl Scheduler {
     ) -> &'c Option<Reason> {
         let n = cluster.node(node);
         let slot = n.pool.idx() * ZONES + n.zone.0 as usize;
-        cache[class.idx()][slot].get_or_insert_with(|| {
+        let row = &mut cache[class.idx()];
+        if row.is_empty() {
+            row.resize(cluster.pools.len() * ZONES, None);
+        }
+        row[slot].get_or_insert_with(|| {
             let pool = cluster.pool(n.pool);
             let labels: &Labels = &pool.zone_labels[pool.zone_index(n.zone)];
             filter::static_filter(cluster.template(class), labels, &pool.spec.taints)
@@ -456,6 +465,16 @@ impl Scheduler {
             let node_id = self.order[(self.next_start_node + i) % all];
             let node = cluster.node(node_id);
             self.scratch_reasons.clear();
+            if node.state == NodeState::Deleting {
+                match histogram
+                    .iter_mut()
+                    .find(|(x, _)| *x == Reason::Unschedulable)
+                {
+                    Some((_, n)) => *n += 1,
+                    None => histogram.push((Reason::Unschedulable, 1)),
+                }
+                continue;
+            }
             if let Some(r) = Self::static_verdict(&mut self.static_cache, cluster, class, node_id) {
                 // Counted by reference: a reason is cloned once, not once per node.
                 match histogram.iter_mut().find(|(x, _)| x == r) {

@@ -544,3 +544,59 @@ replicas = 2
         "{deleted:?}"
     );
 }
+
+#[test]
+fn removed_nodes_are_cordoned_and_drained_before_deletion() {
+    // Two user nodes (D4s_v5, 3860m) with 3 pods of 1 CPU each; pods take 30 s to stop.
+    // Removing one node at 10m cordons it and evicts its 3 pods: their replacements are
+    // created at once, none fits on the other (full) node, so they wait, and the cordoned node
+    // is reported as unschedulable. The VM is deleted at 10m30s, when its last pod has
+    // stopped, and billed until then; the pods' reasons change then and are logged again.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\"]
+count = 2
+node_labels = {{ tier = \"app\" }}
+
+[[deployment]]
+name = \"app\"
+replicas = 6
+requests = {{ cpu = \"1\", memory = \"256Mi\" }}
+node_selector = {{ tier = \"app\" }}
+shutdown_delay = \"30s\"
+
+[[event]]
+at = \"10m\"
+action = \"remove_nodes\"
+pool = \"user\"
+count = 1
+"
+    ));
+    let draining = events(&sim, "node_draining");
+    assert_eq!(
+        (
+            draining.len(),
+            draining[0]["time_s"].as_f64(),
+            draining[0]["pods"].as_i64()
+        ),
+        (1, Some(600.0), Some(3))
+    );
+    let deleted: Vec<_> = events(&sim, "node_deleted");
+    assert_eq!(
+        (deleted.len(), deleted[0]["time_s"].as_f64()),
+        (1, Some(630.0))
+    );
+    let un = events(&sim, "pod_unschedulable");
+    assert_eq!(un.len(), 6);
+    assert!(un[..3].iter().all(|e| e["time_s"] == 600.0
+        && e["reason"] == "0/4 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector."));
+    assert!(un[3..].iter().all(|e| e["time_s"] == 630.0
+        && e["reason"] == "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector."));
+    let s = aksim::report::Summary::of(&sim);
+    // user pool: 1 node × 3600 s + 1 node × 630 s = 4230 s = 1.175 node-hours.
+    assert_eq!(s.node_hours_by_pool["user"], 1.175);
+    assert_eq!(sim.unscheduled_pods(), 3);
+}
