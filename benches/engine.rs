@@ -115,7 +115,7 @@ impl Payload for Event {
     fn tag(&self) -> u64 {
         match *self {
             Event::Action { index } => u64::from(index),
-            Event::NodeReady { node, .. } => u64::from(node.0),
+            Event::NodeReady { node, .. } | Event::NodeGone { node, .. } => u64::from(node.0),
             Event::PodStep { pod, .. } => u64::from(pod.0),
             Event::SchedulerWake { generation } => generation,
             Event::Sample => 9,
