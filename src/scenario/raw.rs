@@ -56,6 +56,9 @@ pub struct RawNetwork {
     pub plugin: Option<S<NetworkPlugin>>,
     #[serde(default)]
     pub subnet_cidr: Option<S<String>>,
+    /// The subnet's size instead of its CIDR: a number of addresses (4096) or a prefix ("/20").
+    #[serde(default)]
+    pub subnet_size: Option<S<SubnetSize>>,
     #[serde(default)]
     pub pod_cidr: Option<S<String>>,
 }
@@ -152,7 +155,7 @@ pub struct RawNodePool {
     pub os_sku: Option<S<String>>,
     pub vm_size: S<String>,
     #[serde(default)]
-    pub zones: Option<S<Vec<S<String>>>>,
+    pub zones: Option<S<Vec<S<ZoneName>>>>,
     #[serde(default)]
     pub count: Option<S<u32>>,
     #[serde(default)]
@@ -324,7 +327,7 @@ pub struct RawDeployment {
     #[serde(default)]
     pub tolerations: Vec<RawToleration>,
     #[serde(default)]
-    pub topology_spread: Vec<S<RawSpread>>,
+    pub topology_spread: SpreadList,
     #[serde(default)]
     pub image: Option<S<RawImage>>,
     #[serde(default)]
@@ -373,9 +376,97 @@ pub struct RawEvent {
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// `kubectl scale deployment NAME --replicas N`
+    #[serde(alias = "scale_deployment", alias = "scale-deployment")]
     Scale,
     /// `az aks nodepool scale` up by `count`
+    #[serde(alias = "add-nodes")]
     AddNodes,
     /// `az aks nodepool scale` down by `count`
+    #[serde(alias = "remove-nodes")]
     RemoveNodes,
+}
+
+/// A zone written as a string ("1", as az and ARM write it) or an integer (1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneName(pub String);
+
+impl<'de> Deserialize<'de> for ZoneName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = ZoneName;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a zone such as \"1\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ZoneName, E> {
+                Ok(ZoneName(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ZoneName, E> {
+                Ok(ZoneName(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A subnet size: a number of addresses or a prefix length such as "/24".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubnetSize {
+    Addresses(u64),
+    Prefix(String),
+}
+
+impl<'de> Deserialize<'de> for SubnetSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = SubnetSize;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of addresses (4096) or a prefix length (\"/20\")")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SubnetSize, E> {
+                Ok(SubnetSize::Prefix(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<SubnetSize, E> {
+                u64::try_from(v)
+                    .map(SubnetSize::Addresses)
+                    .map_err(|_| E::custom("a subnet size cannot be negative"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `topology_spread`: a list of constraints, or one constraint as a table.
+#[derive(Debug, Default)]
+pub struct SpreadList(pub Vec<RawSpread>);
+
+impl<'de> Deserialize<'de> for SpreadList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SpreadList;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of constraints like [{ max_skew = 1 }], or one table")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<SpreadList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<RawSpread>()? {
+                    out.push(s);
+                }
+                Ok(SpreadList(out))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<SpreadList, A::Error> {
+                RawSpread::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|s| SpreadList(vec![s]))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }

@@ -573,17 +573,51 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
         .plugin
         .as_ref()
         .map_or(NetworkPlugin::Azure, |p| *p.get_ref());
-    let subnet_cidr = raw
+    // The subnet is given by its CIDR or by its size (then named by its prefix in messages).
+    let (subnet_cidr, subnet_result) = match (&raw.network.subnet_cidr, &raw.network.subnet_size) {
+        (Some(c), Some(sz)) => {
+            ctx.err(
+                Some(sz.span()),
+                "network.subnet_size",
+                "give subnet_cidr or subnet_size, not both",
+            );
+            (c.get_ref().clone(), subnet_usable_ips(c.get_ref()))
+        }
+        (Some(c), None) => (c.get_ref().clone(), subnet_usable_ips(c.get_ref())),
+        (None, Some(sz)) => match sz.get_ref() {
+            SubnetSize::Prefix(p) => {
+                let cidr = format!("0.0.0.0/{}", p.trim().trim_start_matches('/'));
+                (p.trim().to_string(), subnet_usable_ips(&cidr))
+            }
+            SubnetSize::Addresses(n) if n.is_power_of_two() && (8..=1 << 24).contains(n) => {
+                let prefix = 32 - n.trailing_zeros();
+                (format!("/{prefix}"), Ok(n - 5))
+            }
+            SubnetSize::Addresses(n) => (
+                String::new(),
+                Err(format!(
+                    "a subnet holds a power of two of addresses, from 8 (/29) to 16777216 (/8); {n} is not one"
+                )),
+            ),
+        },
+        (None, None) => (
+            "10.224.0.0/16".to_string(),
+            subnet_usable_ips("10.224.0.0/16"),
+        ),
+    };
+    let subnet_span = raw
         .network
         .subnet_cidr
         .as_ref()
-        .map_or("10.224.0.0/16".to_string(), |s| s.get_ref().clone());
-    let subnet_ips = subnet_usable_ips(&subnet_cidr).unwrap_or_else(|e| {
-        ctx.err(
-            raw.network.subnet_cidr.as_ref().map(|s| s.span()),
-            "network.subnet_cidr",
-            e,
-        );
+        .map(|s| s.span())
+        .or_else(|| raw.network.subnet_size.as_ref().map(|s| s.span()));
+    let subnet_ips = subnet_result.unwrap_or_else(|e| {
+        let (span, field) = match (&raw.network.subnet_cidr, &raw.network.subnet_size) {
+            (Some(c), _) => (Some(c.span()), "network.subnet_cidr"),
+            (None, Some(s)) => (Some(s.span()), "network.subnet_size"),
+            (None, None) => (None, "network"),
+        };
+        ctx.err(span, field, e);
         0
     });
     let pod_cidr = raw
@@ -816,22 +850,22 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
             );
         }
         let zones: Vec<String> = r.zones.as_ref().map_or(Vec::new(), |z| {
-            z.get_ref().iter().map(|s| s.get_ref().clone()).collect()
+            z.get_ref().iter().map(|s| s.get_ref().0.clone()).collect()
         });
         if let Some(z) = &r.zones {
             for (i, zone) in z.get_ref().iter().enumerate() {
-                if !["1", "2", "3"].contains(&zone.get_ref().as_str()) {
+                if !["1", "2", "3"].contains(&zone.get_ref().0.as_str()) {
                     ctx.err_hint(
                         Some(zone.span()),
                         format!("{f}.zones"),
-                        format!("zone {:?} does not exist", zone.get_ref()),
+                        format!("zone {:?} does not exist", zone.get_ref().0),
                         "Azure availability zones are \"1\", \"2\" and \"3\"",
                     );
-                } else if zones[..i].contains(zone.get_ref()) {
+                } else if zones[..i].contains(&zone.get_ref().0) {
                     ctx.err(
                         Some(zone.span()),
                         format!("{f}.zones"),
-                        format!("zone {:?} is listed twice", zone.get_ref()),
+                        format!("zone {:?} is listed twice", zone.get_ref().0),
                     );
                 }
             }
@@ -1081,7 +1115,7 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
         .sum();
     if subnet_ips > 0 && initial_ips > subnet_ips {
         ctx.err_hint(
-            raw.network.subnet_cidr.as_ref().map(|s| s.span()),
+            subnet_span.clone(),
             "network.subnet_cidr",
             format!("the subnet {subnet_cidr} has {subnet_ips} usable addresses but the initial nodes need {initial_ips}"),
             "with Azure CNI each node takes max_pods + 1 addresses; use a larger subnet, fewer max_pods or azure-overlay",
@@ -1093,7 +1127,7 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
             .sum();
         if at_max > subnet_ips {
             ctx.warn(
-                raw.network.subnet_cidr.as_ref().map(|s| s.span()),
+                subnet_span.clone(),
                 "network.subnet_cidr",
                 format!("the subnet {subnet_cidr} has {subnet_ips} usable addresses; every pool at its max would need {at_max}, so some nodes will not be created"),
             );
@@ -1202,11 +1236,11 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
             Some(d.span()),
         );
         let mut spread = Vec::new();
-        for sc in &r.topology_spread {
-            let s = sc.get_ref();
+        for s in &r.topology_spread.0 {
             let key = match s.topology_key.as_ref().map(|k| k.get_ref().as_str()) {
-                None | Some(cluster::LABEL_ZONE) => TopologyKey::Zone,
-                Some(cluster::LABEL_HOSTNAME) => TopologyKey::Hostname,
+                // The short forms "zone" and "hostname" are accepted for the two modelled keys.
+                None | Some(cluster::LABEL_ZONE | "zone") => TopologyKey::Zone,
+                Some(cluster::LABEL_HOSTNAME | "hostname") => TopologyKey::Hostname,
                 Some(other) => {
                     ctx.err_hint(
                         s.topology_key.as_ref().map(|k| k.span()),

@@ -600,3 +600,73 @@ count = 1
     assert_eq!(s.node_hours_by_pool["user"], 1.175);
     assert_eq!(sim.unscheduled_pods(), 3);
 }
+
+#[test]
+fn alternative_spellings_mean_the_same_scenario() {
+    // subnet_size as addresses or as a prefix, zones as integers, one spread constraint as a
+    // table with the short key "zone", and the action alias "scale_deployment": the run is the
+    // same as with the canonical spellings.
+    let canonical = format!(
+        "{}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\", \"2\"]
+count = 2
+max_pods = 10
+
+[[deployment]]
+name = \"app\"
+replicas = 2
+requests = {{ cpu = \"100m\" }}
+topology_spread = [{{ topology_key = \"topology.kubernetes.io/zone\", max_skew = 1 }}]
+
+[[event]]
+at = \"10m\"
+action = \"scale\"
+deployment = \"app\"
+replicas = 4
+
+[[event]]
+at = \"20m\"
+action = \"add_nodes\"
+pool = \"user\"
+count = 2
+",
+        BASE.replace(
+            "[cluster]",
+            "[network]\nsubnet_cidr = \"10.0.0.0/26\"\n\n[cluster]"
+        )
+        .replace("count = 2", "count = 2\nmax_pods = 10")
+    );
+    let reference = run(&canonical);
+    // /26: 59 usable addresses; 4 nodes × 11 taken, the first added node leaves 4, the second fails.
+    let failed = events(&reference, "node_create_failed");
+    assert_eq!(failed.len(), 1);
+    assert!(
+        failed[0]["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with("and 4 are free")
+    );
+    let variants = [
+        canonical.replace("subnet_cidr = \"10.0.0.0/26\"", "subnet_size = 64"),
+        canonical.replace("subnet_cidr = \"10.0.0.0/26\"", "subnet_size = \"/26\""),
+        canonical.replace("zones = [\"1\", \"2\"]", "zones = [1, 2]"),
+        canonical.replace(
+            "topology_spread = [{ topology_key = \"topology.kubernetes.io/zone\", max_skew = 1 }]",
+            "topology_spread = { topology_key = \"zone\", max_skew = 1 }",
+        ),
+        canonical.replace("action = \"scale\"", "action = \"scale_deployment\""),
+    ];
+    for v in variants {
+        let sim = run(&v);
+        assert_eq!(sim.log.buf, reference.log.buf, "variant:\n{v}");
+    }
+    assert!(
+        crate::support::errors(
+            &canonical.replace("subnet_cidr = \"10.0.0.0/26\"", "subnet_size = 100")
+        )
+        .contains("power of two")
+    );
+}
