@@ -173,16 +173,6 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn cpu_free(&self) -> u64 {
-        self.allocatable
-            .cpu_millis
-            .saturating_sub(self.cpu_requested)
-    }
-    pub fn memory_free(&self) -> u64 {
-        self.allocatable
-            .memory_bytes
-            .saturating_sub(self.memory_requested)
-    }
     pub fn pods_of(&self, d: DeploymentId) -> u32 {
         self.owner_counts
             .iter()
@@ -320,7 +310,6 @@ pub struct Cluster {
     pub capacity_version: u64,
     /// Bumped whenever the set of schedulable nodes changes.
     pub node_set_version: u64,
-    pub ready_nodes: u32,
 }
 
 /// Why a node could not be created.
@@ -422,7 +411,6 @@ impl Cluster {
             image_sizes: s.images.iter().map(|i| i.size_bytes).collect(),
             capacity_version: 0,
             node_set_version: 0,
-            ready_nodes: 0,
         }
     }
 
@@ -531,7 +519,6 @@ impl Cluster {
         node.pod_count += n;
         node.daemon_pods = n;
         node.puller_free_at = node.puller_free_at.max(now);
-        self.ready_nodes += 1;
         self.capacity_version += 1;
         self.node_set_version += 1;
     }
@@ -546,7 +533,6 @@ impl Cluster {
         }
         let node = &mut self.nodes[id.idx()];
         if matches!(node.state, NodeState::Ready | NodeState::Deleting) {
-            self.ready_nodes -= 1;
             self.node_set_version += 1;
             self.pools[node.pool.idx()].ready_in_zone[node.zone.0 as usize] -= 1;
         }

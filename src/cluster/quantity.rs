@@ -126,29 +126,25 @@ fn parse_exact(text: &str) -> Result<Exact, QuantityError> {
     })
 }
 
-/// CPU in integer millicores, rounded up like `Quantity.MilliValue()` ("0.1" → 100, "1n" → 1).
-pub fn parse_cpu_millis(text: &str) -> Result<u64, QuantityError> {
-    let q = parse_exact(text)?;
-    let v = q
-        .ceil_scaled(3)
-        .ok_or_else(|| QuantityError(format!("invalid quantity {text:?}: too large")))?;
-    u64::try_from(v)
-        .ok()
+/// `ceil(quantity × 10^scale10)` as a non-negative `i64`-sized integer (Kubernetes keeps
+/// quantities in an int64).
+fn parse_scaled(text: &str, scale10: i32) -> Result<u64, QuantityError> {
+    parse_exact(text)?
+        .ceil_scaled(scale10)
+        .and_then(|v| u64::try_from(v).ok())
         .filter(|v| *v <= i64::MAX as u64)
         .ok_or_else(|| QuantityError(format!("invalid quantity {text:?}: too large")))
+}
+
+/// CPU in integer millicores, rounded up like `Quantity.MilliValue()` ("0.1" → 100, "1n" → 1).
+pub fn parse_cpu_millis(text: &str) -> Result<u64, QuantityError> {
+    parse_scaled(text, 3)
 }
 
 /// Memory (or any count) in integer bytes, rounded up like `Quantity.Value()` ("1.5Gi" →
 /// 1610612736, "500m" → 1: a classic mistake, see `looks_like_milli_bytes`).
 pub fn parse_bytes(text: &str) -> Result<u64, QuantityError> {
-    let q = parse_exact(text)?;
-    let v = q
-        .ceil_scaled(0)
-        .ok_or_else(|| QuantityError(format!("invalid quantity {text:?}: too large")))?;
-    u64::try_from(v)
-        .ok()
-        .filter(|v| *v <= i64::MAX as u64)
-        .ok_or_else(|| QuantityError(format!("invalid quantity {text:?}: too large")))
+    parse_scaled(text, 0)
 }
 
 /// True for memory written with the milli suffix ("500m" is half a byte, not 500 MiB).

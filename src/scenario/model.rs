@@ -114,14 +114,6 @@ impl Delay {
             }
         }
     }
-
-    pub fn describe(&self) -> String {
-        match self {
-            Delay::Fixed(d) => d.to_string(),
-            Delay::Uniform { min, max } => format!("uniform {min}–{max}"),
-            Delay::LogNormal { median, p95, .. } => format!("lognormal median {median}, p95 {p95}"),
-        }
-    }
 }
 
 /// A standard normal draw by Box–Muller, with the portable `libm` functions so that the same
@@ -159,13 +151,6 @@ pub struct PoolSpec {
     pub price_per_hour: f64,
     /// Subnet addresses one node takes (Azure CNI: max_pods + 1; others: 1).
     pub ips_per_node: u64,
-}
-
-impl PoolSpec {
-    /// The zone labels a node of this pool can carry (`<region>-<n>`, or `0` for regional pools).
-    pub fn zone_count(&self) -> usize {
-        self.zones.len().max(1)
-    }
 }
 
 #[derive(Debug, Clone)]

@@ -237,11 +237,6 @@ impl Scheduler {
         self.seen_reasons[pod.idx()].clear();
     }
 
-    /// Pods waiting for capacity or backoff, and whether work is ready now.
-    pub fn has_active(&self) -> bool {
-        !self.active.is_empty()
-    }
-
     /// The next instant a backing-off pod becomes schedulable.
     pub fn next_backoff_expiry(&self) -> Option<SimTime> {
         self.backoff.iter().next().map(|b| b.0)
