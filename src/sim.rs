@@ -872,10 +872,13 @@ impl Sim {
                         // A draining node is still Ready (SchedulingDisabled) and billed.
                         NodeState::Ready | NodeState::Deleting => {
                             row.nodes_ready += 1;
-                            row.cpu_allocatable_m += n.allocatable.cpu_millis;
-                            row.cpu_requested_m += n.cpu_requested;
-                            mem_alloc += n.allocatable.memory_bytes;
-                            mem_req += n.memory_requested;
+                            row.cpu_allocatable_m = row
+                                .cpu_allocatable_m
+                                .saturating_add(n.allocatable.cpu_millis);
+                            row.cpu_requested_m =
+                                row.cpu_requested_m.saturating_add(n.cpu_requested);
+                            mem_alloc = mem_alloc.saturating_add(n.allocatable.memory_bytes);
+                            mem_req = mem_req.saturating_add(n.memory_requested);
                             row.pods_pending += n.pods_starting;
                             row.pods_running +=
                                 n.pods.len() as u32 - n.pods_starting - n.pods_terminating;

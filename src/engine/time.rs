@@ -187,7 +187,8 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
         };
         let mut part = int.checked_mul(unit_ns).ok_or_else(|| err("too large"))?;
         if !frac_part.is_empty() {
-            let digits = frac_part.len().min(30) as u32;
+            // 18 fraction digits are below a nanosecond of a week and keep the product in u128.
+            let digits = frac_part.len().min(18) as u32;
             let frac: u128 = frac_part[..digits as usize]
                 .parse()
                 .map_err(|_| err("bad fraction"))?;
@@ -225,6 +226,8 @@ mod tests {
             (".5s", 500),
             ("1us", 1), // rounded up to a whole millisecond
             ("+5s", 5_000),
+            // Regression: a 30-digit fraction overflowed (fuzzing); extra digits are ignored.
+            ("0.999999999999999999999999999999w", 604_800_000),
         ];
         for (text, ms) in cases {
             assert_eq!(parse_duration(text), Ok(SimDuration(ms)), "{text}");

@@ -130,7 +130,11 @@ pub fn locate(original: &str, edits: &Edits, span: Option<Range<usize>>) -> Loca
         Ok(pos) => pos,
         Err(arg) => return Location::Set { arg },
     };
-    let start = start.min(original.len());
+    let mut start = start.min(original.len());
+    // A span may end inside a multi-byte character (seen with a file ending in "é").
+    while !original.is_char_boundary(start) {
+        start -= 1;
+    }
     let line_start = original[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = original[start..]
         .find('\n')

@@ -25,6 +25,11 @@ pub const MAX_POOLS: usize = 100;
 pub const MAX_PODS_TOTAL: u64 = 2_000_000;
 pub const MAX_DURATION: SimDuration = SimDuration(366 * 86_400_000);
 pub const MAX_SAMPLES: u64 = 2_000_000;
+/// Requests and sizes above these exceed every Azure VM (416 vCPU, 12 TiB) and are typos.
+pub const MAX_CPU_MILLIS: u64 = 1_000_000;
+pub const MAX_MEMORY_BYTES: u64 = 16 << 40;
+/// DaemonSets per scenario (built-in ones included).
+pub const MAX_DAEMONSETS: usize = 1_000;
 /// Deployments per scenario: far above real clusters, low enough that per-class tables stay small.
 pub const MAX_DEPLOYMENTS: usize = 10_000;
 pub const MAX_SAMPLE_ROWS: u64 = 20_000_000;
@@ -106,6 +111,17 @@ impl Ctx {
     fn cpu(&mut self, v: &Option<S<String>>, field: &str) -> Option<u64> {
         let s = v.as_ref()?;
         match quantity::parse_cpu_millis(s.get_ref()) {
+            Ok(m) if m > MAX_CPU_MILLIS => {
+                self.err(
+                    Some(s.span()),
+                    field,
+                    format!(
+                        "{:?} is more CPU than any VM has (at most 1000 cores here)",
+                        s.get_ref()
+                    ),
+                );
+                None
+            }
             Ok(m) => Some(m),
             Err(e) => {
                 self.err(Some(s.span()), field, e.0);
@@ -117,6 +133,17 @@ impl Ctx {
     fn memory(&mut self, v: &Option<S<String>>, field: &str) -> Option<u64> {
         let s = v.as_ref()?;
         match quantity::parse_bytes(s.get_ref()) {
+            Ok(b) if b > MAX_MEMORY_BYTES => {
+                self.err(
+                    Some(s.span()),
+                    field,
+                    format!(
+                        "{:?} is more memory than any VM has (at most 16Ti here)",
+                        s.get_ref()
+                    ),
+                );
+                None
+            }
             Ok(b) => {
                 if quantity::looks_like_milli_bytes(s.get_ref()) {
                     self.diags.push(
@@ -1437,6 +1464,16 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
                 .collect()
         })
         .collect();
+    if daemonsets.len() > MAX_DAEMONSETS {
+        ctx.err(
+            None,
+            "daemonset",
+            format!(
+                "{} DaemonSets; at most {MAX_DAEMONSETS} can be simulated",
+                daemonsets.len()
+            ),
+        );
+    }
     // Pools where a deployment's pods can never run: warn, naming each pool's reason.
     for (d, raw_d) in deployments.iter().zip(&raw.deployment) {
         let reasons: Vec<String> = pools

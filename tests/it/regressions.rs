@@ -234,3 +234,26 @@ fn events_could_exceed_the_limits_validation_enforces() {
     let e = errors(&auto);
     assert!(e.contains("autoscaled"), "{e}");
 }
+
+#[test]
+fn a_multibyte_character_at_the_end_panicked_the_error_renderer() {
+    // Found by fuzzing: an error span ending inside "é" sliced a string mid-character.
+    let e = errors("[simulation]\nname = \"t\"\nduration = \"1h\"\n#éé\n");
+    assert!(
+        e.contains("no Linux system pool") || e.contains("no [[node_pool]]"),
+        "{e}"
+    );
+}
+
+#[test]
+fn huge_requests_overflowed_the_samples() {
+    // Found by fuzzing: a DaemonSet of 9223372036854775807m CPU overflowed the node sums.
+    let e = errors(&format!(
+        "{BASE}\n[[daemonset]]\nname = \"big\"\nos = \"linux\"\nrequests = {{ cpu = \"9223372036854775807m\" }}\n"
+    ));
+    assert!(e.contains("more CPU than any VM has"), "{e}");
+    let e = errors(&format!(
+        "{BASE}\n[[deployment]]\nname = \"m\"\nrequests = {{ memory = \"20Ti\" }}\n"
+    ));
+    assert!(e.contains("more memory than any VM has"), "{e}");
+}
