@@ -242,6 +242,8 @@ pub struct Pod {
     pub last_attempt: SimTime,
     /// When a terminating pod's containers will have stopped.
     pub stops_at: SimTime,
+    /// Index in its deployment's `pods` list while it counts towards the deployment.
+    pub dep_slot: u32,
 }
 
 impl Pod {
@@ -280,7 +282,7 @@ pub struct DeploymentState {
     pub name: String,
     pub class: ClassId,
     pub desired: u32,
-    /// Pods that count towards `desired` (not terminating), in creation order.
+    /// Pods that count towards `desired` (not terminating), in no particular order.
     pub pods: Vec<PodId>,
     pub next_ordinal: u32,
     /// Bound, non-terminating pods of this deployment per zone (topology spread).
@@ -581,6 +583,7 @@ impl Cluster {
             attempts: 0,
             last_attempt: now,
             stops_at: now,
+            dep_slot: 0,
         };
         let id = match self.free_pods.pop() {
             Some(id) => {
@@ -596,7 +599,9 @@ impl Cluster {
                 PodId(self.pods.len() as u32 - 1)
             }
         };
-        self.deployments[d.idx()].pods.push(id);
+        let dep = &mut self.deployments[d.idx()];
+        self.pods[id.idx()].dep_slot = dep.pods.len() as u32;
+        dep.pods.push(id);
         id
     }
 
@@ -671,10 +676,22 @@ impl Cluster {
             }
             n.pods_terminating += 1;
         }
-        self.deployments[d.idx()].pods.retain(|x| *x != pod);
+        self.detach(d, pod);
         let p = &mut self.pods[pod.idx()];
         p.phase = PodPhase::Terminating;
         p.generation += 1;
+    }
+
+    /// Takes a pod out of its deployment's list in O(1) (the list's order carries no meaning:
+    /// the ReplicaSet ranking sorts it fully).
+    fn detach(&mut self, d: DeploymentId, pod: PodId) {
+        let slot = self.pods[pod.idx()].dep_slot as usize;
+        let list = &mut self.deployments[d.idx()].pods;
+        debug_assert_eq!(list[slot], pod);
+        list.swap_remove(slot);
+        if let Some(&moved) = list.get(slot) {
+            self.pods[moved.idx()].dep_slot = slot as u32;
+        }
     }
 
     /// Removes a pod for good (terminated, or deleted while unscheduled) and frees its slot.
@@ -682,7 +699,7 @@ impl Cluster {
         // A terminating pod already left its deployment and zone counts; `unbind` knows.
         if self.pods[pod.idx()].phase != PodPhase::Terminating {
             let Owner::Deployment(d) = self.pods[pod.idx()].owner;
-            self.deployments[d.idx()].pods.retain(|x| *x != pod);
+            self.detach(d, pod);
         }
         self.unbind(pod);
         let p = &mut self.pods[pod.idx()];
@@ -835,8 +852,13 @@ impl Cluster {
         }
         for (i, d) in self.deployments.iter().enumerate() {
             let mut zc = [0u32; ZONES];
-            for &pid in &d.pods {
+            for (slot, &pid) in d.pods.iter().enumerate() {
                 let p = self.pod(pid);
+                assert_eq!(
+                    p.dep_slot as usize, slot,
+                    "pod slot in deployment {}",
+                    d.name
+                );
                 assert_eq!(p.owner, Owner::Deployment(DeploymentId(i as u32)));
                 if let Some(n) = p.node {
                     zc[self.node(n).zone.0 as usize] += 1;

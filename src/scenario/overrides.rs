@@ -248,6 +248,27 @@ fn record(
     removed: usize,
     arg: &str,
 ) {
+    // An edit inside text an earlier `--set` added (a key into a table it appended) grows
+    // that edit: positions there belong to both arguments.
+    let enclosing = spans.iter().position(|s| {
+        let (start, end) = (s.0, s.0 + s.1);
+        let exact = at == start && removed == s.1;
+        let before = at == start && removed == 0;
+        start <= at && at + removed <= end && !exact && !before
+    });
+    if let Some(i) = enclosing {
+        spans[i].1 = spans[i].1 + inserted - removed;
+        if spans[i].3 != arg {
+            spans[i].3 = format!("{} and --set {arg}", spans[i].3);
+        }
+        let end_before = at + removed;
+        for (j, s) in spans.iter_mut().enumerate() {
+            if j != i && s.0 >= end_before {
+                s.0 = s.0 + inserted - removed;
+            }
+        }
+        return;
+    }
     let mut original_len = removed;
     spans.retain(|s| {
         let inside = s.0 >= at && s.0 + s.1 <= at + removed && removed > 0;
@@ -316,6 +337,31 @@ mod tests {
         assert_eq!(edits.to_original(new), Ok(orig));
         let val = t.find("a-much").unwrap();
         assert_eq!(edits.to_original(val), Err(args[0].clone()));
+    }
+
+    #[test]
+    fn keys_set_into_an_appended_table_map_to_the_arguments() {
+        // Regression (fuzzing): the first --set appends [scheduler], the second inserts into it;
+        // positions in that text belong to the arguments, the rest still maps to the file.
+        let doc = "[simulation]\nname = \"t\"\n#é\n";
+        let args = vec![
+            "scheduler.pod_max_backoff=x".to_string(),
+            "scheduler.pod_initial_backoff=1s".to_string(),
+        ];
+        let (t, edits) = apply(doc, &args).unwrap();
+        let v: toml::Table = toml::from_str(&t).unwrap();
+        assert_eq!(v["scheduler"]["pod_max_backoff"].as_str(), Some("x"));
+        assert_eq!(v["scheduler"]["pod_initial_backoff"].as_str(), Some("1s"));
+        let x = t.find("\"x\"").unwrap();
+        let owner = edits.to_original(x).unwrap_err();
+        assert!(
+            owner.contains("pod_max_backoff=x") && owner.contains("pod_initial_backoff=1s"),
+            "{owner}"
+        );
+        assert_eq!(
+            edits.to_original(t.find("#é").unwrap()),
+            Ok(doc.find("#é").unwrap())
+        );
     }
 
     #[test]

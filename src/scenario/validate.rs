@@ -1474,6 +1474,36 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
             ),
         );
     }
+    // AKS's own agents always fit a node; DaemonSets that do not would leave nodes
+    // over-committed, which no real kubelet allows: refuse them, naming the pool.
+    for (p, zones) in pools.iter().zip(&pool_zones) {
+        if let Some((_, load)) = zones.iter().find(|(_, l)| {
+            l.cpu_millis > p.allocatable.cpu_millis
+                || l.memory_bytes > p.allocatable.memory_bytes
+                || l.pods > p.allocatable.pods
+        }) {
+            let span = raw
+                .node_pool
+                .iter()
+                .map(|r| r.get_ref())
+                .find(|r| *r.name.get_ref() == p.name)
+                .map(|r| r.vm_size.span());
+            ctx.err_hint(
+                span,
+                format!("node_pool {:?}", p.name),
+                format!(
+                    "its DaemonSets request {}m cpu, {} and {} pods per node, more than a node's {}m, {} and {} pods",
+                    load.cpu_millis,
+                    quantity::fmt_bytes(load.memory_bytes),
+                    load.pods,
+                    p.allocatable.cpu_millis,
+                    quantity::fmt_bytes(p.allocatable.memory_bytes),
+                    p.allocatable.pods
+                ),
+                "use a larger vm_size or smaller [[daemonset]] requests",
+            );
+        }
+    }
     // Pools where a deployment's pods can never run: warn, naming each pool's reason.
     for (d, raw_d) in deployments.iter().zip(&raw.deployment) {
         let reasons: Vec<String> = pools

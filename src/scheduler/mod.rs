@@ -104,14 +104,15 @@ fn misfit_in_zone(
         });
     }
     let a = pool.allocatable;
-    if t.cpu_request_millis + daemon.cpu_millis > a.cpu_millis {
+    // As NodeResourcesFit: a resource the pod does not request is not checked.
+    if t.cpu_request_millis > 0 && t.cpu_request_millis + daemon.cpu_millis > a.cpu_millis {
         return Some(format!(
             "requests {}m cpu, a node has {}m left after system pods",
             t.cpu_request_millis,
             a.cpu_millis.saturating_sub(daemon.cpu_millis)
         ));
     }
-    if t.memory_request_bytes + daemon.memory_bytes > a.memory_bytes {
+    if t.memory_request_bytes > 0 && t.memory_request_bytes + daemon.memory_bytes > a.memory_bytes {
         return Some(format!(
             "requests {} memory, a node has {} left after system pods",
             crate::cluster::quantity::fmt_bytes(t.memory_request_bytes),

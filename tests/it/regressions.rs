@@ -257,3 +257,67 @@ fn huge_requests_overflowed_the_samples() {
     ));
     assert!(e.contains("more memory than any VM has"), "{e}");
 }
+
+#[test]
+fn daemonsets_larger_than_a_node_over_committed_it() {
+    // Found by fuzzing: a 100-CPU DaemonSet on a 2-vCPU node was placed anyway, leaving the
+    // node over-committed. It is refused, pointing at the pool's VM size.
+    let toml = format!(
+        "{BASE}\n[[daemonset]]\nname = \"big\"\nos = \"linux\"\nrequests = {{ cpu = \"100\" }}\n"
+    );
+    let e = errors(&toml);
+    assert!(
+        e.contains("its DaemonSets request 100000m cpu") && e.contains("more than a node's 3860m"),
+        "{e}"
+    );
+    let line = toml.lines().position(|l| l.starts_with("vm_size")).unwrap() + 1;
+    assert!(e.contains(&format!("test.toml:{line}:")), "{e}");
+}
+
+#[test]
+fn scaling_a_huge_deployment_to_zero_keeps_exact_counts() {
+    // Fuzzing found this scale-down quadratic (2,000,000 replicas to 0 took minutes; now
+    // about 2 s in release). Speed belongs to benchmarks, so this pins the outcome of the new
+    // O(1) removal: every pod gone, every count exact (`run` also checks the slot indexes).
+    let sim = run(&format!(
+        "{}\n[[deployment]]\nname = \"d\"\nreplicas = 200000\n\n[[event]]\nat = \"1m\"\naction = \"scale\"\ndeployment = \"d\"\nreplicas = 0\n",
+        BASE.replace(
+            "[cluster]",
+            "[output]\nevent_log = false\nplots = false\n\n[cluster]"
+        )
+    ));
+    let s = aksim::report::Summary::of(&sim);
+    assert_eq!(
+        (
+            s.pods_created,
+            s.pods_deleted,
+            sim.cluster.deployments[0].pods.len()
+        ),
+        (200_000, 200_000, 0)
+    );
+}
+
+#[test]
+fn two_sets_into_one_new_table_misplaced_errors() {
+    // Found by fuzzing: the second --set inserted into the table the first appended, and an
+    // error in that text was reported against a line of the file.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ok.toml");
+    std::fs::write(&file, format!("{BASE}#é\n")).unwrap();
+    let out = assert_cmd::Command::cargo_bin("aksim")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "validate",
+            "ok.toml",
+            "--set",
+            "scheduler.pod_max_backoff=x",
+            "--set",
+            "scheduler.pod_initial_backoff=1s",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("error: --set scheduler.pod_max_backoff=x and --set scheduler.pod_initial_backoff=1s: scheduler.pod_max_backoff: invalid duration"), "{err}");
+}
