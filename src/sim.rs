@@ -494,6 +494,25 @@ impl Sim {
                         .copied()
                         .filter(|n| c.node(*n).state != NodeState::Deleting)
                         .collect();
+                    // AKS keeps at least one node in a system pool (validation checks the
+                    // planned counts; a failed node creation can still leave only one).
+                    if self.scenario.pools[pool].mode == crate::scenario::Mode::System
+                        && staying.len() <= 1
+                    {
+                        let name = self.scenario.pools[pool].name.clone();
+                        self.log.emit(
+                            now,
+                            "node_remove_refused",
+                            &[
+                                ("pool", Field::Str(&name)),
+                                (
+                                    "reason",
+                                    Field::Str("a system pool keeps at least one node"),
+                                ),
+                            ],
+                        );
+                        break;
+                    }
                     let mut per_zone = [0u32; ZONES];
                     for n in &staying {
                         per_zone[c.node(*n).zone.0 as usize] += 1;

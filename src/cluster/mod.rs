@@ -301,6 +301,8 @@ pub struct Cluster {
     pub classes: Vec<PodTemplate>,
     pub subnet_ips: u64,
     pub ips_used: u64,
+    /// AKS's node limit for this cluster (5,000; 400 with kubenet).
+    pub max_nodes: u64,
     /// Overlay: nodes the pod CIDR still has a /24 for (`None` when pods take no CIDR block).
     pub pod_cidr_nodes_free: Option<u64>,
     /// How many nodes hold each image (ImageLocality's spread factor).
@@ -317,8 +319,17 @@ pub struct Cluster {
 /// Why a node could not be created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CreateError {
-    SubnetFull { needed: u64, free: u64 },
+    SubnetFull {
+        needed: u64,
+        free: u64,
+    },
     PodCidrFull,
+    /// The pool (or the cluster) already has as many nodes as AKS allows; nodes still
+    /// draining count until their VMs are deleted.
+    NodeLimit {
+        scope: &'static str,
+        limit: u64,
+    },
 }
 
 impl CreateError {
@@ -329,6 +340,9 @@ impl CreateError {
             ),
             CreateError::PodCidrFull => {
                 "PodCidrFull: the overlay pod CIDR has no /24 left for another node".into()
+            }
+            CreateError::NodeLimit { scope, limit } => {
+                format!("NodeLimitExceeded: the {scope} already has {limit} nodes, the AKS limit")
             }
         }
     }
@@ -403,6 +417,7 @@ impl Cluster {
             classes,
             subnet_ips: s.network.subnet_ips,
             ips_used: 0,
+            max_nodes: crate::scenario::validate::max_nodes_per_cluster(s.network.plugin),
             pod_cidr_nodes_free: if s.network.plugin == crate::scenario::NetworkPlugin::AzureOverlay
             {
                 Some(s.network.pod_cidr_nodes)
@@ -439,8 +454,14 @@ impl Cluster {
     pub fn next_zone(&self, pool: PoolId) -> Zone {
         let p = self.pool(pool);
         let mut counts = vec![0u32; p.zones.len()];
-        for n in &p.nodes {
-            counts[p.zone_index(self.node(*n).zone)] += 1;
+        // Draining nodes are on their way out: they do not count for the balance.
+        for n in p
+            .nodes
+            .iter()
+            .map(|n| self.node(*n))
+            .filter(|n| n.state != NodeState::Deleting)
+        {
+            counts[p.zone_index(n.zone)] += 1;
         }
         let i = (0..counts.len())
             .min_by_key(|i| (counts[*i], *i))
@@ -456,6 +477,21 @@ impl Cluster {
         now: SimTime,
     ) -> Result<NodeId, CreateError> {
         let p = &self.pools[pool.idx()];
+        let per_pool = u64::from(crate::scenario::validate::MAX_NODES_PER_POOL);
+        if p.nodes.len() as u64 >= per_pool {
+            return Err(CreateError::NodeLimit {
+                scope: "pool",
+                limit: per_pool,
+            });
+        }
+        let in_cluster: u64 = self.pools.iter().map(|q| q.nodes.len() as u64).sum();
+        let per_cluster = self.max_nodes;
+        if in_cluster >= per_cluster {
+            return Err(CreateError::NodeLimit {
+                scope: "cluster",
+                limit: per_cluster,
+            });
+        }
         let needed = p.spec.ips_per_node;
         let free = self.subnet_ips.saturating_sub(self.ips_used);
         if needed > free {

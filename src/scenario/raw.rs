@@ -130,7 +130,7 @@ pub struct RawSku {
     #[serde(default)]
     pub vcpu: Option<S<u32>>,
     #[serde(default)]
-    pub memory: Option<S<String>>,
+    pub memory: Option<S<QuantityText>>,
     #[serde(default)]
     pub family: Option<String>,
     #[serde(default)]
@@ -253,9 +253,9 @@ impl<'de> Deserialize<'de> for RawDelay {
 #[serde(deny_unknown_fields)]
 pub struct RawResources {
     #[serde(default)]
-    pub cpu: Option<S<String>>,
+    pub cpu: Option<S<QuantityText>>,
     #[serde(default)]
-    pub memory: Option<S<String>>,
+    pub memory: Option<S<QuantityText>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -303,7 +303,7 @@ pub enum WhenUnsatisfiable {
 pub struct RawImage {
     pub name: S<String>,
     #[serde(default)]
-    pub size: Option<S<String>>,
+    pub size: Option<S<QuantityText>>,
     #[serde(default)]
     pub pull_time: Option<S<String>>,
 }
@@ -465,6 +465,45 @@ impl<'de> Deserialize<'de> for SpreadList {
             ) -> Result<SpreadList, A::Error> {
                 RawSpread::deserialize(serde::de::value::MapAccessDeserializer::new(map))
                     .map(|s| SpreadList(vec![s]))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A Kubernetes quantity as written: a string ("500m", "1Gi") or a plain number (1, 0.5),
+/// as manifests allow (`cpu: 1`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuantityText(pub String);
+
+impl std::ops::Deref for QuantityText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for QuantityText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = QuantityText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a quantity such as \"500m\", \"1Gi\" or 2")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<QuantityText, E> {
+                Ok(QuantityText(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<QuantityText, E> {
+                Ok(QuantityText(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<QuantityText, E> {
+                // Rust prints the shortest form that reads back as the same number ("0.5").
+                Ok(QuantityText(if v.is_finite() {
+                    v.to_string()
+                } else {
+                    "NaN".into()
+                }))
             }
         }
         d.deserialize_any(V)

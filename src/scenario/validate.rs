@@ -19,6 +19,17 @@ use crate::engine::{SimDuration, SimTime};
 
 /// AKS: 5,000 nodes per cluster, 1,000 per pool, 100 pools (reference §4.1).
 pub const MAX_NODES_PER_CLUSTER: u64 = 5_000;
+/// kubenet clusters are capped at 400 nodes by the Azure route table (AKS kubenet docs).
+pub const MAX_NODES_KUBENET: u64 = 400;
+
+/// The node limit of a cluster with this network plugin.
+pub fn max_nodes_per_cluster(plugin: NetworkPlugin) -> u64 {
+    if plugin == NetworkPlugin::Kubenet {
+        MAX_NODES_KUBENET
+    } else {
+        MAX_NODES_PER_CLUSTER
+    }
+}
 pub const MAX_NODES_PER_POOL: u32 = 1_000;
 pub const MAX_POOLS: usize = 100;
 /// Sanity bounds that keep a run within a laptop's memory.
@@ -108,7 +119,7 @@ impl Ctx {
         }
     }
 
-    fn cpu(&mut self, v: &Option<S<String>>, field: &str) -> Option<u64> {
+    fn cpu(&mut self, v: &Option<S<QuantityText>>, field: &str) -> Option<u64> {
         let s = v.as_ref()?;
         match quantity::parse_cpu_millis(s.get_ref()) {
             Ok(m) if m > MAX_CPU_MILLIS => {
@@ -117,7 +128,7 @@ impl Ctx {
                     field,
                     format!(
                         "{:?} is more CPU than any VM has (at most 1000 cores here)",
-                        s.get_ref()
+                        s.get_ref().0
                     ),
                 );
                 None
@@ -130,7 +141,7 @@ impl Ctx {
         }
     }
 
-    fn memory(&mut self, v: &Option<S<String>>, field: &str) -> Option<u64> {
+    fn memory(&mut self, v: &Option<S<QuantityText>>, field: &str) -> Option<u64> {
         let s = v.as_ref()?;
         match quantity::parse_bytes(s.get_ref()) {
             Ok(b) if b > MAX_MEMORY_BYTES => {
@@ -139,7 +150,7 @@ impl Ctx {
                     field,
                     format!(
                         "{:?} is more memory than any VM has (at most 16Ti here)",
-                        s.get_ref()
+                        s.get_ref().0
                     ),
                 );
                 None
@@ -152,7 +163,7 @@ impl Ctx {
                             field,
                             format!(
                                 "{:?} is {} byte(s): the m suffix means milli",
-                                s.get_ref(),
+                                s.get_ref().0,
                                 b
                             ),
                         )
@@ -416,6 +427,7 @@ fn replay_limits(
     actions: &[(ActionSpec, Range<usize>)],
     subnet_ips: u64,
     subnet_cidr: &str,
+    max_nodes: u64,
 ) {
     let mut replicas: Vec<u64> = deployments.iter().map(|d| u64::from(d.replicas)).collect();
     let mut nodes: Vec<u64> = pools.iter().map(|p| u64::from(p.count)).collect();
@@ -456,8 +468,14 @@ fn replay_limits(
                     return;
                 }
                 let total: u64 = nodes.iter().sum();
-                if total > MAX_NODES_PER_CLUSTER {
-                    ctx.err(span, "event", format!("the cluster would have {total} nodes; AKS allows at most {MAX_NODES_PER_CLUSTER}"));
+                if total > max_nodes {
+                    ctx.err(
+                        span,
+                        "event",
+                        format!(
+                            "the cluster would have {total} nodes; AKS allows at most {max_nodes}"
+                        ),
+                    );
                     return;
                 }
                 if p.mode == Mode::System && nodes[pool] == 0 {
@@ -664,14 +682,11 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
             0
         }
     };
-    if raw.network.pod_cidr.is_some()
-        && plugin != NetworkPlugin::AzureOverlay
-        && plugin != NetworkPlugin::Kubenet
-    {
+    if raw.network.pod_cidr.is_some() && plugin != NetworkPlugin::AzureOverlay {
         ctx.warn(
             raw.network.pod_cidr.as_ref().map(|s| s.span()),
             "network.pod_cidr",
-            "pod_cidr is used only by azure-overlay and kubenet",
+            "pod_cidr is used only by azure-overlay",
         );
     }
 
@@ -1126,12 +1141,13 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
         );
     }
     let total_nodes: u64 = pools.iter().map(|p| u64::from(p.count)).sum();
-    if total_nodes > MAX_NODES_PER_CLUSTER {
+    if total_nodes > max_nodes_per_cluster(plugin) {
         ctx.err(
             None,
             "node_pool",
             format!(
-                "{total_nodes} nodes in all; AKS allows at most {MAX_NODES_PER_CLUSTER} per cluster"
+                "{total_nodes} nodes in all; AKS allows at most {} per cluster with this network plugin",
+                max_nodes_per_cluster(plugin)
             ),
         );
     }
@@ -1691,6 +1707,7 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
         &actions,
         subnet_ips,
         &subnet_cidr,
+        max_nodes_per_cluster(plugin),
     );
     let actions: Vec<ActionSpec> = actions.into_iter().map(|(a, _)| a).collect();
 

@@ -35,6 +35,17 @@ impl Reason {
     }
 }
 
+/// NodeUnschedulable lets a pod onto a cordoned node only if it tolerates
+/// `node.kubernetes.io/unschedulable:NoSchedule` (`node_unschedulable.go`).
+pub fn tolerates_unschedulable(tolerations: &[Toleration]) -> bool {
+    let taint = Taint {
+        key: "node.kubernetes.io/unschedulable".into(),
+        value: String::new(),
+        effect: TaintEffect::NoSchedule,
+    };
+    crate::cluster::tolerated(tolerations, &taint)
+}
+
 /// TaintToleration: the first NoSchedule/NoExecute taint the pod does not tolerate.
 pub fn untolerated_taint(taints: &[Taint], tolerations: &[Toleration]) -> Option<Reason> {
     taints

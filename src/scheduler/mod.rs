@@ -461,7 +461,9 @@ impl Scheduler {
             let node_id = self.order[(self.next_start_node + i) % all];
             let node = cluster.node(node_id);
             self.scratch_reasons.clear();
-            if node.state == NodeState::Deleting {
+            // NodeUnschedulable: a cordoned node takes only pods that tolerate its taint.
+            if node.state == NodeState::Deleting && !filter::tolerates_unschedulable(&t.tolerations)
+            {
                 match histogram
                     .iter_mut()
                     .find(|(x, _)| *x == Reason::Unschedulable)
@@ -552,6 +554,8 @@ impl Scheduler {
     ) -> ([bool; ZONES], u32) {
         let mut domains = [false; ZONES];
         let t = cluster.template(class);
+        // A hostname selector narrows the eligible nodes to that one node (and its zone).
+        let host = t.node_selector.get(crate::cluster::LABEL_HOSTNAME);
         for pool in &cluster.pools {
             for (zi, zone) in pool.zones.iter().enumerate() {
                 if domains[zone.0 as usize] {
@@ -565,7 +569,15 @@ impl Scheduler {
                     .iter()
                     .filter(|(k, _)| k.as_str() != crate::cluster::LABEL_HOSTNAME)
                     .all(|(k, v)| labels.get(k) == Some(v));
-                if selects && pool.ready_in_zone[zone.0 as usize] > 0 {
+                let eligible = match host {
+                    None => pool.ready_in_zone[zone.0 as usize] > 0,
+                    Some(h) => pool.nodes.iter().map(|n| cluster.node(*n)).any(|n| {
+                        n.zone == *zone
+                            && n.name == *h
+                            && matches!(n.state, NodeState::Ready | NodeState::Deleting)
+                    }),
+                };
+                if selects && eligible {
                     domains[zone.0 as usize] = true;
                 }
             }

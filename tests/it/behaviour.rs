@@ -187,37 +187,50 @@ count = 1
 
 #[test]
 fn required_zone_spread_balances_and_blocks() {
-    // 3 zones, one node each with room for 2 pods of 1.5 CPU (D4s_v5: 3860m allocatable).
-    // maxSkew 1: 6 pods go 2/2/2; a 7th would need a zone at 3 while the others are at 2,
-    // which is allowed (3 − 2 = 1) but no node has room, so it is reported Insufficient cpu.
-    let sim = run(&format!(
-        "{BASE}
+    // Three zones with a D16s_v5 node each (room for 15 pods of 1 CPU), but zone 3's node is
+    // filled by a 15-CPU filler. Zone 3 still counts as a domain with 0 pods, so maxSkew 1
+    // lets zones 1 and 2 take one pod each (1 + 1 − 0 > 1 for a second); the other 2 pods are
+    // rejected by the spread filter in zones 1–2 and for cpu in zone 3. Without the constraint
+    // all 4 fit.
+    let scenario = |spread: &str| {
+        format!(
+            "{BASE}
 [[node_pool]]
 name = \"user\"
-vm_size = \"Standard_D4s_v5\"
+vm_size = \"Standard_D16s_v5\"
 zones = [\"1\", \"2\", \"3\"]
 count = 3
 node_labels = {{ tier = \"app\" }}
 
 [[deployment]]
+name = \"filler\"
+requests = {{ cpu = \"15\" }}
+node_selector = {{ \"topology.kubernetes.io/zone\" = \"eastus-3\" }}
+
+[[deployment]]
 name = \"app\"
-replicas = 7
-requests = {{ cpu = \"1500m\", memory = \"1Gi\" }}
+replicas = 4
+requests = {{ cpu = \"1\", memory = \"1Gi\" }}
 node_selector = {{ tier = \"app\" }}
-topology_spread = [{{ max_skew = 1 }}]
+{spread}
 "
-    ));
-    let mut per_zone = [0; 4];
-    for e in events(&sim, "pod_scheduled") {
-        per_zone[e["zone"].as_str().unwrap().parse::<usize>().unwrap()] += 1;
-    }
-    assert_eq!(per_zone, [0, 2, 2, 2]);
+        )
+    };
+    let sim = run(&scenario("topology_spread = [{ max_skew = 1 }]"));
+    let zones: Vec<String> = events(&sim, "pod_scheduled")
+        .iter()
+        .filter(|e| e["pod"].as_str().unwrap().starts_with("app"))
+        .map(|e| e["zone"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(zones.iter().filter(|z| *z == "1").count(), 1);
+    assert_eq!(zones.iter().filter(|z| *z == "2").count(), 1);
     let un = events(&sim, "pod_unschedulable");
-    assert_eq!(un.len(), 1);
+    assert_eq!(un.len(), 2);
     assert_eq!(
         un[0]["reason"],
-        "0/5 nodes are available: 2 node(s) didn't match Pod's node affinity/selector, 3 Insufficient cpu."
+        "0/5 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector, 2 node(s) didn't match pod topology spread constraints."
     );
+    assert_eq!(run(&scenario("")).unscheduled_pods(), 0);
 }
 
 #[test]

@@ -321,3 +321,128 @@ fn two_sets_into_one_new_table_misplaced_errors() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("error: --set scheduler.pod_max_backoff=x and --set scheduler.pod_initial_backoff=1s: scheduler.pod_max_backoff: invalid duration"), "{err}");
 }
+
+#[test]
+fn a_draining_node_skewed_the_zone_of_the_next_node() {
+    // 3 nodes in zones 1/2/3; at 5m one is removed (the newest: zone 3) and one added. The
+    // draining zone-3 node must not count, so the new node goes to zone 3 again.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\", \"2\", \"3\"]
+count = 3
+
+[[deployment]]
+name = \"app\"
+replicas = 3
+shutdown_delay = \"30s\"
+node_selector = {{ agentpool = \"user\" }}
+
+[[event]]
+at = \"5m\"
+action = \"remove_nodes\"
+pool = \"user\"
+count = 1
+
+[[event]]
+at = \"5m\"
+action = \"add_nodes\"
+pool = \"user\"
+count = 1
+"
+    ));
+    let added: Vec<_> = events(&sim, "node_provisioning")
+        .into_iter()
+        .filter(|e| e["time_s"] == 300.0)
+        .collect();
+    assert_eq!(added.len(), 1);
+    assert_eq!(added[0]["zone"], "3");
+}
+
+#[test]
+fn the_last_system_node_could_be_drained_after_a_failed_add() {
+    // /26 with 30 max_pods: 59 addresses, 31 per node, so the system pool's second node
+    // cannot be created; removing one node must then keep the only system node.
+    let sim = run(&format!(
+        "{}
+[[event]]
+at = \"5m\"
+action = \"add_nodes\"
+pool = \"system\"
+count = 1
+
+[[event]]
+at = \"10m\"
+action = \"remove_nodes\"
+pool = \"system\"
+count = 1
+",
+        BASE.replace(
+            "[cluster]",
+            "[network]\nsubnet_cidr = \"10.0.0.0/26\"\n\n[cluster]"
+        )
+        .replace("count = 2", "count = 1")
+    ));
+    assert_eq!(events(&sim, "node_create_failed").len(), 1);
+    assert_eq!(events(&sim, "node_remove_refused").len(), 1);
+    assert_eq!(sim.cluster.pools[0].nodes.len(), 1);
+}
+
+#[test]
+fn a_hostname_selector_made_every_zone_a_spread_domain() {
+    // Pods pinned by hostname to one zone-1 node with a hard zone spread: only zone 1 is a
+    // domain (nodeAffinityPolicy Honor), so both pods fit there.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D8s_v5\"
+zones = [\"1\", \"2\", \"3\"]
+count = 3
+
+[[deployment]]
+name = \"pin\"
+replicas = 2
+requests = {{ cpu = \"100m\" }}
+node_selector = {{ \"kubernetes.io/hostname\" = \"HOST\" }}
+topology_spread = [{{ max_skew = 1 }}]
+"
+    )
+    .replace("HOST", &host_of_first_user_node()));
+    assert_eq!(sim.unscheduled_pods(), 0);
+    assert_eq!(events(&sim, "pod_scheduled").len(), 2);
+}
+
+/// The name the first node of pool "user" gets in these scenarios (zone 1).
+fn host_of_first_user_node() -> String {
+    let sim = run(&format!(
+        "{BASE}\n[[node_pool]]\nname = \"user\"\nvm_size = \"Standard_D8s_v5\"\nzones = [\"1\", \"2\", \"3\"]\ncount = 3\n"
+    ));
+    let n = sim.cluster.node(sim.cluster.pools[1].nodes[0]);
+    assert_eq!(n.zone.short(), "1");
+    n.name.clone()
+}
+
+#[test]
+fn numbers_were_refused_as_quantities() {
+    // Manifests write `cpu: 1` and `cpu: 0.5`: the same as "1" and "500m".
+    let a = run(&format!(
+        "{BASE}\n[[deployment]]\nname = \"d\"\nrequests = {{ cpu = 0.5, memory = 1073741824 }}\n"
+    ));
+    let b = run(&format!(
+        "{BASE}\n[[deployment]]\nname = \"d\"\nrequests = {{ cpu = \"500m\", memory = \"1Gi\" }}\n"
+    ));
+    assert_eq!(a.cluster.classes[0].cpu_request_millis, 500);
+    assert_eq!(a.cluster.classes[0].memory_request_bytes, 1 << 30);
+    assert_eq!(a.log.buf, b.log.buf);
+}
+
+#[test]
+fn kubenet_clusters_were_not_capped_at_400_nodes() {
+    let toml = BASE
+        .replace("[cluster]", "[network]\nplugin = \"kubenet\"\n\n[cluster]")
+        .replace("count = 2", "count = 401");
+    assert!(errors(&toml).contains("at most 400 per cluster"));
+}
