@@ -683,3 +683,39 @@ count = 2
         .contains("power of two")
     );
 }
+
+#[test]
+fn daemonsets_follow_os_and_node_selectors() {
+    // Built-in agents: Linux 100+50+40+50+30+30 = 300m and 0+50+250+50+60+60 = 470 MiB,
+    // 6 pods; Windows 40+50+30+40 = 160m and 250+50+40+80 = 420 MiB, 4 pods. A user DaemonSet selecting `tier = gpu` lands
+    // only on the pool with that label (+200m, +1 pod there).
+    let sim = run(&format!(
+        "{}
+[[node_pool]]
+name = \"win\"
+os_type = \"windows\"
+vm_size = \"Standard_D4s_v5\"
+count = 1
+
+[[node_pool]]
+name = \"gpu\"
+vm_size = \"Standard_D4s_v5\"
+count = 1
+node_labels = {{ tier = \"gpu\" }}
+
+[[daemonset]]
+name = \"gpu-agent\"
+os = \"linux\"
+requests = {{ cpu = \"200m\" }}
+node_selector = {{ tier = \"gpu\" }}
+",
+        BASE.replace("default_daemonsets = false", "")
+    ));
+    let by_pool = |pool: usize| {
+        let n = sim.cluster.node(sim.cluster.pools[pool].nodes[0]);
+        (n.cpu_requested, n.memory_requested >> 20, n.pod_count)
+    };
+    assert_eq!(by_pool(0), (300, 470, 6));
+    assert_eq!(by_pool(1), (160, 420, 4));
+    assert_eq!(by_pool(2), (500, 470, 7));
+}
