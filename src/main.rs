@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "aksim",
     version,
-    about = "Simulate an AKS cluster with Windows node pools from a TOML scenario"
+    about = "Simulate an AKS cluster with Windows node pools from a TOML scenario",
+    after_help = AFTER_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -21,6 +22,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario and write timeseries.csv, events.jsonl, summary.json and plots.
+    #[command(after_help = AFTER_HELP)]
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -39,6 +41,7 @@ enum Command {
         quiet: bool,
     },
     /// Check a scenario and report every problem with its file, line and field; writes nothing.
+    #[command(after_help = AFTER_HELP)]
     Validate {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -47,6 +50,13 @@ enum Command {
         sets: Vec<String>,
     },
 }
+
+/// Shown after every command's help: the value grammar users type most.
+const AFTER_HELP: &str =
+    "In scenarios and --set values, durations are written like 90s, 10m, 1h30m, \
+1.5h, 500ms (Go's time.ParseDuration, plus d and w) and quantities as in Kubernetes (cpu 500m \
+or 1.5, memory 512Mi or 4Gi). Every key is in the README's scenario reference.
+Exit codes: 0 ok, 2 bad input (nothing written), 1 the run or its outputs failed.";
 
 /// Everything that stops the command, with the exit code it maps to.
 enum Failure {
