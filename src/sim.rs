@@ -377,7 +377,7 @@ impl Sim {
                 ("provisioning_s", Field::Num(took)),
             ],
         );
-        self.request_schedule(now);
+        self.wake_scheduler(now);
     }
 
     /// Removes a node the way AKS scales a pool in: a node still provisioning is deleted at
@@ -450,7 +450,7 @@ impl Sim {
         for d in owners {
             self.reconcile(d, now);
         }
-        self.request_schedule(now);
+        self.wake_scheduler(now);
     }
 
     // ----- actions -------------------------------------------------------------------------
@@ -543,7 +543,7 @@ impl Sim {
                 self.stats.pods_created += 1;
                 self.scheduler.enqueue(&self.cluster, pod);
             }
-            self.request_schedule(now);
+            self.wake_scheduler(now);
         } else if have > want {
             let victims = self.scale_down_order(d, now);
             for pod in victims.into_iter().take((have - want) as usize) {
@@ -633,7 +633,7 @@ impl Sim {
                         .schedule(gone_at, Event::PodStep { pod, generation });
                 }
                 // Room freed, or spread counts lowered: pending pods may fit now.
-                self.request_schedule(now);
+                self.wake_scheduler(now);
             }
         }
         self.log.emit(
@@ -646,12 +646,8 @@ impl Sim {
 
     // ----- scheduling ----------------------------------------------------------------------
 
-    /// Makes sure the scheduler runs at `now` (once, however many requests).
-    fn request_schedule(&mut self, now: SimTime) {
-        self.ensure_wake(now);
-    }
-
-    fn ensure_wake(&mut self, at: SimTime) {
+    /// Makes sure the scheduler runs at `at` (once, however many requests).
+    fn wake_scheduler(&mut self, at: SimTime) {
         if self.wake.is_some_and(|(t, _)| t <= at) {
             return;
         }
@@ -702,7 +698,7 @@ impl Sim {
         }
         self.outcomes = outcomes;
         if let Some(t) = self.scheduler.next_backoff_expiry() {
-            self.ensure_wake(t.max(now));
+            self.wake_scheduler(t.max(now));
         }
     }
 
@@ -814,7 +810,7 @@ impl Sim {
             PodPhase::Running => self.pod_ready(pod, now),
             PodPhase::Terminating => {
                 self.cluster.remove_pod(pod);
-                self.request_schedule(now);
+                self.wake_scheduler(now);
             }
             _ => {}
         }

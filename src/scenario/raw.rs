@@ -130,7 +130,7 @@ pub struct RawSku {
     #[serde(default)]
     pub vcpu: Option<S<u32>>,
     #[serde(default)]
-    pub memory: Option<S<QuantityText>>,
+    pub memory: Option<S<NumberOrText>>,
     #[serde(default)]
     pub family: Option<String>,
     #[serde(default)]
@@ -155,7 +155,7 @@ pub struct RawNodePool {
     pub os_sku: Option<S<String>>,
     pub vm_size: S<String>,
     #[serde(default)]
-    pub zones: Option<S<Vec<S<ZoneName>>>>,
+    pub zones: Option<S<Vec<S<NumberOrText>>>>,
     #[serde(default)]
     pub count: Option<S<u32>>,
     #[serde(default)]
@@ -253,9 +253,9 @@ impl<'de> Deserialize<'de> for RawDelay {
 #[serde(deny_unknown_fields)]
 pub struct RawResources {
     #[serde(default)]
-    pub cpu: Option<S<QuantityText>>,
+    pub cpu: Option<S<NumberOrText>>,
     #[serde(default)]
-    pub memory: Option<S<QuantityText>>,
+    pub memory: Option<S<NumberOrText>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -303,7 +303,7 @@ pub enum WhenUnsatisfiable {
 pub struct RawImage {
     pub name: S<String>,
     #[serde(default)]
-    pub size: Option<S<QuantityText>>,
+    pub size: Option<S<NumberOrText>>,
     #[serde(default)]
     pub pull_time: Option<S<String>>,
 }
@@ -386,29 +386,6 @@ pub enum ActionKind {
     RemoveNodes,
 }
 
-/// A zone written as a string ("1", as az and ARM write it) or an integer (1).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ZoneName(pub String);
-
-impl<'de> Deserialize<'de> for ZoneName {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = ZoneName;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a zone such as \"1\"")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ZoneName, E> {
-                Ok(ZoneName(v.to_string()))
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ZoneName, E> {
-                Ok(ZoneName(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 /// A subnet size: a number of addresses or a prefix length such as "/24".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubnetSize {
@@ -471,35 +448,35 @@ impl<'de> Deserialize<'de> for SpreadList {
     }
 }
 
-/// A Kubernetes quantity as written: a string ("500m", "1Gi") or a plain number (1, 0.5),
-/// as manifests allow (`cpu: 1`).
+/// A value written as a string or a plain number, kept as text: quantities ("500m", or 1 and
+/// 0.5 as manifests allow) and zones ("1", as az and ARM write them, or 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuantityText(pub String);
+pub struct NumberOrText(pub String);
 
-impl std::ops::Deref for QuantityText {
+impl std::ops::Deref for NumberOrText {
     type Target = str;
     fn deref(&self) -> &str {
         &self.0
     }
 }
 
-impl<'de> Deserialize<'de> for QuantityText {
+impl<'de> Deserialize<'de> for NumberOrText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl serde::de::Visitor<'_> for V {
-            type Value = QuantityText;
+            type Value = NumberOrText;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a quantity such as \"500m\", \"1Gi\" or 2")
+                f.write_str("a string or a number, such as \"500m\", \"1Gi\" or 2")
             }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<QuantityText, E> {
-                Ok(QuantityText(v.to_string()))
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<NumberOrText, E> {
+                Ok(NumberOrText(v.to_string()))
             }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<QuantityText, E> {
-                Ok(QuantityText(v.to_string()))
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<NumberOrText, E> {
+                Ok(NumberOrText(v.to_string()))
             }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<QuantityText, E> {
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<NumberOrText, E> {
                 // Rust prints the shortest form that reads back as the same number ("0.5").
-                Ok(QuantityText(if v.is_finite() {
+                Ok(NumberOrText(if v.is_finite() {
                     v.to_string()
                 } else {
                     "NaN".into()

@@ -119,7 +119,7 @@ impl Ctx {
         }
     }
 
-    fn cpu(&mut self, v: &Option<S<QuantityText>>, field: &str) -> Option<u64> {
+    fn cpu(&mut self, v: &Option<S<NumberOrText>>, field: &str) -> Option<u64> {
         let s = v.as_ref()?;
         match quantity::parse_cpu_millis(s.get_ref()) {
             Ok(m) if m > MAX_CPU_MILLIS => {
@@ -141,7 +141,7 @@ impl Ctx {
         }
     }
 
-    fn memory(&mut self, v: &Option<S<QuantityText>>, field: &str) -> Option<u64> {
+    fn memory(&mut self, v: &Option<S<NumberOrText>>, field: &str) -> Option<u64> {
         let s = v.as_ref()?;
         match quantity::parse_bytes(s.get_ref()) {
             Ok(b) if b > MAX_MEMORY_BYTES => {
