@@ -118,6 +118,9 @@ impl Payload for Event {
             Event::NodeReady { node, .. } | Event::NodeGone { node, .. } => u64::from(node.0),
             Event::PodStep { pod, .. } => u64::from(pod.0),
             Event::SchedulerWake { generation } => generation,
+            Event::TraceArrival { trace } => u64::from(trace),
+            Event::MetricsScrape => 4,
+            Event::HpaSync => 5,
             Event::Sample => 9,
         }
     }

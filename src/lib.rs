@@ -15,11 +15,13 @@
 
 pub mod cluster;
 pub mod engine;
+pub mod hpa;
 pub mod observe;
 pub mod report;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;
+pub mod workload;
 
 pub use scenario::{Loaded, Scenario, ScenarioError, load_file, load_str};
 pub use sim::{Sim, SimError};

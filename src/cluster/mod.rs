@@ -280,6 +280,10 @@ impl PoolState {
 #[derive(Debug, Clone)]
 pub struct DeploymentState {
     pub name: String,
+    /// `Some(i)` for the group of pods replayed by the scenario's `i`-th pod trace: not a
+    /// deployment (no ReplicaSet reconciles it), kept here so that its pods are counted the
+    /// same way.
+    pub trace: Option<u32>,
     pub class: ClassId,
     pub desired: u32,
     /// Pods that count towards `desired` (not terminating), in no particular order.
@@ -287,6 +291,8 @@ pub struct DeploymentState {
     pub next_ordinal: u32,
     /// Bound, non-terminating pods of this deployment per zone (topology spread).
     pub zone_counts: [u32; ZONES],
+    /// Pods in the Ready phase (the ones that serve its load).
+    pub ready: u32,
 }
 
 /// The whole cluster state.
@@ -299,6 +305,8 @@ pub struct Cluster {
     free_pods: Vec<PodId>,
     pub deployments: Vec<DeploymentState>,
     pub classes: Vec<PodTemplate>,
+    /// The first class of each trace's pod shapes.
+    pub trace_class_base: Vec<u32>,
     pub subnet_ips: u64,
     pub ips_used: u64,
     /// AKS's node limit for this cluster (5,000; 400 with kubenet).
@@ -391,7 +399,7 @@ impl Cluster {
             })
             .collect();
         let mut classes = Vec::new();
-        let deployments = s
+        let mut deployments = s
             .deployments
             .iter()
             .enumerate()
@@ -399,14 +407,34 @@ impl Cluster {
                 classes.push(d.template.clone());
                 DeploymentState {
                     name: d.name.clone(),
+                    trace: None,
                     class: ClassId(i as u32),
                     desired: d.replicas,
                     pods: Vec::new(),
                     next_ordinal: 0,
                     zone_counts: [0; ZONES],
+                    ready: 0,
                 }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        // Each trace's pod shapes become classes after the deployments' templates.
+        let mut trace_class_base = Vec::new();
+        for (i, t) in s.traces.iter().enumerate() {
+            trace_class_base.push(classes.len() as u32);
+            for shape in &t.trace.shapes {
+                classes.push(trace_template(shape, t));
+            }
+            deployments.push(DeploymentState {
+                name: t.name.clone(),
+                trace: Some(i as u32),
+                class: ClassId(trace_class_base[i]),
+                desired: 0,
+                pods: Vec::new(),
+                next_ordinal: 0,
+                zone_counts: [0; ZONES],
+                ready: 0,
+            });
+        }
         Cluster {
             region,
             pools,
@@ -415,6 +443,7 @@ impl Cluster {
             free_pods: Vec::new(),
             deployments,
             classes,
+            trace_class_base,
             subnet_ips: s.network.subnet_ips,
             ips_used: 0,
             max_nodes: crate::scenario::validate::max_nodes_per_cluster(s.network.plugin),
@@ -605,6 +634,22 @@ impl Cluster {
         let ordinal = dep.next_ordinal;
         dep.next_ordinal += 1;
         let class = dep.class;
+        self.new_pod(d, class, ordinal, now)
+    }
+
+    /// Creates a pod of a trace group with its own class; `ordinal` is its trace row.
+    pub fn create_trace_pod(
+        &mut self,
+        d: DeploymentId,
+        class: ClassId,
+        ordinal: u32,
+        now: SimTime,
+    ) -> PodId {
+        debug_assert!(self.deployments[d.idx()].trace.is_some());
+        self.new_pod(d, class, ordinal, now)
+    }
+
+    fn new_pod(&mut self, d: DeploymentId, class: ClassId, ordinal: u32, now: SimTime) -> PodId {
         let fresh = Pod {
             owner: Owner::Deployment(d),
             class,
@@ -702,6 +747,9 @@ impl Cluster {
         self.capacity_version += 1;
         let p = &self.pods[pod.idx()];
         let Owner::Deployment(d) = p.owner;
+        if p.phase == PodPhase::Ready {
+            self.deployments[d.idx()].ready -= 1;
+        }
         if let Some(node) = p.node {
             let starting = matches!(p.phase, PodPhase::Starting | PodPhase::ImagePullBackOff);
             let n = &mut self.nodes[node.idx()];
@@ -735,6 +783,9 @@ impl Cluster {
         // A terminating pod already left its deployment and zone counts; `unbind` knows.
         if self.pods[pod.idx()].phase != PodPhase::Terminating {
             let Owner::Deployment(d) = self.pods[pod.idx()].owner;
+            if self.pods[pod.idx()].phase == PodPhase::Ready {
+                self.deployments[d.idx()].ready -= 1;
+            }
             self.detach(d, pod);
         }
         self.unbind(pod);
@@ -762,6 +813,8 @@ impl Cluster {
         p.phase = PodPhase::Ready;
         p.generation += 1;
         p.ready_at = Some(now);
+        let Owner::Deployment(d) = p.owner;
+        self.deployments[d.idx()].ready += 1;
     }
 
     /// The pod cannot run its image on this node's OS: it stays bound, never starts.
@@ -888,6 +941,12 @@ impl Cluster {
         }
         for (i, d) in self.deployments.iter().enumerate() {
             let mut zc = [0u32; ZONES];
+            let ready = d
+                .pods
+                .iter()
+                .filter(|p| self.pod(**p).phase == PodPhase::Ready)
+                .count() as u32;
+            assert_eq!(ready, d.ready, "ready count of {}", d.name);
             for (slot, &pid) in d.pods.iter().enumerate() {
                 let p = self.pod(pid);
                 assert_eq!(
@@ -924,6 +983,31 @@ impl Cluster {
 }
 
 /// Does a DaemonSet select and tolerate nodes with these labels and taints?
+/// The pod spec of a trace's pod shape: its requests, OS, selector, tolerations and priority;
+/// no limits, no spread constraints (bare batch pods), started as soon as its image is there.
+pub fn trace_template(
+    shape: &crate::workload::trace::PodShape,
+    t: &crate::scenario::TraceSpec,
+) -> PodTemplate {
+    PodTemplate {
+        namespace: t.namespace.clone(),
+        os: shape.os,
+        cpu_request_millis: shape.cpu_millis,
+        memory_request_bytes: shape.memory_bytes,
+        cpu_limit_millis: None,
+        memory_limit_bytes: None,
+        node_selector: shape.node_selector.clone(),
+        tolerations: shape.tolerations.clone(),
+        spread: Vec::new(),
+        image: t.image,
+        readiness_delay: SimDuration::ZERO,
+        priority: shape.priority,
+        termination_grace: SimDuration::from_secs(30),
+        shutdown_delay: SimDuration::ZERO,
+        system_default_spread: false,
+    }
+}
+
 pub fn daemonset_fits(
     d: &crate::scenario::DaemonSetSpec,
     os: Os,

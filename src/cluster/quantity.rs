@@ -141,6 +141,16 @@ pub fn parse_cpu_millis(text: &str) -> Result<u64, QuantityError> {
     parse_scaled(text, 3)
 }
 
+/// Any quantity in integer milli-units, like `Quantity.MilliValue()` (metric targets).
+pub fn parse_milli(text: &str) -> Result<u64, QuantityError> {
+    parse_scaled(text, 3)
+}
+
+/// Any quantity in integer micro-units ("0.5m" → 500): fractions of a millicore per request.
+pub fn parse_micro(text: &str) -> Result<u64, QuantityError> {
+    parse_scaled(text, 6)
+}
+
 /// Memory (or any count) in integer bytes, rounded up like `Quantity.Value()` ("1.5Gi" →
 /// 1610612736, "500m" → 1: a classic mistake, see `looks_like_milli_bytes`).
 pub fn parse_bytes(text: &str) -> Result<u64, QuantityError> {

@@ -9,6 +9,8 @@ pub enum Field<'a> {
     Str(&'a str),
     Int(i64),
     Num(f64),
+    /// Already JSON (an array or object built by the caller, or `null`).
+    Raw(&'a str),
 }
 
 /// The JSONL buffer and a count per kind.
@@ -54,6 +56,7 @@ impl EventLog {
             let _ = write!(self.buf, ",\"{k}\":");
             match v {
                 Field::Str(s) => push_json_str(&mut self.buf, s),
+                Field::Raw(s) => self.buf.push_str(s),
                 Field::Int(i) => {
                     let _ = write!(self.buf, "{i}");
                 }

@@ -31,6 +31,25 @@ pub struct SampleRow {
     pub cumulative_cost_usd: String,
 }
 
+/// One row of `deployments.csv`: one deployment at one sample instant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeploymentRow {
+    pub time_s: u64,
+    pub time: String,
+    pub deployment: String,
+    /// The replica count the deployment asks for (the HPA's last decision).
+    pub desired: u32,
+    /// Ready pods (serving).
+    pub ready: u32,
+    /// Pods not yet running: unscheduled, or pulling their image.
+    pub pending: u32,
+    /// CPU use over requests, percent, as the HPA last computed it (empty without an HPA or
+    /// before its first valid CPU metric).
+    pub cpu_utilization: String,
+    pub demand_rps: String,
+    pub served_rps: String,
+}
+
 /// Exact percentiles over recorded durations (nearest-rank).
 #[derive(Debug, Clone, Default)]
 pub struct Durations {

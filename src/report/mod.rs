@@ -45,8 +45,51 @@ pub struct Summary {
     pub time_to_ready_s: Percentiles,
     /// Distinct pods that met each kube-scheduler reason ("Insufficient cpu", …), most first.
     pub unschedulable_reasons: IndexMap<String, u64>,
+    /// Requests the ready pods could not serve, over every deployment with a load.
+    pub unserved_requests: f64,
+    /// Per deployment: demand, service, HPA activity and replicas over time.
+    pub deployments: IndexMap<String, DeploymentSummary>,
+    /// Per `[[pod_trace]]`: what became of its pods.
+    pub pod_traces: IndexMap<String, TraceSummary>,
     pub events_processed: u64,
     pub event_log_lines: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeploymentSummary {
+    pub demand_requests: f64,
+    pub served_requests: f64,
+    pub unserved_requests: f64,
+    /// Unserved ÷ demand (0 with no demand).
+    pub unserved_fraction: f64,
+    pub seconds_with_unserved_demand: f64,
+    pub hpa_scale_ups: u32,
+    pub hpa_scale_downs: u32,
+    /// ∫ pods dt (pods that count towards the deployment: pending, starting or running).
+    pub replica_seconds: f64,
+    /// ∫ ready pods dt.
+    pub ready_replica_seconds: f64,
+    pub peak_desired: u32,
+    pub desired_at_end: u32,
+    pub ready_at_end: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceSummary {
+    pub pods_in_trace: usize,
+    /// Rows skipped by `trace_start` (before it).
+    pub rows_skipped: usize,
+    /// Pods whose creation time fell within the run.
+    pub arrived: u64,
+    pub started: u64,
+    pub completed: u64,
+    /// Started again after losing their node.
+    pub restarted: u64,
+    pub running_at_end: u64,
+    /// Arrived and never started running.
+    pub never_ran: u64,
+    /// Creation → running.
+    pub wait_s: Percentiles,
 }
 
 fn r4(x: f64) -> f64 {
@@ -98,6 +141,66 @@ impl Summary {
         unschedulable_reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let unschedulable_reasons: IndexMap<String, u64> =
             unschedulable_reasons.into_iter().collect();
+        let mut deployments = IndexMap::new();
+        let mut unserved_total = 0.0;
+        for (d, run) in sim.runs.iter().enumerate() {
+            let dep = &c.deployments[d];
+            let hpa = run.hpa.as_ref();
+            let t = &run.total;
+            let unserved = (t.demand - t.served).max(0.0);
+            unserved_total += unserved;
+            deployments.insert(
+                dep.name.clone(),
+                DeploymentSummary {
+                    demand_requests: r4(t.demand),
+                    served_requests: r4(t.served),
+                    unserved_requests: r4(unserved),
+                    unserved_fraction: if t.demand > 0.0 {
+                        r4(unserved / t.demand)
+                    } else {
+                        0.0
+                    },
+                    seconds_with_unserved_demand: r4(t.unserved_ms as f64 / 1000.0),
+                    hpa_scale_ups: hpa.map_or(0, |h| h.scale_ups),
+                    hpa_scale_downs: hpa.map_or(0, |h| h.scale_downs),
+                    replica_seconds: r4(run.replica_ms as f64 / 1000.0),
+                    ready_replica_seconds: r4(run.ready_replica_ms as f64 / 1000.0),
+                    peak_desired: run.peak_desired,
+                    desired_at_end: dep.desired,
+                    ready_at_end: dep.ready,
+                },
+            );
+        }
+        let mut pod_traces = IndexMap::new();
+        for (i, t) in s.traces.iter().enumerate() {
+            let st = &sim.trace_stats[i];
+            let group = &c.deployments[s.deployments.len() + i];
+            let arrived = sim.trace_arrived(i) as u64;
+            let running_at_end = group
+                .pods
+                .iter()
+                .filter(|p| {
+                    matches!(
+                        c.pod(**p).phase,
+                        crate::cluster::PodPhase::Running | crate::cluster::PodPhase::Ready
+                    )
+                })
+                .count() as u64;
+            pod_traces.insert(
+                t.name.clone(),
+                TraceSummary {
+                    pods_in_trace: t.trace.pods.len(),
+                    rows_skipped: t.trace.skipped,
+                    arrived,
+                    started: st.started,
+                    completed: st.completed,
+                    restarted: st.restarted,
+                    running_at_end,
+                    never_ran: arrived.saturating_sub(st.started),
+                    wait_s: st.wait.percentiles(),
+                },
+            );
+        }
         Summary {
             scenario: s.simulation.name.clone(),
             seed: s.simulation.seed,
@@ -129,6 +232,9 @@ impl Summary {
             time_to_schedule_s: sim.stats.time_to_schedule.percentiles(),
             time_to_ready_s: sim.stats.time_to_ready.percentiles(),
             unschedulable_reasons,
+            unserved_requests: r4(unserved_total),
+            deployments,
+            pod_traces,
             events_processed: sim.stats.events_processed,
             event_log_lines: sim.log.lines,
         }
@@ -151,6 +257,16 @@ pub fn render(sim: &Sim) -> Result<Outputs, String> {
         "timeseries.csv".to_string(),
         csv.into_inner().map_err(|e| e.to_string())?,
     ));
+    if !sim.runs.is_empty() {
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        for row in &sim.deployment_samples {
+            csv.serialize(row).map_err(|e| e.to_string())?;
+        }
+        files.push((
+            "deployments.csv".to_string(),
+            csv.into_inner().map_err(|e| e.to_string())?,
+        ));
+    }
     if sim.scenario.output.event_log {
         files.push(("events.jsonl".to_string(), sim.log.buf.clone().into_bytes()));
     }
@@ -187,6 +303,9 @@ fn palette_keys(sim: &Sim) -> Vec<String> {
             "running",
             "pending",
             "unscheduled",
+            "desired",
+            "demand",
+            "served",
         ]
         .map(String::from),
     );
@@ -194,7 +313,7 @@ fn palette_keys(sim: &Sim) -> Vec<String> {
 }
 
 /// The charts of a run, from its samples.
-pub fn charts(sim: &Sim) -> Vec<(&'static str, plots::Chart)> {
+pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
     let hours = |t: u64| t as f64 / 3600.0;
     let mut by_pool: IndexMap<String, Vec<(f64, f64)>> = IndexMap::new();
     let mut by_zone: IndexMap<String, Vec<(f64, f64)>> = IndexMap::new();
@@ -260,7 +379,7 @@ pub fn charts(sim: &Sim) -> Vec<(&'static str, plots::Chart)> {
             .collect()
     };
     let name = &sim.scenario.simulation.name;
-    vec![
+    let base = vec![
         (
             "capacity",
             plots::Chart {
@@ -316,7 +435,78 @@ pub fn charts(sim: &Sim) -> Vec<(&'static str, plots::Chart)> {
                 markers: Vec::new(),
             },
         ),
-    ]
+    ];
+    let mut out: Vec<(String, plots::Chart)> =
+        base.into_iter().map(|(n, c)| (n.to_string(), c)).collect();
+    out.extend(deployment_charts(sim));
+    out
+}
+
+/// Deployments that get their own charts: those with a load or an HPA, at most this many.
+pub const MAX_DEPLOYMENT_CHARTS: usize = 8;
+
+/// Per deployment with a load or an HPA (the first eight): replicas (desired, ready, pending)
+/// and requests per second (demand, served), over time.
+fn deployment_charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
+    let chosen: Vec<usize> = sim
+        .scenario
+        .deployments
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.load.is_some() || d.hpa.is_some())
+        .map(|(i, _)| i)
+        .take(MAX_DEPLOYMENT_CHARTS)
+        .collect();
+    let mut out = Vec::new();
+    let n = sim.runs.len().max(1);
+    for d in chosen {
+        let name = &sim.scenario.deployments[d].name;
+        let rows = sim.deployment_samples.iter().skip(d).step_by(n);
+        let (mut desired, mut ready, mut pending, mut demand, mut served) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for r in rows {
+            let x = r.time_s as f64 / 3600.0;
+            desired.push((x, f64::from(r.desired)));
+            ready.push((x, f64::from(r.ready)));
+            pending.push((x, f64::from(r.pending)));
+            demand.push((x, r.demand_rps.parse().unwrap_or(0.0)));
+            served.push((x, r.served_rps.parse().unwrap_or(0.0)));
+        }
+        let s = |label: &str, key: &str, points| plots::Series {
+            label: label.into(),
+            key: key.into(),
+            points,
+        };
+        out.push((
+            format!("deployment_{name}_replicas"),
+            plots::Chart {
+                title: format!("{name}: replicas"),
+                x_label: "time (h)".into(),
+                y_label: "pods".into(),
+                series: vec![
+                    s("desired (HPA)", "desired", desired),
+                    s("ready", "running", ready),
+                    s("pending", "pending", pending),
+                ],
+                stacked: false,
+                markers: Vec::new(),
+            },
+        ));
+        if sim.scenario.deployments[d].load.is_some() {
+            out.push((
+                format!("deployment_{name}_demand"),
+                plots::Chart {
+                    title: format!("{name}: requests per second"),
+                    x_label: "time (h)".into(),
+                    y_label: "requests/s".into(),
+                    series: vec![s("demand", "demand", demand), s("served", "served", served)],
+                    stacked: false,
+                    markers: Vec::new(),
+                },
+            ));
+        }
+    }
+    out
 }
 
 /// Writes the outputs into `dir`: every file to a temporary name first, then all renamed, so
@@ -339,7 +529,7 @@ pub fn write(sim: &Sim, outputs: &Outputs, dir: &Path) -> Result<Vec<PathBuf>, S
         let final_path = dir.join(name);
         let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
         let result = if let Some(stem) = name.strip_suffix(".png") {
-            let chart = charts.iter().find(|(n, _)| *n == stem).map(|(_, c)| c);
+            let chart = charts.iter().find(|(n, _)| n == stem).map(|(_, c)| c);
             match chart {
                 Some(c) => plots::render_png(c, &palette, &with_png_ext(&tmp)).and_then(|_| {
                     std::fs::rename(with_png_ext(&tmp), &tmp).map_err(|e| e.to_string())

@@ -11,6 +11,7 @@ pub mod model;
 pub mod overrides;
 pub mod raw;
 pub mod validate;
+mod workloads;
 
 use std::path::Path;
 
@@ -68,7 +69,12 @@ pub fn load_str(file: &str, original: &str, sets: &[String]) -> Result<Loaded, S
             return Err(ScenarioError::new(file, original, &edits, vec![d]));
         }
     };
-    let (scenario, diags) = validate::validate(file, &text, raw);
+    // Files the scenario names (CSV traces) are relative to its folder.
+    let base_dir = Path::new(file)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let (scenario, diags) = validate::validate(file, &text, raw, base_dir);
     match scenario {
         Some(scenario) => {
             let warnings = diags

@@ -7,6 +7,9 @@ use rand::RngExt;
 use crate::cluster::{Allocatable, Labels, Os, Sku, Taint, Toleration, WindowsMemoryReservation};
 use crate::engine::rng::Stream;
 use crate::engine::{SimDuration, SimTime};
+use crate::hpa::{ControllerSettings, HpaSpec};
+use crate::workload::LoadSpec;
+use crate::workload::trace::ParsedTrace;
 
 pub use super::raw::{Mode, NetworkPlugin, Priority, SkuTier};
 
@@ -27,6 +30,30 @@ pub struct Scenario {
     pub daemonsets: Vec<DaemonSetSpec>,
     /// Timed actions, in time order (ties keep file order).
     pub actions: Vec<ActionSpec>,
+    /// kube-controller-manager's HPA settings (`[controller_manager]`).
+    pub controller_manager: ControllerSettings,
+    pub metrics_server: MetricsServerSettings,
+    /// Batch pods replayed from CSV files (`[[pod_trace]]`).
+    pub traces: Vec<TraceSpec>,
+}
+
+/// metrics-server as the HPA sees it: a usage sample every `resolution`, each the mean over
+/// the `resolution` before it (CPU is a rate between two scrapes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsServerSettings {
+    /// `--metric-resolution` (AKS default taken as 60 s; upstream's manifest passes 15 s).
+    pub resolution: SimDuration,
+}
+
+/// One `[[pod_trace]]`: its pods, parsed and sorted by arrival.
+#[derive(Debug, Clone)]
+pub struct TraceSpec {
+    pub name: String,
+    /// The file as the user wrote it (relative to the scenario).
+    pub path: String,
+    pub namespace: String,
+    pub image: Option<usize>,
+    pub trace: ParsedTrace,
 }
 
 #[derive(Debug, Clone)]
@@ -203,6 +230,9 @@ pub struct PodTemplate {
     pub priority: i32,
     pub termination_grace: SimDuration,
     pub shutdown_delay: SimDuration,
+    /// kube-scheduler adds its default soft spread constraints to pods a ReplicaSet or
+    /// Service selects (deployments), not to bare batch pods (traces).
+    pub system_default_spread: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -210,6 +240,10 @@ pub struct DeploymentSpec {
     pub name: String,
     pub replicas: u32,
     pub template: PodTemplate,
+    /// `[deployment.load]`: the traffic its pods serve.
+    pub load: Option<LoadSpec>,
+    /// `[deployment.hpa]`.
+    pub hpa: Option<HpaSpec>,
 }
 
 #[derive(Debug, Clone)]

@@ -30,6 +30,56 @@ pub struct RawScenario {
     pub daemonset: Vec<S<RawDaemonSet>>,
     #[serde(default)]
     pub event: Vec<S<RawEvent>>,
+    #[serde(default)]
+    pub controller_manager: RawControllerManager,
+    #[serde(default)]
+    pub metrics_server: RawMetricsServer,
+    #[serde(default)]
+    pub pod_trace: Vec<S<RawPodTrace>>,
+}
+
+/// kube-controller-manager's HPA flags, by their flag names without the prefix.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawControllerManager {
+    #[serde(default, alias = "horizontal_pod_autoscaler_sync_period")]
+    pub horizontal_pod_autoscaler_sync_period: Option<S<String>>,
+    #[serde(default, alias = "horizontal_pod_autoscaler_tolerance")]
+    pub horizontal_pod_autoscaler_tolerance: Option<S<f64>>,
+    #[serde(default, alias = "horizontal_pod_autoscaler_downscale_stabilization")]
+    pub horizontal_pod_autoscaler_downscale_stabilization: Option<S<String>>,
+    #[serde(default, alias = "horizontal_pod_autoscaler_cpu_initialization_period")]
+    pub horizontal_pod_autoscaler_cpu_initialization_period: Option<S<String>>,
+    #[serde(default, alias = "horizontal_pod_autoscaler_initial_readiness_delay")]
+    pub horizontal_pod_autoscaler_initial_readiness_delay: Option<S<String>>,
+}
+
+/// metrics-server's scrape settings (`--metric-resolution`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawMetricsServer {
+    #[serde(default, alias = "metric_resolution")]
+    pub metric_resolution: Option<S<String>>,
+}
+
+/// `[[pod_trace]]`: batch pods replayed from a CSV file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPodTrace {
+    pub name: S<String>,
+    pub path: S<String>,
+    #[serde(default)]
+    pub offset: Option<S<String>>,
+    #[serde(default)]
+    pub time_scale: Option<S<f64>>,
+    #[serde(default)]
+    pub trace_start: Option<S<f64>>,
+    #[serde(default)]
+    pub limit: Option<S<u64>>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub image: Option<S<RawImage>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -338,6 +388,242 @@ pub struct RawDeployment {
     pub termination_grace_period_seconds: Option<u64>,
     #[serde(default)]
     pub shutdown_delay: Option<S<String>>,
+    #[serde(default)]
+    pub load: Option<S<RawLoad>>,
+    #[serde(default)]
+    pub hpa: Option<S<RawHpa>>,
+}
+
+/// `[deployment.load]`: the requests per second a deployment is asked to serve.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoad {
+    #[serde(default)]
+    pub cpu_per_request: Option<S<NumberOrText>>,
+    #[serde(default)]
+    pub memory_per_request: Option<S<NumberOrText>>,
+    #[serde(default)]
+    pub baseline_cpu: Option<S<NumberOrText>>,
+    #[serde(default)]
+    pub baseline_memory: Option<S<NumberOrText>>,
+    #[serde(default)]
+    pub max_rps_per_pod: Option<S<f64>>,
+    #[serde(default)]
+    pub profiles: Vec<S<RawProfile>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileKind {
+    Constant,
+    Steps,
+    Ramp,
+    Diurnal,
+    Spike,
+    Spikes,
+    Noise,
+    Csv,
+}
+
+/// One load profile: a flat table so that every field keeps its span; `validate` checks that
+/// the fields the kind needs are present and no others.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub kind: S<ProfileKind>,
+    #[serde(default)]
+    pub rps: Option<S<f64>>,
+    #[serde(default)]
+    pub steps: Option<S<Vec<S<RawStep>>>>,
+    #[serde(default)]
+    pub start: Option<S<String>>,
+    #[serde(default)]
+    pub end: Option<S<String>>,
+    #[serde(default)]
+    pub from_rps: Option<S<f64>>,
+    #[serde(default)]
+    pub to_rps: Option<S<f64>>,
+    #[serde(default)]
+    pub peak_rps: Option<S<f64>>,
+    #[serde(default)]
+    pub trough_rps: Option<S<f64>>,
+    #[serde(default)]
+    pub peak_hour: Option<S<f64>>,
+    #[serde(default)]
+    pub weekend_factor: Option<S<f64>>,
+    #[serde(default)]
+    pub at: Option<S<String>>,
+    #[serde(default)]
+    pub duration: Option<S<String>>,
+    #[serde(default)]
+    pub rate_per_day: Option<S<f64>>,
+    #[serde(default)]
+    pub sigma: Option<S<f64>>,
+    #[serde(default)]
+    pub interval: Option<S<String>>,
+    #[serde(default)]
+    pub path: Option<S<String>>,
+    #[serde(default)]
+    pub time_column: Option<S<String>>,
+    #[serde(default)]
+    pub value_column: Option<S<String>>,
+    #[serde(default)]
+    pub time_unit: Option<S<String>>,
+    #[serde(default)]
+    pub time_scale: Option<S<f64>>,
+    #[serde(default)]
+    pub value_scale: Option<S<f64>>,
+    #[serde(default)]
+    pub offset: Option<S<String>>,
+    #[serde(default)]
+    pub interpolation: Option<S<InterpolationKind>>,
+    #[serde(default, rename = "loop")]
+    pub looping: Option<S<bool>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub at: S<String>,
+    pub rps: S<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InterpolationKind {
+    Linear,
+    Step,
+}
+
+/// `[deployment.hpa]`: a HorizontalPodAutoscaler in autoscaling/v2 terms, snake_case.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHpa {
+    #[serde(default)]
+    pub min_replicas: Option<S<u32>>,
+    #[serde(default)]
+    pub max_replicas: Option<S<u32>>,
+    /// `kubectl autoscale --cpu-percent`: one CPU Utilization metric.
+    #[serde(default)]
+    pub cpu_utilization: Option<S<i64>>,
+    #[serde(default)]
+    pub metrics: Option<S<Vec<S<RawMetric>>>>,
+    #[serde(default)]
+    pub behavior: Option<S<RawBehavior>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum MetricSourceType {
+    Resource,
+    Pods,
+    Object,
+    External,
+    ContainerResource,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetric {
+    #[serde(rename = "type")]
+    pub kind: S<MetricSourceType>,
+    #[serde(default)]
+    pub resource: Option<S<RawResourceMetric>>,
+    #[serde(default)]
+    pub pods: Option<S<RawNamedMetric>>,
+    #[serde(default)]
+    pub object: Option<S<RawNamedMetric>>,
+    #[serde(default)]
+    pub external: Option<S<RawNamedMetric>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResourceMetric {
+    pub name: S<String>,
+    pub target: S<RawTarget>,
+}
+
+/// `pods`, `object` and `external` sources: `metric = { name = ... }` and a target.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNamedMetric {
+    pub metric: S<RawMetricId>,
+    pub target: S<RawTarget>,
+    /// `object.describedObject`: accepted so that manifests transcribe; aksim's object
+    /// metrics all describe the deployment's own traffic.
+    #[serde(default)]
+    pub described_object: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetricId {
+    pub name: S<String>,
+    /// Label selectors are accepted and not used: each deployment has one series per name.
+    #[serde(default)]
+    pub selector: Option<toml::Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum TargetType {
+    Utilization,
+    AverageValue,
+    Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    #[serde(rename = "type")]
+    pub kind: S<TargetType>,
+    #[serde(default)]
+    pub average_utilization: Option<S<i64>>,
+    #[serde(default)]
+    pub average_value: Option<S<NumberOrText>>,
+    #[serde(default)]
+    pub value: Option<S<NumberOrText>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBehavior {
+    #[serde(default)]
+    pub scale_up: Option<S<RawScalingRules>>,
+    #[serde(default)]
+    pub scale_down: Option<S<RawScalingRules>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScalingRules {
+    #[serde(default)]
+    pub stabilization_window_seconds: Option<S<i64>>,
+    #[serde(default)]
+    pub select_policy: Option<S<SelectPolicyKind>>,
+    #[serde(default)]
+    pub policies: Option<S<Vec<S<RawPolicy>>>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum SelectPolicyKind {
+    Max,
+    Min,
+    Disabled,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    #[serde(rename = "type")]
+    pub kind: S<PolicyKind>,
+    pub value: S<i64>,
+    pub period_seconds: S<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum PolicyKind {
+    Pods,
+    Percent,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,6 +11,7 @@ use super::daemonsets;
 use super::error::Diagnostic;
 use super::model::*;
 use super::raw::*;
+use super::workloads;
 use crate::cluster::{
     self, Os, Sku, Toleration, WindowsMemoryReservation, catalogue, parse_taint, quantity,
 };
@@ -73,17 +74,17 @@ pub fn default_pull_throughput(os: Os) -> u64 {
     }
 }
 
-struct Ctx {
-    diags: Vec<Diagnostic>,
+pub(super) struct Ctx {
+    pub(super) diags: Vec<Diagnostic>,
 }
 
-type Sp = Option<Range<usize>>;
+pub(super) type Sp = Option<Range<usize>>;
 
 impl Ctx {
-    fn err(&mut self, span: Sp, field: impl Into<String>, msg: impl Into<String>) {
+    pub(super) fn err(&mut self, span: Sp, field: impl Into<String>, msg: impl Into<String>) {
         self.diags.push(Diagnostic::error(span, field, msg));
     }
-    fn err_hint(
+    pub(super) fn err_hint(
         &mut self,
         span: Sp,
         field: impl Into<String>,
@@ -93,11 +94,11 @@ impl Ctx {
         self.diags
             .push(Diagnostic::error(span, field, msg).with_hint(hint));
     }
-    fn warn(&mut self, span: Sp, field: impl Into<String>, msg: impl Into<String>) {
+    pub(super) fn warn(&mut self, span: Sp, field: impl Into<String>, msg: impl Into<String>) {
         self.diags.push(Diagnostic::warning(span, field, msg));
     }
 
-    fn duration(
+    pub(super) fn duration(
         &mut self,
         v: &Option<S<String>>,
         default: SimDuration,
@@ -109,7 +110,7 @@ impl Ctx {
         }
     }
 
-    fn duration_of(&mut self, s: &S<String>, field: &str) -> Option<SimDuration> {
+    pub(super) fn duration_of(&mut self, s: &S<String>, field: &str) -> Option<SimDuration> {
         match parse_duration(s.get_ref()) {
             Ok(d) => Some(d),
             Err(e) => {
@@ -119,7 +120,7 @@ impl Ctx {
         }
     }
 
-    fn cpu(&mut self, v: &Option<S<NumberOrText>>, field: &str) -> Option<u64> {
+    pub(super) fn cpu(&mut self, v: &Option<S<NumberOrText>>, field: &str) -> Option<u64> {
         let s = v.as_ref()?;
         match quantity::parse_cpu_millis(s.get_ref()) {
             Ok(m) if m > MAX_CPU_MILLIS => {
@@ -141,7 +142,7 @@ impl Ctx {
         }
     }
 
-    fn memory(&mut self, v: &Option<S<NumberOrText>>, field: &str) -> Option<u64> {
+    pub(super) fn memory(&mut self, v: &Option<S<NumberOrText>>, field: &str) -> Option<u64> {
         let s = v.as_ref()?;
         match quantity::parse_bytes(s.get_ref()) {
             Ok(b) if b > MAX_MEMORY_BYTES => {
@@ -192,7 +193,7 @@ fn is_pool_name(n: &str) -> bool {
 }
 
 /// A DNS-1123 label: what Kubernetes requires of deployment names.
-fn is_dns_label(n: &str) -> bool {
+pub(super) fn is_dns_label(n: &str) -> bool {
     let b = n.as_bytes();
     !b.is_empty()
         && b.len() <= 63
@@ -222,7 +223,12 @@ pub fn subnet_usable_ips(cidr: &str) -> Result<u64, String> {
     Ok((1u64 << (32 - p)) - 5)
 }
 
-fn tolerations(ctx: &mut Ctx, raw: &[RawToleration], field: &str, span: Sp) -> Vec<Toleration> {
+pub(super) fn tolerations(
+    ctx: &mut Ctx,
+    raw: &[RawToleration],
+    field: &str,
+    span: Sp,
+) -> Vec<Toleration> {
     let mut out = Vec::new();
     for (i, t) in raw.iter().enumerate() {
         let exists = t.operator == Some(TolerationOperator::Exists);
@@ -511,7 +517,63 @@ fn replay_limits(
 }
 
 /// Validates a raw scenario. `Err` carries every error and warning; `Ok` the warnings.
-pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, Vec<Diagnostic>) {
+/// Checks `raw`; CSV files it names are read relative to `base_dir`.
+/// An `image = { name, size, pull_time }`: its index in `images`, added if new; the same name
+/// must always describe the same image.
+pub(super) fn image(
+    ctx: &mut Ctx,
+    img: &S<RawImage>,
+    f: &str,
+    images: &mut Vec<ImageSpec>,
+) -> Option<usize> {
+    let i = img.get_ref();
+    let iname = i.name.get_ref().clone();
+    let size_bytes = i.size.as_ref().map(|s| {
+        ctx.memory(&Some(s.clone()), &format!("{f}.image.size"))
+            .unwrap_or(0)
+    });
+    let pull_time = i
+        .pull_time
+        .as_ref()
+        .and_then(|p| ctx.duration_of(p, &format!("{f}.image.pull_time")));
+    if size_bytes.is_none() && pull_time.is_none() {
+        ctx.err_hint(
+            Some(img.span()),
+            format!("{f}.image"),
+            "an image needs a size or a pull_time",
+            "e.g. image = { name = \"myapp:1.0\", size = \"5Gi\" }",
+        );
+    }
+    let spec = ImageSpec {
+        name: iname.clone(),
+        size_bytes: size_bytes.unwrap_or(0),
+        pull_time,
+    };
+    match images.iter().position(|x| x.name == iname) {
+        Some(idx) => {
+            if images[idx].size_bytes != spec.size_bytes || images[idx].pull_time != spec.pull_time
+            {
+                ctx.err(
+                    Some(img.span()),
+                    format!("{f}.image"),
+                    format!("image {iname:?} is described differently elsewhere"),
+                );
+            }
+            Some(idx)
+        }
+        None => {
+            images.push(spec);
+            Some(images.len() - 1)
+        }
+    }
+}
+
+pub fn validate(
+    file: &str,
+    text: &str,
+    raw: RawScenario,
+    base_dir: &std::path::Path,
+) -> (Option<Scenario>, Vec<Diagnostic>) {
     let mut ctx = Ctx { diags: Vec::new() };
 
     // [simulation]
@@ -1190,6 +1252,10 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
             ),
         );
     }
+    // [controller_manager], [metrics_server]
+    let controller_manager = workloads::controller_manager(&mut ctx, &raw.controller_manager);
+    let metrics_server = workloads::metrics_server(&mut ctx, &raw.metrics_server);
+
     // [[deployment]]
     let mut images: Vec<ImageSpec> = Vec::new();
     let mut deployments: Vec<DeploymentSpec> = Vec::new();
@@ -1320,51 +1386,10 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
                 min_domains,
             });
         }
-        let image = r.image.as_ref().map(|img| {
-            let i = img.get_ref();
-            let iname = i.name.get_ref().clone();
-            let size_bytes = i.size.as_ref().map(|s| {
-                ctx.memory(&Some(s.clone()), &format!("{f}.image.size"))
-                    .unwrap_or(0)
-            });
-            let pull_time = i
-                .pull_time
-                .as_ref()
-                .and_then(|p| ctx.duration_of(p, &format!("{f}.image.pull_time")));
-            if size_bytes.is_none() && pull_time.is_none() {
-                ctx.err_hint(
-                    Some(img.span()),
-                    format!("{f}.image"),
-                    "an image needs a size or a pull_time",
-                    "e.g. image = { name = \"myapp:1.0\", size = \"5Gi\" }",
-                );
-            }
-            let spec = ImageSpec {
-                name: iname.clone(),
-                size_bytes: size_bytes.unwrap_or(0),
-                pull_time,
-            };
-            match images.iter().position(|x| x.name == iname) {
-                Some(idx) => {
-                    if images[idx].size_bytes != spec.size_bytes
-                        || images[idx].pull_time != spec.pull_time
-                    {
-                        ctx.err(
-                            Some(img.span()),
-                            format!("{f}.image"),
-                            format!(
-                                "image {iname:?} is described differently by another deployment"
-                            ),
-                        );
-                    }
-                    idx
-                }
-                None => {
-                    images.push(spec);
-                    images.len() - 1
-                }
-            }
-        });
+        let image = r
+            .image
+            .as_ref()
+            .and_then(|img| image(&mut ctx, img, &f, &mut images));
         let readiness_delay = ctx.duration(
             &r.readiness_delay,
             SimDuration::ZERO,
@@ -1383,9 +1408,32 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
                 "at most 86400 seconds",
             );
         }
+        let load = r.load.as_ref().map(|l| {
+            workloads::load(
+                &mut ctx,
+                l,
+                &format!("{f}.load"),
+                &workloads::LoadContext {
+                    base_dir,
+                    seed: sim.seed.unwrap_or(1),
+                    duration,
+                    deployment: &name,
+                    cpu_limit_millis: cpu_lim,
+                },
+            )
+        });
+        let hpa = r
+            .hpa
+            .as_ref()
+            .and_then(|h| workloads::hpa(&mut ctx, h, &format!("{f}.hpa"), &controller_manager));
+        if let Some(h) = &hpa {
+            workloads::hpa_warnings(&mut ctx, h, d, &f, (cpu_req, mem_req), load.as_ref());
+        }
         deployments.push(DeploymentSpec {
             name,
             replicas,
+            load,
+            hpa,
             template: PodTemplate {
                 namespace: r.namespace.clone().unwrap_or_else(|| "default".into()),
                 os,
@@ -1401,6 +1449,7 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
                 priority: r.priority.unwrap_or(0),
                 termination_grace: SimDuration::from_secs(grace.min(86_400)),
                 shutdown_delay,
+                system_default_spread: true,
             },
         });
     }
@@ -1520,6 +1569,15 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
             );
         }
     }
+    // [[pod_trace]]
+    let traces = workloads::traces(
+        &mut ctx,
+        &raw.pod_trace,
+        base_dir,
+        &deployments,
+        &mut images,
+    );
+
     // Pools where a deployment's pods can never run: warn, naming each pool's reason.
     for (d, raw_d) in deployments.iter().zip(&raw.deployment) {
         let reasons: Vec<String> = pools
@@ -1746,6 +1804,9 @@ pub fn validate(file: &str, text: &str, raw: RawScenario) -> (Option<Scenario>, 
         deployments,
         daemonsets,
         actions,
+        controller_manager,
+        metrics_server,
+        traces,
     });
     (scenario, ctx.diags)
 }

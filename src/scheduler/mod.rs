@@ -635,7 +635,10 @@ impl Scheduler {
         let mut total = vec![0i64; n];
         // Soft spread constraints: the pod's ScheduleAnyway ones, or the system defaults
         // (hostname maxSkew 3, zone maxSkew 5) when it declares none.
-        let soft: Vec<(TopologyKey, u32)> = if t.spread.is_empty() {
+        // Pods no Service or ReplicaSet selects (trace pods) get no system defaults.
+        let soft: Vec<(TopologyKey, u32)> = if t.spread.is_empty() && !t.system_default_spread {
+            Vec::new()
+        } else if t.spread.is_empty() {
             vec![(TopologyKey::Hostname, 3), (TopologyKey::Zone, 5)]
         } else {
             t.spread

@@ -4,6 +4,7 @@
 //! - `bad_input`: every class of bad scenario gives exit code 2, names the line and writes nothing;
 //! - `determinism`: same seed → byte-identical files; another seed → other delays;
 //! - `behaviour`: small scenarios pinning scheduling, image pulls, scale-down order, costs;
+//! - `hpa`: the Horizontal Pod Autoscaler in whole runs, trajectories computed by hand;
 //! - `properties`: random scenarios keep the cluster's invariants.
 //! - `regressions`: one test per fixed bug, named after it.
 
@@ -11,6 +12,7 @@ mod bad_input;
 mod behaviour;
 mod cli;
 mod determinism;
+mod hpa;
 mod properties;
 mod regressions;
 mod support;

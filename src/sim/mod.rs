@@ -7,7 +7,11 @@
 //! sees everything that happened at its instant. The Horizontal Pod Autoscaler and the Cluster
 //! Autoscaler will slot in between the scheduler and sampling as timer-driven controllers.
 
+mod workload;
+
 use std::cmp::Reverse;
+
+pub use workload::{DeploymentRun, HpaRun, Scrape, TraceStats};
 
 use crate::cluster::{
     Cluster, DeploymentId, NodeId, NodeState, Os, Owner, PodId, PodPhase, PoolId, ZONES,
@@ -32,6 +36,12 @@ pub enum Event {
     PodStep { pod: PodId, generation: u32 },
     /// The scheduler runs its queue.
     SchedulerWake { generation: u64 },
+    /// The next pods of the `trace`-th `[[pod_trace]]` are due.
+    TraceArrival { trace: u32 },
+    /// metrics-server samples every deployment's usage.
+    MetricsScrape,
+    /// The HPA controller syncs every HPA.
+    HpaSync,
     /// Record one row per pool and zone.
     Sample,
 }
@@ -39,10 +49,12 @@ pub enum Event {
 impl Phase for Event {
     fn phase(&self) -> u8 {
         match self {
-            Event::Action { .. } => 0,
+            Event::Action { .. } | Event::TraceArrival { .. } => 0,
             Event::NodeReady { .. } | Event::NodeGone { .. } => 1,
             Event::PodStep { .. } => 2,
             Event::SchedulerWake { .. } => 3,
+            Event::MetricsScrape => 4,
+            Event::HpaSync => 5,
             Event::Sample => 9,
         }
     }
@@ -114,6 +126,13 @@ pub struct Sim {
     outcomes: Vec<Outcome>,
     /// True while placing the initial replicas of a warm start.
     warm: bool,
+    /// Per deployment (not per trace): load, replicas over time, the HPA.
+    pub runs: Vec<DeploymentRun>,
+    /// Per trace: the next row to create, and what happened to its pods.
+    trace_cursor: Vec<usize>,
+    pub trace_stats: Vec<TraceStats>,
+    /// One row per deployment per sample.
+    pub deployment_samples: Vec<crate::observe::DeploymentRow>,
     pub end: SimTime,
 }
 
@@ -160,6 +179,22 @@ impl Sim {
             last_integral: SimTime::ZERO,
             outcomes: Vec::new(),
             warm: false,
+            runs: scenario
+                .deployments
+                .iter()
+                .map(|d| DeploymentRun {
+                    cap_rps: workload::pod_capacity(d),
+                    peak_desired: d.replicas,
+                    ..DeploymentRun::default()
+                })
+                .collect(),
+            trace_cursor: vec![0; scenario.traces.len()],
+            trace_stats: scenario
+                .traces
+                .iter()
+                .map(|t| TraceStats::new(t.trace.pods.len()))
+                .collect(),
+            deployment_samples: Vec::new(),
             end,
             scenario,
         }
@@ -207,6 +242,9 @@ impl Sim {
             }
         }
         self.integrate(self.end);
+        for d in 0..self.runs.len() {
+            self.advance(DeploymentId(d as u32), self.end);
+        }
         self.cost.advance_all(self.end);
         progress(self.end, self.end);
         Ok(())
@@ -232,6 +270,19 @@ impl Sim {
         for (i, a) in self.scenario.actions.iter().enumerate() {
             self.queue.schedule(a.at, Event::Action { index: i as u32 });
         }
+        for (i, t) in self.scenario.traces.iter().enumerate() {
+            if let Some(first) = t.trace.pods.first() {
+                self.queue
+                    .schedule(first.arrive, Event::TraceArrival { trace: i as u32 });
+            }
+        }
+        let d = &self.scenario.deployments;
+        if d.iter().any(|d| d.load.is_some() || d.hpa.is_some()) {
+            self.queue.schedule(SimTime::ZERO, Event::MetricsScrape);
+        }
+        if d.iter().any(|d| d.hpa.is_some()) {
+            self.queue.schedule(SimTime::ZERO, Event::HpaSync);
+        }
         self.queue.schedule(SimTime::ZERO, Event::Sample);
     }
 
@@ -253,6 +304,21 @@ impl Sim {
                     self.schedule_now(now);
                 }
             }
+            Event::TraceArrival { trace } => self.trace_arrivals(trace as usize, now),
+            Event::MetricsScrape => {
+                self.scrape(now);
+                let next = now + self.scenario.metrics_server.resolution;
+                if next <= self.end {
+                    self.queue.schedule(next, Event::MetricsScrape);
+                }
+            }
+            Event::HpaSync => {
+                self.hpa_sync(now);
+                let next = now + self.scenario.controller_manager.sync_period;
+                if next <= self.end {
+                    self.queue.schedule(next, Event::HpaSync);
+                }
+            }
             Event::Sample => {
                 self.sample(now);
                 let next = now + self.scenario.simulation.sample_interval;
@@ -272,6 +338,9 @@ impl Sim {
 
     fn pod_name(&self, pod: PodId) -> String {
         let p = self.cluster.pod(pod);
+        if let Some(t) = self.trace_of(p) {
+            return self.scenario.traces[t].trace.name(p.ordinal).to_string();
+        }
         let Owner::Deployment(d) = p.owner;
         format!("{}-{}", self.cluster.deployments[d.idx()].name, p.ordinal)
     }
@@ -534,6 +603,10 @@ impl Sim {
 
     /// Creates or deletes pods until the deployment has its desired count.
     fn reconcile(&mut self, d: DeploymentId, now: SimTime) {
+        if self.cluster.deployments[d.idx()].trace.is_some() {
+            return; // batch pods: no ReplicaSet
+        }
+        self.advance(d, now);
         let have = self.cluster.deployments[d.idx()].pods.len() as u32;
         let want = self.cluster.deployments[d.idx()].desired;
         if have < want {
@@ -594,6 +667,8 @@ impl Sim {
     fn delete_pod(&mut self, pod: PodId, now: SimTime, why: &str, now_gone: bool) -> SimTime {
         let name = self.pod_name(pod);
         let p = self.cluster.pod(pod).clone();
+        let Owner::Deployment(owner) = p.owner;
+        self.advance(owner, now);
         if matches!(p.phase, PodPhase::Terminating | PodPhase::Gone) {
             // Already deleted (and counted); a node going away only cuts its grace short.
             if now_gone && p.phase == PodPhase::Terminating {
@@ -618,10 +693,7 @@ impl Sim {
                     self.starting -= 1;
                 }
                 self.cluster.start_termination(pod);
-                let t = &self.scenario.deployments[match p.owner {
-                    Owner::Deployment(d) => d.idx(),
-                }]
-                .template;
+                let t = self.cluster.template(p.class);
                 let stop = t.shutdown_delay.min(t.termination_grace);
                 if now_gone || stop == SimDuration::ZERO {
                     self.cluster.remove_pod(pod);
@@ -641,6 +713,14 @@ impl Sim {
             "pod_deleted",
             &[("pod", Field::Str(&name)), ("reason", Field::Str(why))],
         );
+        // A batch pod that lost its node runs again from the start, as a Job's replacement.
+        if let Some(t) = self.trace_of(&p)
+            && p.node.is_some()
+        {
+            self.trace_stats[t].restarted += 1;
+            self.create_trace_pod(owner, p.class, p.ordinal, now);
+            self.wake_scheduler(now);
+        }
         gone_at
     }
 
@@ -808,6 +888,11 @@ impl Sim {
         match p.phase {
             PodPhase::Starting => self.pod_running(pod, now),
             PodPhase::Running => self.pod_ready(pod, now),
+            PodPhase::Ready => {
+                if let Some(t) = self.trace_of(p) {
+                    self.trace_pod_completed(pod, t, now);
+                }
+            }
             PodPhase::Terminating => {
                 self.cluster.remove_pod(pod);
                 self.wake_scheduler(now);
@@ -839,7 +924,12 @@ impl Sim {
     }
 
     fn pod_ready(&mut self, pod: PodId, now: SimTime) {
+        let Owner::Deployment(d) = self.cluster.pod(pod).owner;
+        self.advance(d, now);
         self.cluster.pod_ready(pod, now);
+        if let Some(t) = self.trace_of(self.cluster.pod(pod)) {
+            self.trace_pod_started(pod, t, now);
+        }
         let p = self.cluster.pod(pod);
         if !self.warm {
             self.stats
@@ -905,6 +995,36 @@ impl Sim {
                 row.memory_requested_mib = mem_req >> 20;
                 self.samples.push(row);
             }
+        }
+        for d in 0..self.runs.len() {
+            let dep = &self.cluster.deployments[d];
+            let pending = dep
+                .pods
+                .iter()
+                .filter(|p| {
+                    matches!(
+                        self.cluster.pod(**p).phase,
+                        PodPhase::Unscheduled | PodPhase::Starting | PodPhase::ImagePullBackOff
+                    )
+                })
+                .count() as u32;
+            let (demand, served) = self.served_now(d, now);
+            let row = crate::observe::DeploymentRow {
+                time_s,
+                time: time.clone(),
+                deployment: dep.name.clone(),
+                desired: dep.desired,
+                ready: dep.ready,
+                pending,
+                cpu_utilization: self.runs[d]
+                    .hpa
+                    .as_ref()
+                    .and_then(|h| h.cpu_utilization)
+                    .map_or(String::new(), |u| u.to_string()),
+                demand_rps: format!("{demand:.3}"),
+                served_rps: format!("{served:.3}"),
+            };
+            self.deployment_samples.push(row);
         }
         // Unscheduled pods belong to no pool: one row so that pivot sums stay right.
         self.samples.push(SampleRow {
