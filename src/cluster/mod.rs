@@ -136,30 +136,33 @@ pub enum NodeState {
     Deleted,
 }
 
+/// `repr(C)` with the fields the scheduler's filter reads first, so that one cache line of a
+/// node answers NodeUnschedulable, the static verdict and NodeResourcesFit.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub struct Node {
-    pub id: NodeId,
-    pub name: String,
-    pub pool: PoolId,
-    pub zone: Zone,
     pub state: NodeState,
+    pub zone: Zone,
+    pub pool: PoolId,
+    pub pod_count: u32,
     /// Bumped on every state change; timers carry it.
     pub generation: u32,
-    pub created_at: SimTime,
-    pub ready_at: Option<SimTime>,
-    pub allocatable: Allocatable,
     /// Σ requests of every pod on the node (DaemonSet pods included).
     pub cpu_requested: u64,
     pub memory_requested: u64,
-    pub pod_count: u32,
+    pub allocatable: Allocatable,
+    pub id: NodeId,
+    pub daemon_pods: u32,
     /// Σ requests with kube-scheduler's non-zero defaults (100m, 200Mi): LeastAllocated's input.
     pub cpu_nonzero_requested: u64,
     pub memory_nonzero_requested: u64,
+    pub name: String,
+    pub created_at: SimTime,
+    pub ready_at: Option<SimTime>,
     /// Non-terminating pods per deployment on this node (hostname spreading, ReplicaSet ranks).
     pub owner_counts: Vec<(DeploymentId, u32)>,
     /// User (non-DaemonSet) pods bound here, in bind order.
     pub pods: Vec<PodId>,
-    pub daemon_pods: u32,
     /// Pods bound here that have not started yet (pulling images).
     pub pods_starting: u32,
     /// Pods here that are shutting down (deleted, within their grace period).

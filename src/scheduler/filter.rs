@@ -56,7 +56,7 @@ pub fn untolerated_taint(taints: &[Taint], tolerations: &[Toleration]) -> Option
 }
 
 /// The checks that depend only on the pool and zone (taints, labels): TaintToleration, then
-/// NodeAffinity. A `kubernetes.io/hostname` selector is checked per node (`hostname_matches`).
+/// NodeAffinity. A `kubernetes.io/hostname` selector is checked per node by the scheduler.
 pub fn static_filter(t: &PodTemplate, labels: &Labels, taints: &[Taint]) -> Option<Reason> {
     if let Some(r) = untolerated_taint(taints, &t.tolerations) {
         return Some(r);
@@ -67,13 +67,6 @@ pub fn static_filter(t: &PodTemplate, labels: &Labels, taints: &[Taint]) -> Opti
         .filter(|(k, _)| k.as_str() != crate::cluster::LABEL_HOSTNAME)
         .all(|(k, v)| labels.get(k) == Some(v));
     (!matches).then_some(Reason::NodeAffinity)
-}
-
-/// A hostname in the nodeSelector must be this node's name.
-pub fn hostname_matches(t: &PodTemplate, node: &Node) -> bool {
-    t.node_selector
-        .get(crate::cluster::LABEL_HOSTNAME)
-        .is_none_or(|h| *h == node.name)
 }
 
 /// NodeResourcesFit: requests fit in what is left of allocatable, and a pod slot is free.

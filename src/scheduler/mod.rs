@@ -453,12 +453,20 @@ impl Scheduler {
         let mut histogram: Vec<(Reason, u32)> = Vec::new();
         let mut processed = 0;
         let dep_state = &cluster.deployments[dep.idx()];
-        for i in 0..all {
+        // nodeSelector on the hostname label: looked up once per pod, not once per node.
+        let host = t.node_selector.get(crate::cluster::LABEL_HOSTNAME);
+        // The node order from the rotating start, wrapping once (no division per node).
+        let mut at = self.next_start_node.min(all);
+        for _ in 0..all {
             if feasible.len() >= want {
                 break;
             }
             processed += 1;
-            let node_id = self.order[(self.next_start_node + i) % all];
+            let node_id = self.order[at];
+            at += 1;
+            if at == all {
+                at = 0;
+            }
             let node = cluster.node(node_id);
             self.scratch_reasons.clear();
             // NodeUnschedulable: a cordoned node takes only pods that tolerate its taint.
@@ -480,7 +488,7 @@ impl Scheduler {
                     None => histogram.push((r.clone(), 1)),
                 }
                 continue;
-            } else if !filter::hostname_matches(t, node) {
+            } else if host.is_some_and(|h| *h != node.name) {
                 self.scratch_reasons.push(Reason::NodeAffinity);
             } else if filter::resources_fit(
                 t.cpu_request_millis,

@@ -57,7 +57,39 @@ pub struct HpaRun {
     pub scale_ups: u32,
     pub scale_downs: u32,
     /// The last decision logged, to log only changes.
-    last_logged: String,
+    last_logged: Option<LoggedDecision>,
+    /// The last proposals and what they were computed from (`proposal_key`).
+    cache: Option<(u64, Vec<Result<replicas::Proposal, replicas::CalcError>>)>,
+}
+
+/// Buffers reused across the HPAs of one sync.
+#[derive(Default)]
+struct HpaScratch {
+    infos: Vec<PodInfo>,
+    cpu: Vec<PodMetric>,
+    mem: Vec<PodMetric>,
+    rps: Vec<PodMetric>,
+}
+
+/// What makes an HPA decision worth a line of its own.
+#[derive(Debug, Clone, Copy)]
+struct LoggedDecision {
+    proposal: Option<u32>,
+    desired: u32,
+    limit: &'static str,
+    active: &'static str,
+}
+
+impl PartialEq for LoggedDecision {
+    fn eq(&self, o: &Self) -> bool {
+        // The reasons are upstream's constants: the same text is almost always the same
+        // pointer, so compare that first (the result is the same as comparing the text).
+        let same = |a: &str, b: &str| (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b;
+        self.proposal == o.proposal
+            && self.desired == o.desired
+            && same(self.limit, o.limit)
+            && same(self.active, o.active)
+    }
 }
 
 /// Per-pod capacity in requests per second: the CPU limit above the baseline, and
@@ -182,120 +214,166 @@ impl Sim {
 
     /// kube-controller-manager's HPA controller: every HPA, in deployment order.
     pub(super) fn hpa_sync(&mut self, now: SimTime) {
-        let calc = replicas::Calculator::new(&self.scenario.controller_manager);
-        let mut infos: Vec<PodInfo> = Vec::new();
-        let mut cpu: Vec<PodMetric> = Vec::new();
-        let mut mem: Vec<PodMetric> = Vec::new();
-        let mut rps: Vec<PodMetric> = Vec::new();
+        let mut scratch = HpaScratch::default();
         for d in 0..self.runs.len() {
-            let Some(hpa) = self.scenario.deployments[d].hpa.as_ref() else {
+            if self.scenario.deployments[d].hpa.is_none() {
                 continue;
-            };
-            let dep = DeploymentId(d as u32);
+            }
             let current = self.cluster.deployments[d].desired;
-            // `status.replicas`: the pods that exist (the AverageValue paths read it).
-            let status_replicas = self.cluster.deployments[d].pods.len() as u32;
-            self.hpa_inputs(d, &mut infos, &mut cpu, &mut mem, &mut rps);
-            let scrape = self.runs[d].scrape;
-            let vnow = virtual_time(now);
-            let proposals: Vec<_> = hpa
-                .metrics
-                .iter()
-                .map(|m| match m {
-                    MetricSpec::Resource { name, target } => {
-                        let samples = match name {
-                            ResourceName::Cpu => &cpu,
-                            ResourceName::Memory => &mem,
-                        };
-                        match target {
-                            Target::Utilization(u) => {
-                                calc.resource_utilization(current, *u, *name, &infos, samples, vnow)
-                            }
-                            Target::AverageValue(v) | Target::Value(v) => calc
-                                .resource_average_value(current, *v, *name, &infos, samples, vnow),
-                        }
-                    }
-                    MetricSpec::Pods { target, .. } => {
-                        // Validation allows only AverageValue here.
-                        let v = target_value(target).unwrap_or(0);
-                        calc.pods_metric(current, v, &infos, &rps, vnow)
-                    }
-                    MetricSpec::Object { target, .. } | MetricSpec::External { target, .. } => {
-                        let total = scrape.map_or(0, |s| to_milli(s.demand_rps));
-                        let external = matches!(m, MetricSpec::External { .. });
-                        match (target, external) {
-                            (Target::AverageValue(v), true) => {
-                                calc.external_average_value(status_replicas, total, *v)
-                            }
-                            (Target::AverageValue(v), false) => {
-                                calc.object_average_value(status_replicas, total, *v)
-                            }
-                            // Validation allows only Value and AverageValue here.
-                            (_, true) => calc.external_value(
-                                current,
-                                total,
-                                target_value(target).unwrap_or(0),
-                                &infos,
-                            ),
-                            (_, false) => calc.object_value(
-                                current,
-                                total,
-                                target_value(target).unwrap_or(0),
-                                &infos,
-                            ),
-                        }
-                    }
-                })
-                .collect();
-            let run = self.runs[d].hpa.get_or_insert_with(HpaRun::default);
-            let decision = run.state.reconcile(
-                hpa,
-                &self.scenario.controller_manager,
-                current,
-                &proposals,
-                vnow,
-            );
-            run.cpu_utilization =
-                hpa.metrics
-                    .iter()
-                    .zip(&proposals)
-                    .find_map(|(m, p)| match (m, p) {
-                        (
-                            MetricSpec::Resource {
-                                name: ResourceName::Cpu,
-                                ..
-                            },
-                            Ok(p),
-                        ) => p.utilization,
-                        _ => None,
-                    });
-            let desired = decision.desired;
-            self.log_decision(d, &decision, &proposals, now);
-            if desired != current {
-                let run = self.runs[d].hpa.as_mut().expect("set above");
-                if desired > current {
-                    run.scale_ups += 1;
-                } else {
-                    run.scale_downs += 1;
-                }
-                self.advance(dep, now);
-                self.cluster.deployments[d].desired = desired;
-                let r = &mut self.runs[d];
-                r.peak_desired = r.peak_desired.max(desired);
-                self.reconcile(dep, now);
+            // The proposals depend on the scrape, the pods' states and — for pods still in
+            // their CPU initialization period — the clock: between scrapes, with no pod
+            // changed and none that young, the previous sync's proposals stand.
+            let key = self.proposal_key(d, current, now);
+            let cached = self.runs[d]
+                .hpa
+                .as_mut()
+                .and_then(|h| h.cache.take())
+                .filter(|(k, _)| Some(*k) == key);
+            let proposals = match cached {
+                Some((_, p)) => p,
+                None => self.proposals(d, current, now, &mut scratch),
+            };
+            self.apply_hpa(d, current, &proposals, now);
+            if let (Some(k), Some(h)) = (key, self.runs[d].hpa.as_mut()) {
+                h.cache = Some((k, proposals));
             }
         }
     }
 
-    /// The pod list and the metric samples the HPA of deployment `d` sees.
-    fn hpa_inputs(
+    /// What the metric proposals of deployment `d` depend on, or `None` when a pod is still
+    /// in its CPU initialization period (then they depend on the clock too).
+    fn proposal_key(&self, d: usize, current: u32, now: SimTime) -> Option<u64> {
+        use crate::engine::rng::splitmix64;
+        let init = self.scenario.controller_manager.cpu_initialization_period;
+        let scrape = self.runs[d].scrape.map_or(u64::MAX, |s| s.at.as_ms());
+        let mut h = splitmix64(scrape ^ (u64::from(current) << 40));
+        for &id in &self.cluster.deployments[d].pods {
+            let p = self.cluster.pod(id);
+            if p.scheduled_at
+                .is_some_and(|s| s != SimTime::ZERO && s + init >= now)
+            {
+                return None;
+            }
+            h = splitmix64(h ^ (u64::from(id.0) << 32 | u64::from(p.generation)));
+        }
+        Some(h)
+    }
+
+    /// The replica calculator over every metric of deployment `d`'s HPA.
+    fn proposals(
         &self,
         d: usize,
-        infos: &mut Vec<PodInfo>,
-        cpu: &mut Vec<PodMetric>,
-        mem: &mut Vec<PodMetric>,
-        rps: &mut Vec<PodMetric>,
+        current: u32,
+        now: SimTime,
+        x: &mut HpaScratch,
+    ) -> Vec<Result<replicas::Proposal, replicas::CalcError>> {
+        let calc = replicas::Calculator::new(&self.scenario.controller_manager);
+        let hpa = self.scenario.deployments[d].hpa.as_ref().expect("an HPA");
+        // `status.replicas`: the pods that exist (the AverageValue paths read it).
+        let status_replicas = self.cluster.deployments[d].pods.len() as u32;
+        self.hpa_inputs(d, x);
+        let scrape = self.runs[d].scrape;
+        let vnow = hpa_clock(now);
+        let (infos, cpu, mem, rps) = (&x.infos, &x.cpu, &x.mem, &x.rps);
+        hpa.metrics
+            .iter()
+            .map(|m| match m {
+                MetricSpec::Resource { name, target } => {
+                    let samples = match name {
+                        ResourceName::Cpu => cpu,
+                        ResourceName::Memory => mem,
+                    };
+                    match target {
+                        Target::Utilization(u) => {
+                            calc.resource_utilization(current, *u, *name, infos, samples, vnow)
+                        }
+                        Target::AverageValue(v) | Target::Value(v) => {
+                            calc.resource_average_value(current, *v, *name, infos, samples, vnow)
+                        }
+                    }
+                }
+                MetricSpec::Pods { target, .. } => {
+                    // Validation allows only AverageValue here.
+                    let v = target_value(target).unwrap_or(0);
+                    calc.pods_metric(current, v, infos, rps, vnow)
+                }
+                MetricSpec::Object { target, .. } | MetricSpec::External { target, .. } => {
+                    let total = scrape.map_or(0, |s| to_milli(s.demand_rps));
+                    let external = matches!(m, MetricSpec::External { .. });
+                    let v = target_value(target).unwrap_or(0);
+                    // Validation allows only Value and AverageValue here.
+                    match (target, external) {
+                        (Target::AverageValue(_), true) => {
+                            calc.external_average_value(status_replicas, total, v)
+                        }
+                        (Target::AverageValue(_), false) => {
+                            calc.object_average_value(status_replicas, total, v)
+                        }
+                        (_, true) => calc.external_value(current, total, v, infos),
+                        (_, false) => calc.object_value(current, total, v, infos),
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// Runs the controller of deployment `d` on this sync's proposals and applies its decision.
+    fn apply_hpa(
+        &mut self,
+        d: usize,
+        current: u32,
+        proposals: &[Result<replicas::Proposal, replicas::CalcError>],
+        now: SimTime,
     ) {
+        let dep = DeploymentId(d as u32);
+        let hpa = self.scenario.deployments[d].hpa.as_ref().expect("an HPA");
+        let run = self.runs[d].hpa.get_or_insert_with(HpaRun::default);
+        let decision = run.state.reconcile(
+            hpa,
+            &self.scenario.controller_manager,
+            current,
+            proposals,
+            hpa_clock(now),
+        );
+        run.cpu_utilization = hpa
+            .metrics
+            .iter()
+            .zip(proposals)
+            .find_map(|(m, p)| match (m, p) {
+                (
+                    MetricSpec::Resource {
+                        name: ResourceName::Cpu,
+                        ..
+                    },
+                    Ok(p),
+                ) => p.utilization,
+                _ => None,
+            });
+        let desired = decision.desired;
+        self.log_decision(d, &decision, proposals, now);
+        if desired != current {
+            let run = self.runs[d].hpa.as_mut().expect("set above");
+            if desired > current {
+                run.scale_ups += 1;
+            } else {
+                run.scale_downs += 1;
+            }
+            self.advance(dep, now);
+            self.cluster.deployments[d].desired = desired;
+            let r = &mut self.runs[d];
+            r.peak_desired = r.peak_desired.max(desired);
+            self.reconcile(dep, now);
+        }
+    }
+
+    /// The pod list and the metric samples the HPA of deployment `d` sees.
+    fn hpa_inputs(&self, d: usize, x: &mut HpaScratch) {
+        let HpaScratch {
+            infos,
+            cpu,
+            mem,
+            rps,
+        } = x;
         infos.clear();
         cpu.clear();
         mem.clear();
@@ -331,7 +409,7 @@ impl Sim {
                 ),
                 None => (0.0, 0.0),
             };
-            let at = virtual_time(s.at);
+            let at = hpa_clock(s.at);
             let sample = |v: i64| PodMetric {
                 pod: i as u32,
                 value_milli: v,
@@ -353,14 +431,6 @@ impl Sim {
     ) {
         let spec = &self.scenario.deployments[d];
         let hpa = spec.hpa.as_ref().expect("an HPA");
-        let mut metrics = String::from("[");
-        for (i, (m, p)) in hpa.metrics.iter().zip(proposals).enumerate() {
-            if i > 0 {
-                metrics.push(',');
-            }
-            metrics.push_str(&metric_json(m, p));
-        }
-        metrics.push(']');
         let changed = decision.desired != decision.current;
         let (limit, limit_message) = decision
             .scaling_limited
@@ -371,15 +441,27 @@ impl Sim {
             .scaling_active
             .as_ref()
             .map_or("", |c| if c.status { "" } else { c.reason });
-        let key = format!(
-            "{metrics}|{:?}|{}|{limit}|{active}",
-            decision.metric_proposal, decision.desired
-        );
+        // A sync that repeats the previous outcome is not logged again (metric values move
+        // at every scrape; the recommendation and its limits are what a reader follows).
+        let key = LoggedDecision {
+            proposal: decision.metric_proposal,
+            desired: decision.desired,
+            limit,
+            active,
+        };
         let run = self.runs[d].hpa.as_mut().expect("an HPA");
-        if !changed && run.last_logged == key {
+        if !changed && run.last_logged == Some(key) {
             return;
         }
-        run.last_logged = key;
+        run.last_logged = Some(key);
+        let mut metrics = String::from("[");
+        for (i, (m, p)) in hpa.metrics.iter().zip(proposals).enumerate() {
+            if i > 0 {
+                metrics.push(',');
+            }
+            metrics.push_str(&metric_json(m, p));
+        }
+        metrics.push(']');
         let name = spec.name.clone();
         let opt = |v: Option<u32>| v.map_or(Field::Raw("null"), |p| Field::Int(p.into()));
         let reason = if !decision.rescale_reason.is_empty() {
@@ -512,7 +594,13 @@ impl TraceStats {
     }
 }
 
-fn virtual_time(t: SimTime) -> SimTime {
+/// An instant on the HPA's clock.
+fn hpa_clock(t: SimTime) -> SimTime {
+    t + HPA_EPOCH
+}
+
+/// When a pod did something, on the HPA's clock: at zero means before the run (a warm start).
+fn pod_time(t: SimTime) -> SimTime {
     if t == SimTime::ZERO {
         SimTime::ZERO
     } else {
@@ -533,7 +621,7 @@ fn target_value(t: &Target) -> Option<i64> {
 
 /// The pod as the HPA's pod lister shows it (times on the HPA's clock).
 fn pod_info(id: u32, p: &Pod, t: &crate::scenario::PodTemplate) -> PodInfo {
-    let vt = virtual_time;
+    let vt = pod_time;
     let (phase, ready) = match p.phase {
         PodPhase::Unscheduled | PodPhase::Starting | PodPhase::ImagePullBackOff => (
             replicas::PodPhase::Pending,
@@ -566,10 +654,7 @@ fn pod_info(id: u32, p: &Pod, t: &crate::scenario::PodTemplate) -> PodInfo {
         ready,
         start_time: p.scheduled_at.map(vt),
         cpu_request_milli: req(t.cpu_request_millis),
-        memory_request_milli: t
-            .memory_request_bytes
-            .checked_mul(1000)
-            .and_then(req),
+        memory_request_milli: t.memory_request_bytes.checked_mul(1000).and_then(req),
     }
 }
 

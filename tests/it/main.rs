@@ -6,6 +6,7 @@
 //! - `behaviour`: small scenarios pinning scheduling, image pulls, scale-down order, costs;
 //! - `hpa`: the Horizontal Pod Autoscaler in whole runs, trajectories computed by hand;
 //! - `properties`: random scenarios keep the cluster's invariants.
+//! - `workloads`: loads, HPAs and pod traces: bad input, CSV files, batch pods;
 //! - `regressions`: one test per fixed bug, named after it.
 
 mod bad_input;
@@ -16,3 +17,4 @@ mod hpa;
 mod properties;
 mod regressions;
 mod support;
+mod workloads;
