@@ -2,14 +2,16 @@
 //! pools.
 //!
 //! It replays a TOML scenario — node pools with their VM sizes, zones and AKS allocatable,
-//! deployments with their requests and images, timed actions — and answers how many nodes of
-//! which pool ran in which zone, at what cost, and how long pods waited. The model follows
-//! kube-scheduler, the kubelet's image pulls, the ReplicaSet controller and AKS's node
-//! reservations and prices (see ARCHITECTURE.md and the reference each module cites).
+//! deployments with their requests, images, traffic and HorizontalPodAutoscalers, batch pods
+//! from traces, timed actions — and answers how many nodes of which pool ran in which zone, at
+//! what cost, how long pods waited and how much traffic went unserved. The model follows
+//! kube-scheduler, the kubelet's image pulls, the ReplicaSet controller, metrics-server, the
+//! HPA controller and AKS's node reservations and prices (see ARCHITECTURE.md and the
+//! reference each module cites).
 //!
 //! Deliberately not modelled: the API server and etcd, networking beyond subnet addresses,
-//! storage and volumes, preemption, inter-pod affinity, and container restarts. The Horizontal
-//! Pod Autoscaler and the Cluster Autoscaler are controllers still to come.
+//! storage and volumes, preemption, inter-pod affinity, and container restarts. The Cluster
+//! Autoscaler is a controller still to come.
 //!
 //! The library never touches the wall clock or the terminal; `main.rs` does both.
 

@@ -247,6 +247,8 @@ pub struct Pod {
     pub stops_at: SimTime,
     /// Index in its deployment's `pods` list while it counts towards the deployment.
     pub dep_slot: u32,
+    /// Placed by the warm start: running since before the run began.
+    pub warm: bool,
 }
 
 impl Pod {
@@ -668,6 +670,7 @@ impl Cluster {
             last_attempt: now,
             stops_at: now,
             dep_slot: 0,
+            warm: false,
         };
         let id = match self.free_pods.pop() {
             Some(id) => {

@@ -1428,6 +1428,8 @@ pub fn validate(
             .and_then(|h| workloads::hpa(&mut ctx, h, &format!("{f}.hpa"), &controller_manager));
         if let Some(h) = &hpa {
             workloads::hpa_warnings(&mut ctx, h, d, &f, (cpu_req, mem_req), load.as_ref());
+            // The HPA may grow the deployment to max_replicas: count that towards the limit.
+            total_pods += u64::from(h.max_replicas.saturating_sub(replicas));
         }
         deployments.push(DeploymentSpec {
             name,

@@ -2,10 +2,11 @@
 //! `match` over the closed `Event` enum. Handlers decide with pure functions (the scheduler's
 //! filters and scores, the ReplicaSet ranking) and apply the result to the cluster.
 //!
-//! Same-instant order (the `phase` of each event, an Architecture Invariant): scenario actions,
-//! then node transitions, then pod transitions, then the scheduler, then sampling — so a sample
-//! sees everything that happened at its instant. The Horizontal Pod Autoscaler and the Cluster
-//! Autoscaler will slot in between the scheduler and sampling as timer-driven controllers.
+//! Same-instant order (the `phase` of each event, an Architecture Invariant): scenario actions
+//! and trace arrivals, then node transitions, then pod transitions, then the scheduler, then
+//! metrics-server's scrape, then the HPA sync, then sampling — so a sample sees everything that
+//! happened at its instant. The Cluster Autoscaler will slot in before sampling. Loads, scrapes,
+//! the HPA and trace pods are in `workload.rs`.
 
 mod workload;
 
@@ -786,6 +787,7 @@ impl Sim {
     fn bound(&mut self, pod: PodId, node: NodeId, now: SimTime) {
         self.unscheduled -= 1;
         self.starting += 1;
+        self.cluster.pods[pod.idx()].warm = self.warm;
         let p = self.cluster.pod(pod);
         // The warm start's initial replicas waited for nothing: they are not samples.
         if !self.warm {

@@ -249,9 +249,7 @@ impl Sim {
         let mut h = splitmix64(scrape ^ (u64::from(current) << 40));
         for &id in &self.cluster.deployments[d].pods {
             let p = self.cluster.pod(id);
-            if p.scheduled_at
-                .is_some_and(|s| s != SimTime::ZERO && s + init >= now)
-            {
+            if p.scheduled_at.is_some_and(|s| !p.warm && s + init >= now) {
                 return None;
             }
             h = splitmix64(h ^ (u64::from(id.0) << 32 | u64::from(p.generation)));
@@ -391,11 +389,12 @@ impl Sim {
                 continue;
             };
             // metrics-server reports a container after two scrapes of it.
-            if !(running == SimTime::ZERO || running + s.window <= s.at) {
+            if !(p.warm || running + s.window <= s.at) {
                 continue;
             }
             let frac = match p.ready_at {
-                Some(r) if r == SimTime::ZERO || r + s.window <= s.at => 1.0,
+                Some(_) if p.warm => 1.0,
+                Some(r) if r + s.window <= s.at => 1.0,
                 Some(r) if r <= s.at => {
                     s.at.since(r).as_ms() as f64 / s.window.as_ms().max(1) as f64
                 }
@@ -599,15 +598,6 @@ fn hpa_clock(t: SimTime) -> SimTime {
     t + HPA_EPOCH
 }
 
-/// When a pod did something, on the HPA's clock: at zero means before the run (a warm start).
-fn pod_time(t: SimTime) -> SimTime {
-    if t == SimTime::ZERO {
-        SimTime::ZERO
-    } else {
-        t + HPA_EPOCH
-    }
-}
-
 fn to_milli(x: f64) -> i64 {
     libm::round(x * 1000.0).clamp(0.0, i64::MAX as f64) as i64
 }
@@ -621,7 +611,8 @@ fn target_value(t: &Target) -> Option<i64> {
 
 /// The pod as the HPA's pod lister shows it (times on the HPA's clock).
 fn pod_info(id: u32, p: &Pod, t: &crate::scenario::PodTemplate) -> PodInfo {
-    let vt = pod_time;
+    // Pods of a warm start have been running since before the run.
+    let vt = |t: SimTime| if p.warm { SimTime::ZERO } else { hpa_clock(t) };
     let (phase, ready) = match p.phase {
         PodPhase::Unscheduled | PodPhase::Starting | PodPhase::ImagePullBackOff => (
             replicas::PodPhase::Pending,
