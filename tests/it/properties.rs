@@ -1,6 +1,7 @@
 //! Random scenarios keep the cluster's invariants: no node over-allocated, sums and pending
 //! counters match a recount, every pod accounted for, pools within AKS's limit, the clock never
-//! goes back. Actions land every 15 s, often at one instant or within a pod's 60 s shutdown of
+//! goes back; HPAs stay within their bounds and trace pods are all accounted for. Actions land
+//! every 15 s, often at one instant or within a pod's 60 s shutdown of
 //! each other, so deletions overlap node removals.
 
 use proptest::prelude::*;
@@ -94,5 +95,73 @@ proptest! {
         // Samples cover the run: 3 h / 5 m + 1 instants.
         let instants: std::collections::BTreeSet<u64> = sim.samples.iter().map(|r| r.time_s).collect();
         prop_assert_eq!(instants.len(), 37);
+    }
+}
+
+/// Deployments with random loads and HPAs, plus a small trace of batch pods.
+fn hpa_scenario(deps: &[(u32, u32, u32, u32, bool, u32)]) -> String {
+    let mut s = String::from(
+        "[simulation]\nname = \"h\"\nduration = \"2h\"\nseed = 5\nsample_interval = \"1m\"\n\n\
+         [[node_pool]]\nname = \"system\"\nmode = \"system\"\nvm_size = \"Standard_D4s_v5\"\nzones = [\"1\", \"2\"]\ncount = 2\n\n\
+         [[node_pool]]\nname = \"lin\"\nvm_size = \"Standard_D8s_v5\"\nzones = [\"1\", \"2\", \"3\"]\ncount = 3\n\n\
+         [[pod_trace]]\nname = \"jobs\"\npath = \"jobs.csv\"\n\n",
+    );
+    for (i, (replicas, min, span, rps, behavior, sigma)) in deps.iter().enumerate() {
+        let max = min + span;
+        s += &format!(
+            "[[deployment]]\nname = \"d{i}\"\nreplicas = {replicas}\nrequests = {{ cpu = \"250m\", memory = \"128Mi\" }}\nlimits = {{ cpu = \"500m\" }}\nreadiness_delay = \"15s\"\n\
+             [deployment.load]\ncpu_per_request = \"5m\"\nbaseline_cpu = \"10m\"\nprofiles = [{{ kind = \"steps\", steps = [{{ at = \"0s\", rps = {rps} }}, {{ at = \"40m\", rps = {} }}] }}, {{ kind = \"noise\", sigma = 0.{sigma}, interval = \"30s\" }}]\n\
+             [deployment.hpa]\nmin_replicas = {min}\nmax_replicas = {max}\ncpu_utilization = 50\n{}\n",
+            rps * 3 % 400,
+            if *behavior {
+                "behavior = { scale_down = { stabilization_window_seconds = 60, policies = [{ type = \"Pods\", value = 2, period_seconds = 30 }] } }\n"
+            } else {
+                ""
+            }
+        );
+    }
+    s
+}
+
+fn jobs_csv(jobs: &[(u32, u32, u32)]) -> String {
+    let mut csv = String::from("start_s,duration_s,cpu,memory\n");
+    for (start, dur, cpu) in jobs {
+        csv += &format!("{start},{dur},{cpu}m,256Mi\n");
+    }
+    csv
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #[test]
+    fn hpa_and_trace_runs_keep_their_bounds(
+        deps in proptest::collection::vec((0u32..8, 1u32..4, 0u32..12, 0u32..400, any::<bool>(), 0u32..4), 1..4),
+        jobs in proptest::collection::vec((0u32..7200, 1u32..3600, 100u32..6000), 1..40),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("jobs.csv"), jobs_csv(&jobs)).unwrap();
+        let path = dir.path().join("h.toml");
+        std::fs::write(&path, hpa_scenario(&deps)).unwrap();
+        let loaded = aksim::load_file(&path, &[]).unwrap();
+        let sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).unwrap();
+        sim.check_invariants();
+        // Every HPA decision lands within [min_replicas, max_replicas].
+        for e in sim.log.buf.lines().filter(|l| l.contains("\"kind\":\"hpa_scaled\"")) {
+            let v: serde_json::Value = serde_json::from_str(e).unwrap();
+            let i: usize = v["deployment"].as_str().unwrap()[1..].parse().unwrap();
+            let (_, min, span, ..) = deps[i];
+            let desired = v["desired"].as_u64().unwrap() as u32;
+            prop_assert!(desired >= min && desired <= min + span, "{e}");
+        }
+        // Served never exceeds demand; trace pods are all accounted for.
+        let s = aksim::report::Summary::of(&sim);
+        for d in s.deployments.values() {
+            prop_assert!(d.served_requests <= d.demand_requests + 1e-6);
+            prop_assert!(d.unserved_requests >= 0.0);
+        }
+        let t = &s.pod_traces["jobs"];
+        prop_assert_eq!(t.arrived as usize, jobs.len());
+        prop_assert_eq!(t.started, t.completed + t.running_at_end);
+        prop_assert_eq!(t.arrived, t.started + t.never_ran);
     }
 }
