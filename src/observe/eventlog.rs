@@ -21,6 +21,8 @@ pub struct EventLog {
     pub lines: u64,
     start_unix_ms: i64,
     offset_secs: i32,
+    /// The last second formatted, and its text: lines come in time order, many per second.
+    last_clock: (u64, String),
 }
 
 impl EventLog {
@@ -31,6 +33,7 @@ impl EventLog {
             lines: 0,
             start_unix_ms,
             offset_secs,
+            last_clock: (u64::MAX, String::new()),
         }
     }
 
@@ -45,12 +48,15 @@ impl EventLog {
         }
         use std::fmt::Write;
         let ms = t.as_ms();
+        if self.last_clock.0 != ms / 1000 {
+            self.last_clock = (ms / 1000, self.wall_clock(t));
+        }
         let _ = write!(
             self.buf,
             "{{\"time_s\":{}.{:03},\"time\":\"{}\",\"kind\":\"{kind}\"",
             ms / 1000,
             ms % 1000,
-            self.wall_clock(t)
+            self.last_clock.1
         );
         for (k, v) in fields {
             let _ = write!(self.buf, ",\"{k}\":");

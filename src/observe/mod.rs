@@ -31,20 +31,35 @@ pub struct SampleRow {
     pub cumulative_cost_usd: String,
 }
 
-/// One row of `deployments.csv`: one deployment at one sample instant.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One deployment at one sample instant (a row of `deployments.csv`, kept as numbers: a
+/// week of 500 deployments is a million rows).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DeploymentRow {
     pub time_s: u64,
-    pub time: String,
-    pub deployment: String,
+    /// Index in the scenario's deployments.
+    pub deployment: u32,
     /// The replica count the deployment asks for (the HPA's last decision).
     pub desired: u32,
     /// Ready pods (serving).
     pub ready: u32,
     /// Pods not yet running: unscheduled, or pulling their image.
     pub pending: u32,
-    /// CPU use over requests, percent, as the HPA last computed it (empty without an HPA or
+    /// CPU use over requests, percent, as the HPA last computed it (none without an HPA or
     /// before its first valid CPU metric).
+    pub cpu_utilization: Option<i32>,
+    pub demand_rps: f64,
+    pub served_rps: f64,
+}
+
+/// A `DeploymentRow` as written to `deployments.csv`.
+#[derive(Debug, Serialize)]
+pub struct DeploymentCsvRow<'a> {
+    pub time_s: u64,
+    pub time: &'a str,
+    pub deployment: &'a str,
+    pub desired: u32,
+    pub ready: u32,
+    pub pending: u32,
     pub cpu_utilization: String,
     pub demand_rps: String,
     pub served_rps: String,

@@ -259,7 +259,25 @@ pub fn render(sim: &Sim) -> Result<Outputs, String> {
     ));
     if !sim.runs.is_empty() {
         let mut csv = csv::Writer::from_writer(Vec::new());
-        for row in &sim.deployment_samples {
+        let mut time = (u64::MAX, String::new());
+        for r in &sim.deployment_samples {
+            if time.0 != r.time_s {
+                time = (
+                    r.time_s,
+                    sim.log.wall_clock(crate::engine::SimTime(r.time_s * 1000)),
+                );
+            }
+            let row = crate::observe::DeploymentCsvRow {
+                time_s: r.time_s,
+                time: &time.1,
+                deployment: &sim.scenario.deployments[r.deployment as usize].name,
+                desired: r.desired,
+                ready: r.ready,
+                pending: r.pending,
+                cpu_utilization: r.cpu_utilization.map_or(String::new(), |u| u.to_string()),
+                demand_rps: format!("{:.3}", r.demand_rps),
+                served_rps: format!("{:.3}", r.served_rps),
+            };
             csv.serialize(row).map_err(|e| e.to_string())?;
         }
         files.push((
@@ -268,7 +286,8 @@ pub fn render(sim: &Sim) -> Result<Outputs, String> {
         ));
     }
     if sim.scenario.output.event_log {
-        files.push(("events.jsonl".to_string(), sim.log.buf.clone().into_bytes()));
+        // Written from the log itself by `write` (it can be hundreds of megabytes).
+        files.push(("events.jsonl".to_string(), Vec::new()));
     }
     let summary = Summary::of(sim);
     let mut json = serde_json::to_vec_pretty(&summary).map_err(|e| e.to_string())?;
@@ -469,8 +488,8 @@ fn deployment_charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
             desired.push((x, f64::from(r.desired)));
             ready.push((x, f64::from(r.ready)));
             pending.push((x, f64::from(r.pending)));
-            demand.push((x, r.demand_rps.parse().unwrap_or(0.0)));
-            served.push((x, r.served_rps.parse().unwrap_or(0.0)));
+            demand.push((x, r.demand_rps));
+            served.push((x, r.served_rps));
         }
         let s = |label: &str, key: &str, points| plots::Series {
             label: label.into(),
@@ -537,6 +556,11 @@ pub fn write(sim: &Sim, outputs: &Outputs, dir: &Path) -> Result<Vec<PathBuf>, S
                 None => Err(format!("no chart named {stem}")),
             }
         } else {
+            let bytes: &[u8] = if name == "events.jsonl" {
+                sim.log.buf.as_bytes()
+            } else {
+                bytes
+            };
             std::fs::File::create(&tmp)
                 .and_then(|mut f| {
                     f.write_all(bytes)?;

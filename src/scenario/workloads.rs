@@ -116,6 +116,10 @@ pub(super) struct LoadContext<'a> {
     pub cpu_limit_millis: Option<u64>,
 }
 
+/// Requests per second any one profile may ask for (a typo cannot overflow the sums).
+pub const MAX_RPS: f64 = 1e9;
+
+/// A number from 0 to `MAX_RPS`.
 fn non_negative(ctx: &mut Ctx, v: &Option<S<f64>>, field: &str) -> Option<f64> {
     let s = v.as_ref()?;
     let x = *s.get_ref();
@@ -124,6 +128,14 @@ fn non_negative(ctx: &mut Ctx, v: &Option<S<f64>>, field: &str) -> Option<f64> {
             Some(s.span()),
             field,
             format!("{x} is not a rate: use a finite number ≥ 0"),
+        );
+        return None;
+    }
+    if x > MAX_RPS {
+        ctx.err(
+            Some(s.span()),
+            field,
+            format!("{x} is more than aksim models (at most 1e9)"),
         );
         return None;
     }
@@ -331,11 +343,11 @@ fn profile(
                 let st = s.get_ref();
                 let at = ctx.duration_of(&st.at, &format!("{f}.steps.at"));
                 let v = *st.rps.get_ref();
-                if !v.is_finite() || v < 0.0 {
+                if !v.is_finite() || !(0.0..=MAX_RPS).contains(&v) {
                     ctx.err(
                         Some(st.rps.span()),
                         format!("{f}.steps.rps"),
-                        "a rate is a finite number ≥ 0",
+                        "a rate is a finite number from 0 to 1e9",
                     );
                     ok = false;
                 }
@@ -419,6 +431,13 @@ fn profile(
                 );
             }
             let weekend_factor = rate(ctx, &r.weekend_factor, "weekend_factor").unwrap_or(1.0);
+            if weekend_factor > 100.0 {
+                ctx.err(
+                    r.weekend_factor.as_ref().map(|s| s.span()),
+                    format!("{f}.weekend_factor"),
+                    "a factor of at most 100",
+                );
+            }
             Profile::Diurnal {
                 peak_rps,
                 trough_rps,
@@ -655,6 +674,19 @@ fn csv_profile(ctx: &mut Ctx, raw: &S<RawProfile>, f: &str, lc: &LoadContext) ->
     let offset = ctx.duration(&r.offset, SimDuration::ZERO, &format!("{f}.offset"));
     let unit_ms = unit.as_ms() as f64;
     let points = load::series_points(&raw_points, unit_ms, time_scale, value_scale, offset);
+    if points
+        .iter()
+        .any(|(_, v)| !(v.is_finite() && *v <= MAX_RPS))
+    {
+        ctx.err(
+            r.value_scale
+                .as_ref()
+                .map_or(Some(path.span()), |s| Some(s.span())),
+            format!("{f}.value_scale"),
+            "a scaled value is above 1e9 requests per second",
+        );
+        return None;
+    }
     let interpolation = match r.interpolation.as_ref().map(|i| *i.get_ref()) {
         None | Some(InterpolationKind::Linear) => Interpolation::Linear,
         Some(InterpolationKind::Step) => Interpolation::Step,
@@ -669,11 +701,12 @@ fn csv_profile(ctx: &mut Ctx, raw: &S<RawProfile>, f: &str, lc: &LoadContext) ->
         };
         let span = raw_points[n - 1].0 - raw_points[0].0 + step;
         let ms = libm::round(span * unit_ms * time_scale);
-        if ms < 1.0 {
+        // Each loop adds breakpoints: a period of a few milliseconds would cost a step each.
+        if ms < 60_000.0 {
             ctx.err(
-                Some(path.span()),
+                r.looping.as_ref().map(|s| s.span()),
                 format!("{f}.loop"),
-                "the series is too short to loop",
+                "the series spans less than a minute: too short to loop",
             );
             return None;
         }
@@ -1196,6 +1229,23 @@ pub(super) fn hpa_warnings(
                     format!("a {word} Utilization target needs a {word} request: the HPA will report \"missing request for {word}\" and not scale"),
                 );
             }
+        }
+    }
+    for m in &hpa.metrics {
+        if let MetricSpec::Object {
+            target: Target::Value(_),
+            ..
+        }
+        | MetricSpec::External {
+            target: Target::Value(_),
+            ..
+        } = m
+        {
+            ctx.warn(
+                span.clone(),
+                format!("{f}.hpa.metrics"),
+                "an Object or External metric reads the deployment's demand, which does not fall as pods are added: with a Value target the HPA grows towards max_replicas; an AverageValue target (demand per pod) settles",
+            );
         }
     }
     if load.is_none() {

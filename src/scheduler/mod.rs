@@ -194,6 +194,10 @@ pub struct Scheduler {
     /// Per pod slot: every reason the pod has met (to count each pod once per reason).
     seen_reasons: Vec<Vec<u32>>,
     scratch_reasons: Vec<Reason>,
+    /// Per-node score buffers of `pick` (taint, spread, total), kept between pods.
+    score_buffers: (Vec<i64>, Vec<i64>, Vec<i64>),
+    /// The feasible nodes of the current attempt, kept between pods.
+    feasible_buffer: Vec<NodeId>,
 }
 
 impl Scheduler {
@@ -217,6 +221,8 @@ impl Scheduler {
             last_reasons: Vec::new(),
             seen_reasons: Vec::new(),
             scratch_reasons: Vec::new(),
+            score_buffers: Default::default(),
+            feasible_buffer: Vec::new(),
         }
     }
 
@@ -449,7 +455,8 @@ impl Scheduler {
         };
 
         let want = num_feasible_nodes_to_find(self.settings.percentage_of_nodes_to_score, all);
-        let mut feasible: Vec<NodeId> = Vec::with_capacity(want.min(all));
+        let mut feasible: Vec<NodeId> = std::mem::take(&mut self.feasible_buffer);
+        feasible.clear();
         let mut histogram: Vec<(Reason, u32)> = Vec::new();
         let mut processed = 0;
         let dep_state = &cluster.deployments[dep.idx()];
@@ -545,12 +552,16 @@ impl Scheduler {
                 class_binds: self.class_binds[class.idx()],
                 failure: failure.clone(),
             });
+            self.feasible_buffer = feasible;
             return Err(failure);
         }
-        if feasible.len() == 1 {
-            return Ok(feasible[0]);
-        }
-        Ok(self.pick(cluster, t, dep, &feasible))
+        let chosen = if feasible.len() == 1 {
+            feasible[0]
+        } else {
+            self.pick(cluster, t, dep, &feasible)
+        };
+        self.feasible_buffer = feasible;
+        Ok(chosen)
     }
 
     /// Zones that are spread domains for this class, and the smallest matching-pod count among them.
@@ -638,9 +649,27 @@ impl Scheduler {
         feasible: &[NodeId],
     ) -> NodeId {
         let n = feasible.len();
-        let mut taint = vec![0i64; n];
-        let mut spread = vec![0i64; n];
-        let mut total = vec![0i64; n];
+        // Score buffers reused from pod to pod.
+        let (mut taint, mut spread, mut total) = std::mem::take(&mut self.score_buffers);
+        for v in [&mut taint, &mut spread, &mut total] {
+            v.clear();
+            v.resize(n, 0);
+        }
+        // Intolerable PreferNoSchedule taints per pool, counted once per attempt.
+        let taints_of_pool: Vec<i64> = cluster
+            .pools
+            .iter()
+            .map(|p| {
+                p.spec
+                    .taints
+                    .iter()
+                    .filter(|x| {
+                        x.effect == crate::cluster::TaintEffect::PreferNoSchedule
+                            && !crate::cluster::tolerated(&t.tolerations, x)
+                    })
+                    .count() as i64
+            })
+            .collect();
         // Soft spread constraints: the pod's ScheduleAnyway ones, or the system defaults
         // (hostname maxSkew 3, zone maxSkew 5) when it declares none.
         // Pods no Service or ReplicaSet selects (trace pods) get no system defaults.
@@ -676,16 +705,7 @@ impl Scheduler {
         let total_nodes = self.order.len() as u32;
         for (i, id) in feasible.iter().enumerate() {
             let node = cluster.node(*id);
-            let pool = cluster.pool(node.pool);
-            taint[i] = pool
-                .spec
-                .taints
-                .iter()
-                .filter(|x| {
-                    x.effect == crate::cluster::TaintEffect::PreferNoSchedule
-                        && !crate::cluster::tolerated(&t.tolerations, x)
-                })
-                .count() as i64;
+            taint[i] = taints_of_pool[node.pool.idx()];
             if !soft.is_empty() {
                 let raw: f64 = soft
                     .iter()
@@ -748,6 +768,7 @@ impl Scheduler {
                 }
             }
         }
+        self.score_buffers = (taint, spread, total);
         feasible[best]
     }
 }

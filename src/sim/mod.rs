@@ -535,7 +535,10 @@ impl Sim {
                 let d = DeploymentId(deployment as u32);
                 let name = self.cluster.deployments[deployment].name.clone();
                 let from = self.cluster.deployments[deployment].desired;
+                self.advance(d, now);
                 self.cluster.deployments[deployment].desired = replicas;
+                let run = &mut self.runs[deployment];
+                run.peak_desired = run.peak_desired.max(replicas);
                 self.log.emit(
                     now,
                     "deployment_scaled",
@@ -718,7 +721,9 @@ impl Sim {
         if let Some(t) = self.trace_of(&p)
             && p.node.is_some()
         {
-            self.trace_stats[t].restarted += 1;
+            if matches!(p.phase, PodPhase::Running | PodPhase::Ready) {
+                self.trace_stats[t].restarted += 1;
+            }
             self.create_trace_pod(owner, p.class, p.ordinal, now);
             self.wake_scheduler(now);
         }
@@ -789,8 +794,10 @@ impl Sim {
         self.starting += 1;
         self.cluster.pods[pod.idx()].warm = self.warm;
         let p = self.cluster.pod(pod);
-        // The warm start's initial replicas waited for nothing: they are not samples.
-        if !self.warm {
+        // The warm start's initial replicas waited for nothing: they are not samples. Trace
+        // pods have their own waits (`pod_traces` in the summary).
+        let batch = self.trace_of(p).is_some();
+        if !self.warm && !batch {
             self.stats
                 .time_to_schedule
                 .push(now.since(p.created_at).as_ms());
@@ -933,7 +940,7 @@ impl Sim {
             self.trace_pod_started(pod, t, now);
         }
         let p = self.cluster.pod(pod);
-        if !self.warm {
+        if !self.warm && self.trace_of(p).is_none() {
             self.stats
                 .time_to_ready
                 .push(now.since(p.created_at).as_ms());
@@ -1013,18 +1020,13 @@ impl Sim {
             let (demand, served) = self.served_now(d, now);
             let row = crate::observe::DeploymentRow {
                 time_s,
-                time: time.clone(),
-                deployment: dep.name.clone(),
+                deployment: d as u32,
                 desired: dep.desired,
                 ready: dep.ready,
                 pending,
-                cpu_utilization: self.runs[d]
-                    .hpa
-                    .as_ref()
-                    .and_then(|h| h.cpu_utilization)
-                    .map_or(String::new(), |u| u.to_string()),
-                demand_rps: format!("{demand:.3}"),
-                served_rps: format!("{served:.3}"),
+                cpu_utilization: self.runs[d].hpa.as_ref().and_then(|h| h.cpu_utilization),
+                demand_rps: demand,
+                served_rps: served,
             };
             self.deployment_samples.push(row);
         }

@@ -46,6 +46,9 @@ pub struct Scrape {
     pub rps_per_pod: f64,
     /// The deployment's demand, requests per second.
     pub demand_rps: f64,
+    /// Requests per second each ready pod serves at `at` itself: memory is reported as the
+    /// working set at the scrape, not as a mean.
+    pub rps_per_pod_now: f64,
 }
 
 /// The HPA controller of one deployment.
@@ -78,6 +81,8 @@ struct LoggedDecision {
     desired: u32,
     limit: &'static str,
     active: &'static str,
+    /// Which metrics failed (bit i: metric i).
+    failed: u64,
 }
 
 impl PartialEq for LoggedDecision {
@@ -89,6 +94,7 @@ impl PartialEq for LoggedDecision {
             && self.desired == o.desired
             && same(self.limit, o.limit)
             && same(self.active, o.active)
+            && self.failed == o.failed
     }
 }
 
@@ -180,16 +186,15 @@ impl Sim {
             let run = &self.runs[d];
             let (share, ready_ms, demand) =
                 (run.total.per_pod_share, run.ready_ms, run.total.demand);
+            let (rps_per_pod_now, demand_now) = self.instant_rates(d, now);
             let scrape = match run.scrape {
-                None => {
-                    let (rps_per_pod, demand_rps) = self.instant_rates(d, now);
-                    Scrape {
-                        at: now,
-                        window: self.scenario.metrics_server.resolution,
-                        rps_per_pod,
-                        demand_rps,
-                    }
-                }
+                None => Scrape {
+                    at: now,
+                    window: self.scenario.metrics_server.resolution,
+                    rps_per_pod: rps_per_pod_now,
+                    demand_rps: demand_now,
+                    rps_per_pod_now,
+                },
                 Some(prev) => {
                     let (s0, r0, d0) = run.at_scrape;
                     let window = now.since(prev.at);
@@ -203,6 +208,7 @@ impl Sim {
                             0.0
                         },
                         demand_rps: (demand - d0) / window.as_secs_f64().max(1e-3),
+                        rps_per_pod_now,
                     }
                 }
             };
@@ -401,10 +407,17 @@ impl Sim {
                 _ => 0.0,
             };
             let served = frac * s.rps_per_pod;
+            // Memory is the working set at the scrape: what a pod serving then holds.
+            let serving_at_scrape = p.ready_at.is_some_and(|r| p.warm || r <= s.at);
+            let served_now = if serving_at_scrape {
+                s.rps_per_pod_now
+            } else {
+                0.0
+            };
             let (cpu_m, mem_b) = match load {
                 Some(l) => (
                     l.baseline_cpu_millis + served * l.cpu_per_request_millis,
-                    l.baseline_memory_bytes + served * l.memory_per_request_bytes,
+                    l.baseline_memory_bytes + served_now * l.memory_per_request_bytes,
                 ),
                 None => (0.0, 0.0),
             };
@@ -447,6 +460,11 @@ impl Sim {
             desired: decision.desired,
             limit,
             active,
+            failed: proposals
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.is_err())
+                .fold(0u64, |m, (i, _)| m | 1u64 << (i % 64)),
         };
         let run = self.runs[d].hpa.as_mut().expect("an HPA");
         if !changed && run.last_logged == Some(key) {
@@ -578,7 +596,7 @@ pub struct TraceStats {
     pub started: u64,
     ran: Vec<bool>,
     pub completed: u64,
-    /// Pods evicted while running and started again (a Job's replacement pod).
+    /// Pods evicted while running (their replacement starts over, as a Job's pod would).
     pub restarted: u64,
     /// Creation → first start.
     pub wait: crate::observe::Durations,

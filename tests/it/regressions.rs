@@ -446,3 +446,90 @@ fn kubenet_clusters_were_not_capped_at_400_nodes() {
         .replace("count = 2", "count = 401");
     assert!(errors(&toml).contains("at most 400 per cluster"));
 }
+
+#[test]
+fn a_trace_pod_evicted_before_it_ran_was_counted_as_restarted() {
+    // The job pulls a 5-minute image; its node goes away at 1 min and another comes at 2 min.
+    // It never ran before the eviction, so it is not a restart.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobs.csv"),
+        "start_s,duration_s,cpu,memory,node_selector,tolerations\n0,60,1,1Gi,kubernetes.azure.com/agentpool=batch,batch:NoSchedule\n",
+    )
+    .unwrap();
+    let toml = format!(
+        "{BASE}
+[[node_pool]]
+name = \"batch\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\"]
+count = 1
+node_taints = [\"batch=true:NoSchedule\"]
+provisioning_delay = \"30s\"
+
+[[pod_trace]]
+name = \"jobs\"
+path = \"jobs.csv\"
+image = {{ name = \"big\", pull_time = \"5m\" }}
+
+[[event]]
+at = \"1m\"
+action = \"remove_nodes\"
+pool = \"batch\"
+count = 1
+
+[[event]]
+at = \"2m\"
+action = \"add_nodes\"
+pool = \"batch\"
+count = 1
+"
+    );
+    let path = dir.path().join("t.toml");
+    std::fs::write(&path, toml).unwrap();
+    let loaded = aksim::load_file(&path, &[]).unwrap();
+    let sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).unwrap();
+    let s = aksim::report::Summary::of(&sim);
+    let t = &s.pod_traces["jobs"];
+    assert_eq!((t.started, t.restarted, t.completed), (1, 0, 1));
+}
+
+#[test]
+fn peak_desired_missed_scale_events() {
+    let sim = run(&format!(
+        "{BASE}
+[[deployment]]
+name = \"api\"
+replicas = 2
+requests = {{ cpu = \"100m\", memory = \"64Mi\" }}
+
+[[event]]
+at = \"10m\"
+action = \"scale\"
+deployment = \"api\"
+replicas = 9
+
+[[event]]
+at = \"20m\"
+action = \"scale\"
+deployment = \"api\"
+replicas = 3
+"
+    ));
+    let s = aksim::report::Summary::of(&sim);
+    assert_eq!(s.deployments["api"].peak_desired, 9);
+}
+
+#[test]
+fn rates_that_overflow_to_infinity_were_accepted() {
+    let e = errors(&format!(
+        "{BASE}
+[[deployment]]
+name = \"api\"
+requests = {{ cpu = \"100m\", memory = \"64Mi\" }}
+[deployment.load]
+profiles = [{{ kind = \"constant\", rps = 1e308 }}, {{ kind = \"constant\", rps = 1e308 }}]
+"
+    ));
+    assert!(e.contains("at most 1e9"), "{e}");
+}

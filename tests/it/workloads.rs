@@ -149,11 +149,11 @@ fn csv_files_are_read_beside_the_scenario_and_their_errors_name_the_csv_line() {
     let rows: Vec<_> = sim
         .deployment_samples
         .iter()
-        .map(|r| (r.time_s, r.demand_rps.clone()))
+        .map(|r| (r.time_s, r.demand_rps))
         .collect();
-    assert!(rows.contains(&(540, "10.000".to_string())), "{rows:?}");
-    assert!(rows.contains(&(600, "40.000".to_string())), "{rows:?}");
-    assert!(rows.contains(&(1800, "5.000".to_string())), "{rows:?}");
+    assert!(rows.contains(&(540, 10.0)), "{rows:?}");
+    assert!(rows.contains(&(600, 40.0)), "{rows:?}");
+    assert!(rows.contains(&(1800, 5.0)), "{rows:?}");
     // Demand: 10 × 600 + 40 × 600 + 5 × 2400 = 42,000 requests over the hour.
     let s = aksim::report::Summary::of(&sim);
     assert!((s.deployments["web"].demand_requests - 42_000.0).abs() < 1e-6);
