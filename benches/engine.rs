@@ -120,6 +120,7 @@ impl Payload for Event {
             Event::SchedulerWake { generation } => generation,
             Event::TraceArrival { trace } => u64::from(trace),
             Event::MetricsScrape => 4,
+            Event::MetricsWindowStart => 6,
             Event::HpaSync => 5,
             Event::Sample => 9,
         }

@@ -43,6 +43,9 @@ pub struct Scenario {
 pub struct MetricsServerSettings {
     /// `--metric-resolution` (AKS default taken as 60 s; upstream's manifest passes 15 s).
     pub resolution: SimDuration,
+    /// What each sample averages over, ending at the scrape (at most `resolution`; by
+    /// default equal to it, as metrics-server's rate between two scrapes).
+    pub window: SimDuration,
 }
 
 /// One `[[pod_trace]]`: its pods, parsed and sorted by arrival.

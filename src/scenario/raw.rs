@@ -60,6 +60,8 @@ pub struct RawControllerManager {
 pub struct RawMetricsServer {
     #[serde(default, alias = "metric_resolution")]
     pub metric_resolution: Option<S<String>>,
+    #[serde(default)]
+    pub window: Option<S<String>>,
 }
 
 /// `[[pod_trace]]`: batch pods replayed from a CSV file.

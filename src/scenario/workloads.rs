@@ -102,8 +102,18 @@ pub(super) fn metrics_server(
             "metrics-server's resolution is at least 10s",
         );
     }
+    let resolution = resolution.max(MIN_METRIC_RESOLUTION);
+    let window = ctx.duration(&raw.window, resolution, "metrics_server.window");
+    if window < SimDuration::from_secs(1) || window > resolution {
+        ctx.err(
+            raw.window.as_ref().map(|s| s.span()),
+            "metrics_server.window",
+            "the window is at least 1s and at most the metric resolution",
+        );
+    }
     super::model::MetricsServerSettings {
-        resolution: resolution.max(MIN_METRIC_RESOLUTION),
+        resolution,
+        window: window.clamp(SimDuration::from_secs(1), resolution),
     }
 }
 

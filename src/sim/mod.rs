@@ -41,6 +41,9 @@ pub enum Event {
     TraceArrival { trace: u32 },
     /// metrics-server samples every deployment's usage.
     MetricsScrape,
+    /// The averaging window of the next scrape opens (only when it is shorter than the
+    /// resolution).
+    MetricsWindowStart,
     /// The HPA controller syncs every HPA.
     HpaSync,
     /// Record one row per pool and zone.
@@ -54,7 +57,7 @@ impl Phase for Event {
             Event::NodeReady { .. } | Event::NodeGone { .. } => 1,
             Event::PodStep { .. } => 2,
             Event::SchedulerWake { .. } => 3,
-            Event::MetricsScrape => 4,
+            Event::MetricsScrape | Event::MetricsWindowStart => 4,
             Event::HpaSync => 5,
             Event::Sample => 9,
         }
@@ -308,11 +311,17 @@ impl Sim {
             Event::TraceArrival { trace } => self.trace_arrivals(trace as usize, now),
             Event::MetricsScrape => {
                 self.scrape(now);
-                let next = now + self.scenario.metrics_server.resolution;
+                let m = &self.scenario.metrics_server;
+                let next = now + m.resolution;
                 if next <= self.end {
                     self.queue.schedule(next, Event::MetricsScrape);
+                    if m.window < m.resolution {
+                        let open = SimTime(next.as_ms() - m.window.as_ms());
+                        self.queue.schedule(open, Event::MetricsWindowStart);
+                    }
                 }
             }
+            Event::MetricsWindowStart => self.open_metrics_window(now),
             Event::HpaSync => {
                 self.hpa_sync(now);
                 let next = now + self.scenario.controller_manager.sync_period;

@@ -30,8 +30,9 @@ pub struct DeploymentRun {
     pub ready_ms: u64,
     /// Requests per second one pod can serve (CPU limit, `max_rps_per_pod`).
     pub cap_rps: Option<f64>,
-    /// The cumulative values at the last scrape, and what that scrape measured.
+    /// The cumulative values when the current metrics window opened, and when it did.
     pub(super) at_scrape: (f64, u64, f64),
+    pub(super) window_from: SimTime,
     pub scrape: Option<Scrape>,
     pub hpa: Option<HpaRun>,
     pub peak_desired: u32,
@@ -195,9 +196,9 @@ impl Sim {
                     demand_rps: demand_now,
                     rps_per_pod_now,
                 },
-                Some(prev) => {
+                Some(_) => {
                     let (s0, r0, d0) = run.at_scrape;
-                    let window = now.since(prev.at);
+                    let window = now.since(run.window_from);
                     let ready_s = (ready_ms - r0) as f64 / 1000.0;
                     Scrape {
                         at: now,
@@ -214,7 +215,22 @@ impl Sim {
             };
             let run = &mut self.runs[d];
             run.at_scrape = (share, ready_ms, demand);
+            run.window_from = now;
             run.scrape = Some(scrape);
+        }
+    }
+
+    /// The next scrape's window opens: what has accumulated so far is not part of it.
+    pub(super) fn open_metrics_window(&mut self, now: SimTime) {
+        for d in 0..self.runs.len() {
+            let spec = &self.scenario.deployments[d];
+            if spec.load.is_none() && spec.hpa.is_none() {
+                continue;
+            }
+            self.advance(DeploymentId(d as u32), now);
+            let run = &mut self.runs[d];
+            run.at_scrape = (run.total.per_pod_share, run.ready_ms, run.total.demand);
+            run.window_from = now;
         }
     }
 

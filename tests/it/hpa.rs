@@ -198,3 +198,42 @@ cpu_utilization = 50
     );
     assert!(d.seconds_with_unserved_demand >= 60.0 + pull_s - 1.0);
 }
+
+#[test]
+fn the_metrics_window_decides_how_much_of_a_step_the_hpa_sees() {
+    // 4 pods of 1 core at 10m per request, target 50 %; 200 rps jumps to 800 rps at 645 s.
+    // Scrapes every 60 s; the scrape at 660 s averages over its window:
+    // - window 60 s, (600, 660]: 45 s at 200 + 15 s at 800 → 350 rps / 4 = 87.5 rps → 875m
+    //   = 87.5 % → ratio 1.75 → ceil(1.75 × 4) = 7 (under the legacy cap of 8);
+    // - window 15 s, (645, 660]: 800 / 4 = 200 rps → 2000m = 200 % → ratio 4 → 16 → cap 8.
+    let scenario = |window: &str| {
+        format!(
+            "{BASE}{APPS}
+[metrics_server]
+metric-resolution = \"60s\"
+{window}
+
+[[deployment]]
+name = \"api\"
+replicas = 4
+requests = {{ cpu = \"1\", memory = \"256Mi\" }}
+node_selector = {{ \"kubernetes.azure.com/agentpool\" = \"apps\" }}
+
+[deployment.load]
+cpu_per_request = \"10m\"
+profiles = [{{ kind = \"steps\", steps = [{{ at = \"0s\", rps = 200 }}, {{ at = \"645s\", rps = 800 }}] }}]
+
+[deployment.hpa]
+min_replicas = 1
+max_replicas = 50
+cpu_utilization = 50
+"
+        )
+    };
+    let first = |sim: &aksim::Sim| scalings(sim, "api").first().copied();
+    assert_eq!(first(&run(&scenario(""))), Some((660.0, 4, 7)));
+    assert_eq!(
+        first(&run(&scenario("window = \"15s\""))),
+        Some((660.0, 4, 8))
+    );
+}
