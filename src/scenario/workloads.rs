@@ -944,36 +944,50 @@ fn target(ctx: &mut Ctx, raw: &S<RawTarget>, f: &str, allowed: &[TargetType]) ->
         );
         return None;
     }
-    let extra =
-        |ctx: &mut Ctx, present: bool, span: Option<std::ops::Range<usize>>, field: &str| {
-            if present {
-                ctx.err(
-                    span,
-                    format!("{f}.{field}"),
-                    format!("{field} does not go with type = {:?}", name(kind)),
-                );
-            }
-        };
-    match kind {
+    // Each type takes one field; the others are refused.
+    let fields = [
+        (
+            TargetType::Utilization,
+            "average_utilization",
+            t.average_utilization.as_ref().map(|s| s.span()),
+        ),
+        (
+            TargetType::AverageValue,
+            "average_value",
+            t.average_value.as_ref().map(|s| s.span()),
+        ),
+        (
+            TargetType::Value,
+            "value",
+            t.value.as_ref().map(|s| s.span()),
+        ),
+    ];
+    let mut ok = true;
+    for (k, field, span) in &fields {
+        if *k != kind && span.is_some() {
+            ctx.err(
+                span.clone(),
+                format!("{f}.{field}"),
+                format!("{field} does not go with type = {:?}", name(kind)),
+            );
+            ok = false;
+        }
+    }
+    let (_, field, _) = fields
+        .iter()
+        .find(|(k, ..)| *k == kind)
+        .expect("every type has a field");
+    let missing = |ctx: &mut Ctx| {
+        ctx.err(
+            Some(raw.span()),
+            format!("{f}.{field}"),
+            format!("a {} target needs {field}", name(kind)),
+        );
+    };
+    let target = match kind {
         TargetType::Utilization => {
-            extra(
-                ctx,
-                t.average_value.is_some(),
-                t.average_value.as_ref().map(|s| s.span()),
-                "average_value",
-            );
-            extra(
-                ctx,
-                t.value.is_some(),
-                t.value.as_ref().map(|s| s.span()),
-                "value",
-            );
             let Some(u) = &t.average_utilization else {
-                ctx.err(
-                    Some(raw.span()),
-                    format!("{f}.average_utilization"),
-                    "a Utilization target needs average_utilization (percent of the request)",
-                );
+                missing(ctx);
                 return None;
             };
             let v = *u.get_ref();
@@ -981,59 +995,31 @@ fn target(ctx: &mut Ctx, raw: &S<RawTarget>, f: &str, allowed: &[TargetType]) ->
                 ctx.err(
                     Some(u.span()),
                     format!("{f}.average_utilization"),
-                    "must be above 0",
+                    "must be above 0 (percent of the request)",
                 );
                 return None;
             }
-            Some(Target::Utilization(v as i32))
+            Target::Utilization(v as i32)
         }
-        TargetType::AverageValue => {
-            extra(
-                ctx,
-                t.average_utilization.is_some(),
-                t.average_utilization.as_ref().map(|s| s.span()),
-                "average_utilization",
-            );
-            extra(
-                ctx,
-                t.value.is_some(),
-                t.value.as_ref().map(|s| s.span()),
-                "value",
-            );
-            let Some(v) = &t.average_value else {
-                ctx.err(
-                    Some(raw.span()),
-                    format!("{f}.average_value"),
-                    "an AverageValue target needs average_value",
-                );
+        TargetType::AverageValue | TargetType::Value => {
+            let v = if kind == TargetType::Value {
+                &t.value
+            } else {
+                &t.average_value
+            };
+            let Some(v) = v else {
+                missing(ctx);
                 return None;
             };
-            quantity_milli(ctx, v, &format!("{f}.average_value")).map(Target::AverageValue)
+            let milli = quantity_milli(ctx, v, &format!("{f}.{field}"))?;
+            if kind == TargetType::Value {
+                Target::Value(milli)
+            } else {
+                Target::AverageValue(milli)
+            }
         }
-        TargetType::Value => {
-            extra(
-                ctx,
-                t.average_utilization.is_some(),
-                t.average_utilization.as_ref().map(|s| s.span()),
-                "average_utilization",
-            );
-            extra(
-                ctx,
-                t.average_value.is_some(),
-                t.average_value.as_ref().map(|s| s.span()),
-                "average_value",
-            );
-            let Some(v) = &t.value else {
-                ctx.err(
-                    Some(raw.span()),
-                    format!("{f}.value"),
-                    "a Value target needs value",
-                );
-                return None;
-            };
-            quantity_milli(ctx, v, &format!("{f}.value")).map(Target::Value)
-        }
-    }
+    };
+    ok.then_some(target)
 }
 
 fn metric(ctx: &mut Ctx, raw: &S<RawMetric>, f: &str) -> Option<MetricSpec> {

@@ -58,6 +58,13 @@ fn bad_hpa_and_load_settings_name_their_line() {
         ),
         (
             format!(
+                "{BASE}{APP}[deployment.hpa]\nmax_replicas = 3\nmetrics = [\n  {{ type = \"Resource\", resource = {{ name = \"cpu\", target = {{ type = \"Utilization\", average_value = \"100m\" }} }} }},\n]\n"
+            ),
+            "average_value does not go with type = \"Utilization\"",
+            "average_value = ",
+        ),
+        (
+            format!(
                 "{BASE}{APP}[deployment.hpa]\nmax_replicas = 3\nbehavior = {{ scale_up = {{ policies = [{{ type = \"Pods\", value = 4, period_seconds = 0 }}] }} }}\n"
             ),
             "between 1 and 1800",
