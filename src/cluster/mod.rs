@@ -298,6 +298,11 @@ pub struct DeploymentState {
     pub zone_counts: [u32; ZONES],
     /// Pods in the Ready phase (the ones that serve its load).
     pub ready: u32,
+    /// Bumped whenever one of its pods is created, changes phase or goes: what the HPA's
+    /// inputs depend on, in O(1).
+    pub version: u64,
+    /// The latest instant one of its pods was scheduled after the start of the run.
+    pub last_start: Option<SimTime>,
 }
 
 /// The whole cluster state.
@@ -419,6 +424,8 @@ impl Cluster {
                     next_ordinal: 0,
                     zone_counts: [0; ZONES],
                     ready: 0,
+                    version: 0,
+                    last_start: None,
                 }
             })
             .collect::<Vec<_>>();
@@ -438,6 +445,8 @@ impl Cluster {
                 next_ordinal: 0,
                 zone_counts: [0; ZONES],
                 ready: 0,
+                version: 0,
+                last_start: None,
             });
         }
         Cluster {
@@ -689,6 +698,7 @@ impl Cluster {
         let dep = &mut self.deployments[d.idx()];
         self.pods[id.idx()].dep_slot = dep.pods.len() as u32;
         dep.pods.push(id);
+        dep.version += 1;
         id
     }
 
@@ -703,6 +713,7 @@ impl Cluster {
         p.generation += 1;
         p.scheduled_at = Some(now);
         let Owner::Deployment(d) = p.owner;
+        self.deployments[d.idx()].version += 1;
         let n = &mut self.nodes[node.idx()];
         n.cpu_requested += cpu;
         n.memory_requested += mem;
@@ -767,6 +778,7 @@ impl Cluster {
             n.pods_terminating += 1;
         }
         self.detach(d, pod);
+        self.deployments[d.idx()].version += 1;
         let p = &mut self.pods[pod.idx()];
         p.phase = PodPhase::Terminating;
         p.generation += 1;
@@ -795,6 +807,8 @@ impl Cluster {
             self.detach(d, pod);
         }
         self.unbind(pod);
+        let Owner::Deployment(d) = self.pods[pod.idx()].owner;
+        self.deployments[d.idx()].version += 1;
         let p = &mut self.pods[pod.idx()];
         p.phase = PodPhase::Gone;
         p.node = None;
@@ -809,7 +823,9 @@ impl Cluster {
         p.phase = PodPhase::Running;
         p.generation += 1;
         p.running_at = Some(now);
+        let Owner::Deployment(d) = p.owner;
         let node = p.node.expect("running pods are bound");
+        self.deployments[d.idx()].version += 1;
         self.nodes[node.idx()].pods_starting -= 1;
     }
 
@@ -821,6 +837,7 @@ impl Cluster {
         p.ready_at = Some(now);
         let Owner::Deployment(d) = p.owner;
         self.deployments[d.idx()].ready += 1;
+        self.deployments[d.idx()].version += 1;
     }
 
     /// The pod cannot run its image on this node's OS: it stays bound, never starts.
@@ -828,6 +845,8 @@ impl Cluster {
         let p = &mut self.pods[pod.idx()];
         p.phase = PodPhase::ImagePullBackOff;
         p.generation += 1;
+        let Owner::Deployment(d) = p.owner;
+        self.deployments[d.idx()].version += 1;
     }
 
     /// When `image` will be present on `node` if a pull is requested at `now`; starts the pull

@@ -84,7 +84,10 @@ enum Target {
 
 fn resolve(text: &str, table: &DeTable, path: &[&str], full: &str) -> Result<Target, String> {
     let (head, rest) = path.split_first().expect("non-empty path");
-    let entry = table.iter().find(|(k, _)| k.get_ref().as_ref() == *head);
+    // Keys that accept both spellings (`metric-resolution`, `metric_resolution`) are one key:
+    // an override replaces the file's value whichever spelling each uses.
+    let same = |k: &str| k == *head || k.replace('_', "-") == head.replace('_', "-");
+    let entry = table.iter().find(|(k, _)| same(k.get_ref().as_ref()));
     let Some((_, value)) = entry else {
         if rest.is_empty() {
             return Err(String::new()); // caller inserts

@@ -137,6 +137,7 @@ pub struct Sim {
     pub trace_stats: Vec<TraceStats>,
     /// One row per deployment per sample.
     pub deployment_samples: Vec<crate::observe::DeploymentRow>,
+    hpa_scratch: workload::HpaScratch,
     pub end: SimTime,
 }
 
@@ -199,6 +200,7 @@ impl Sim {
                 .map(|t| TraceStats::new(t.trace.pods.len()))
                 .collect(),
             deployment_samples: Vec::new(),
+            hpa_scratch: workload::HpaScratch::default(),
             end,
             scenario,
         }
@@ -802,6 +804,10 @@ impl Sim {
         self.unscheduled -= 1;
         self.starting += 1;
         self.cluster.pods[pod.idx()].warm = self.warm;
+        if !self.warm {
+            let Owner::Deployment(d) = self.cluster.pod(pod).owner;
+            self.cluster.deployments[d.idx()].last_start = Some(now);
+        }
         let p = self.cluster.pod(pod);
         // The warm start's initial replicas waited for nothing: they are not samples. Trace
         // pods have their own waits (`pod_traces` in the summary).

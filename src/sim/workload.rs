@@ -68,7 +68,7 @@ pub struct HpaRun {
 
 /// Buffers reused across the HPAs of one sync.
 #[derive(Default)]
-struct HpaScratch {
+pub struct HpaScratch {
     infos: Vec<PodInfo>,
     cpu: Vec<PodMetric>,
     mem: Vec<PodMetric>,
@@ -236,7 +236,8 @@ impl Sim {
 
     /// kube-controller-manager's HPA controller: every HPA, in deployment order.
     pub(super) fn hpa_sync(&mut self, now: SimTime) {
-        let mut scratch = HpaScratch::default();
+        // Buffers kept between syncs (a deployment can have a million pods).
+        let mut scratch = std::mem::take(&mut self.hpa_scratch);
         for d in 0..self.runs.len() {
             if self.scenario.deployments[d].hpa.is_none() {
                 continue;
@@ -260,6 +261,7 @@ impl Sim {
                 h.cache = Some((k, proposals));
             }
         }
+        self.hpa_scratch = scratch;
     }
 
     /// What the metric proposals of deployment `d` depend on, or `None` when a pod is still
@@ -267,16 +269,15 @@ impl Sim {
     fn proposal_key(&self, d: usize, current: u32, now: SimTime) -> Option<u64> {
         use crate::engine::rng::splitmix64;
         let init = self.scenario.controller_manager.cpu_initialization_period;
-        let scrape = self.runs[d].scrape.map_or(u64::MAX, |s| s.at.as_ms());
-        let mut h = splitmix64(scrape ^ (u64::from(current) << 40));
-        for &id in &self.cluster.deployments[d].pods {
-            let p = self.cluster.pod(id);
-            if p.scheduled_at.is_some_and(|s| !p.warm && s + init >= now) {
-                return None;
-            }
-            h = splitmix64(h ^ (u64::from(id.0) << 32 | u64::from(p.generation)));
+        let dep = &self.cluster.deployments[d];
+        // The newest pod still initializing makes the clock matter.
+        if dep.last_start.is_some_and(|s| s + init >= now) {
+            return None;
         }
-        Some(h)
+        let scrape = self.runs[d].scrape.map_or(u64::MAX, |s| s.at.as_ms());
+        Some(splitmix64(
+            splitmix64(scrape ^ (u64::from(current) << 40)) ^ dep.version,
+        ))
     }
 
     /// The replica calculator over every metric of deployment `d`'s HPA.

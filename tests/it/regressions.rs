@@ -533,3 +533,20 @@ profiles = [{{ kind = \"constant\", rps = 1e308 }}, {{ kind = \"constant\", rps 
     ));
     assert!(e.contains("at most 1e9"), "{e}");
 }
+
+#[test]
+fn a_set_with_the_other_spelling_of_a_dashed_key_was_a_duplicate_field() {
+    let toml = format!(
+        "{BASE}\n[controller_manager]\nhorizontal-pod-autoscaler-tolerance = 0.1\n\n[metrics_server]\nmetric-resolution = \"15s\"\n"
+    );
+    let sets = [
+        "controller_manager.horizontal_pod_autoscaler_tolerance=0".to_string(),
+        "metrics_server.metric_resolution=30s".to_string(),
+    ];
+    let loaded = aksim::load_str("t.toml", &toml, &sets).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.scenario.controller_manager.tolerance, 0.0);
+    assert_eq!(
+        loaded.scenario.metrics_server.resolution,
+        aksim::engine::SimDuration::from_secs(30)
+    );
+}
