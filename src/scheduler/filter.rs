@@ -72,6 +72,9 @@ pub fn static_filter(t: &PodTemplate, labels: &Labels, taints: &[Taint]) -> Opti
 /// NodeResourcesFit: requests fit in what is left of allocatable, and a pod slot is free.
 /// Pushes every failing resource, as `fitsRequest` does.
 pub fn resources_fit(cpu: u64, memory: u64, node: &Node, out: &mut Vec<Reason>) -> bool {
+    if fits(cpu, memory, node) {
+        return true;
+    }
     let before = out.len();
     if node.pod_count + 1 > node.allocatable.pods {
         out.push(Reason::TooManyPods);
@@ -83,6 +86,15 @@ pub fn resources_fit(cpu: u64, memory: u64, node: &Node, out: &mut Vec<Reason>) 
         out.push(Reason::InsufficientMemory);
     }
     out.len() == before
+}
+
+/// NodeResourcesFit's verdict alone, without the reasons (the scheduler's hot path).
+#[inline]
+pub fn fits(cpu: u64, memory: u64, node: &Node) -> bool {
+    let a = &node.allocatable;
+    node.pod_count < a.pods
+        && (cpu == 0 || node.cpu_requested + cpu <= a.cpu_millis)
+        && (memory == 0 || node.memory_requested + memory <= a.memory_bytes)
 }
 
 /// PodTopologySpread (DoNotSchedule): `count(domain) + 1 − min(domains) ≤ maxSkew`, with

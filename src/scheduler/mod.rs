@@ -358,7 +358,7 @@ impl Scheduler {
     fn ensure_caches(&mut self, cluster: &Cluster) {
         let classes = cluster.classes.len();
         if self.static_cache.len() < classes {
-            // Rows are filled on a class's first attempt (see `static_verdict`).
+            // Rows are filled on a class's first attempt (see `schedule_one`).
             self.static_cache.resize(classes, Vec::new());
             self.fail_cache.resize(classes, None);
             self.class_binds.resize(classes, 0);
@@ -388,26 +388,6 @@ impl Scheduler {
                 }
             }
         }
-    }
-
-    /// The cached static verdict (taints, selector) for a class on a node's pool and zone.
-    fn static_verdict<'c>(
-        cache: &'c mut [Vec<Option<Option<Reason>>>],
-        cluster: &Cluster,
-        class: ClassId,
-        node: NodeId,
-    ) -> &'c Option<Reason> {
-        let n = cluster.node(node);
-        let slot = n.pool.idx() * ZONES + n.zone.0 as usize;
-        let row = &mut cache[class.idx()];
-        if row.is_empty() {
-            row.resize(cluster.pools.len() * ZONES, None);
-        }
-        row[slot].get_or_insert_with(|| {
-            let pool = cluster.pool(n.pool);
-            let labels: &Labels = &pool.zone_labels[pool.zone_index(n.zone)];
-            filter::static_filter(cluster.template(class), labels, &pool.spec.taints)
-        })
     }
 
     fn intern(&mut self, message: String) -> u32 {
@@ -462,6 +442,11 @@ impl Scheduler {
         let dep_state = &cluster.deployments[dep.idx()];
         // nodeSelector on the hostname label: looked up once per pod, not once per node.
         let host = t.node_selector.get(crate::cluster::LABEL_HOSTNAME);
+        // The static verdicts of this class, per pool and zone, computed on first use.
+        let static_row = &mut self.static_cache[class.idx()];
+        if static_row.is_empty() {
+            static_row.resize(cluster.pools.len() * ZONES, None);
+        }
         // The node order from the rotating start, wrapping once (no division per node).
         let mut at = self.next_start_node.min(all);
         for _ in 0..all {
@@ -475,7 +460,8 @@ impl Scheduler {
                 at = 0;
             }
             let node = cluster.node(node_id);
-            self.scratch_reasons.clear();
+            // Reasons are drained at the end of every rejected node.
+            debug_assert!(self.scratch_reasons.is_empty());
             // NodeUnschedulable: a cordoned node takes only pods that tolerate its taint.
             if node.state == NodeState::Deleting && !filter::tolerates_unschedulable(&t.tolerations)
             {
@@ -488,7 +474,14 @@ impl Scheduler {
                 }
                 continue;
             }
-            if let Some(r) = Self::static_verdict(&mut self.static_cache, cluster, class, node_id) {
+            // TaintToleration and NodeAffinity depend only on the pool and zone.
+            let slot = node.pool.idx() * ZONES + node.zone.0 as usize;
+            let verdict = static_row[slot].get_or_insert_with(|| {
+                let pool = cluster.pool(node.pool);
+                let labels: &Labels = &pool.zone_labels[pool.zone_index(node.zone)];
+                filter::static_filter(t, labels, &pool.spec.taints)
+            });
+            if let Some(r) = verdict {
                 // Counted by reference: a reason is cloned once, not once per node.
                 match histogram.iter_mut().find(|(x, _)| x == r) {
                     Some((_, n)) => *n += 1,
@@ -497,12 +490,14 @@ impl Scheduler {
                 continue;
             } else if host.is_some_and(|h| *h != node.name) {
                 self.scratch_reasons.push(Reason::NodeAffinity);
-            } else if filter::resources_fit(
-                t.cpu_request_millis,
-                t.memory_request_bytes,
-                node,
-                &mut self.scratch_reasons,
-            ) {
+            } else if filter::fits(t.cpu_request_millis, t.memory_request_bytes, node)
+                || filter::resources_fit(
+                    t.cpu_request_millis,
+                    t.memory_request_bytes,
+                    node,
+                    &mut self.scratch_reasons,
+                )
+            {
                 let spread_fails = hard.iter().any(|c| match c.key {
                     TopologyKey::Zone => !filter::spread_ok(
                         dep_state.zone_counts[node.zone.0 as usize],
