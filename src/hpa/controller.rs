@@ -853,6 +853,7 @@ mod tests {
             stabilization_window: SimDuration::from_secs(window),
             select_policy: SelectPolicy::Max,
             policies,
+            tolerance: None,
         }
     }
 

@@ -95,6 +95,9 @@ pub struct ScalingRules {
     pub stabilization_window: SimDuration,
     pub select_policy: SelectPolicy,
     pub policies: Vec<ScalingPolicy>,
+    /// `tolerance` (Kubernetes ≥ 1.33): this direction's tolerance instead of the
+    /// controller's flag.
+    pub tolerance: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +143,7 @@ impl Behavior {
                         period: SimDuration::from_secs(15),
                     },
                 ],
+                tolerance: None,
             },
             scale_down: ScalingRules {
                 stabilization_window: settings.downscale_stabilization,
@@ -149,6 +153,7 @@ impl Behavior {
                     value: 100,
                     period: SimDuration::from_secs(15),
                 }],
+                tolerance: None,
             },
         }
     }

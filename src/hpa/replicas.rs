@@ -17,8 +17,9 @@
 //! at `now`. Arithmetic follows upstream to the rounding: utilization is an integer percentage
 //! (`Σusage × 100 / Σrequest`, truncated), averages are integer divisions, and replica counts are
 //! `ceil` of a float product. The tolerance test is upstream's `Tolerances.isWithin`
-//! (`1 − tol ≤ ratio ≤ 1 + tol`); the same `--horizontal-pod-autoscaler-tolerance` is used in both
-//! directions because `HpaSpec` carries no per-direction `behavior.*.tolerance`.
+//! (`1 − scaleDown ≤ ratio ≤ 1 + scaleUp`): each bound is the HPA's `behavior.*.tolerance`
+//! when set (Kubernetes ≥ 1.33, `HPAConfigurableTolerance`), else
+//! `--horizontal-pod-autoscaler-tolerance`.
 //!
 //! Which replica count to pass as `current`: upstream passes `scale.spec.replicas` to the
 //! Resource, Pods, Object-`Value` and External-`Value` paths, and `scale.status.replicas` to the
@@ -171,8 +172,11 @@ pub fn resource_str(resource: ResourceName) -> &'static str {
 /// The replica calculator with the controller's three flags.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calculator {
-    /// `--horizontal-pod-autoscaler-tolerance`, both directions.
+    /// `--horizontal-pod-autoscaler-tolerance`, both directions unless overridden below.
     pub tolerance: f64,
+    /// `behavior.scaleUp.tolerance` and `behavior.scaleDown.tolerance`.
+    pub scale_up_tolerance: Option<f64>,
+    pub scale_down_tolerance: Option<f64>,
     /// `--horizontal-pod-autoscaler-cpu-initialization-period`.
     pub cpu_initialization_period: SimDuration,
     /// `--horizontal-pod-autoscaler-initial-readiness-delay`.
@@ -195,16 +199,27 @@ impl Calculator {
     pub fn new(settings: &ControllerSettings) -> Self {
         Calculator {
             tolerance: settings.tolerance,
+            scale_up_tolerance: None,
+            scale_down_tolerance: None,
             cpu_initialization_period: settings.cpu_initialization_period,
             delay_of_initial_readiness: settings.initial_readiness_delay,
         }
+    }
+
+    /// The same calculator with an HPA's per-direction tolerances (`None` keeps the flag's).
+    pub fn with_tolerances(mut self, up: Option<f64>, down: Option<f64>) -> Self {
+        self.scale_up_tolerance = up;
+        self.scale_down_tolerance = down;
+        self
     }
 
     /// `Tolerances.isWithin`: no change while `1 − tol ≤ ratio ≤ 1 + tol`. Written as two
     /// comparisons, not `|1 − ratio| ≤ tol`, because the two differ at the edge (1.1 is within,
     /// while `|1 − 1.1|` is 0.10000000000000009).
     pub fn within_tolerance(&self, ratio: f64) -> bool {
-        1.0 - self.tolerance <= ratio && ratio <= 1.0 + self.tolerance
+        let down = self.scale_down_tolerance.unwrap_or(self.tolerance);
+        let up = self.scale_up_tolerance.unwrap_or(self.tolerance);
+        1.0 - down <= ratio && ratio <= 1.0 + up
     }
 
     /// `groupPods`. Deleting and failed pods are forgotten, Pending pods are unready, pods
@@ -650,6 +665,8 @@ mod tests {
     fn calc() -> Calculator {
         Calculator {
             tolerance: 0.1,
+            scale_up_tolerance: None,
+            scale_down_tolerance: None,
             cpu_initialization_period: SimDuration::from_mins(2),
             delay_of_initial_readiness: SimDuration::from_secs(10),
         }
@@ -981,6 +998,17 @@ mod tests {
             ..Case::default()
         };
         assert_cpu(&case.cpu(50).unwrap(), 3, 28, CONTAINERS * 280);
+    }
+
+    #[test]
+    fn per_direction_tolerances_bound_each_side() {
+        // behavior.scaleUp.tolerance 0.5, scaleDown.tolerance 0 (upstream `Tolerances`):
+        // 1.4 is within 1 + 0.5, 0.95 is below 1 − 0; the flag (0.1) would say the opposite.
+        let c = calc().with_tolerances(Some(0.5), Some(0.0));
+        assert!(c.within_tolerance(1.4) && c.within_tolerance(1.0));
+        assert!(!c.within_tolerance(0.95) && !c.within_tolerance(1.51));
+        let flag = calc();
+        assert!(!flag.within_tolerance(1.4) && flag.within_tolerance(0.95));
     }
 
     #[test]

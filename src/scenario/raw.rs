@@ -604,6 +604,8 @@ pub struct RawScalingRules {
     pub select_policy: Option<S<SelectPolicyKind>>,
     #[serde(default)]
     pub policies: Option<S<Vec<S<RawPolicy>>>>,
+    #[serde(default)]
+    pub tolerance: Option<S<NumberOrText>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -1191,10 +1191,23 @@ fn rules(
             out
         }
     };
+    // A Quantity in the API ("0.05", or 0.05 in a manifest); at least 0.
+    let tolerance = match &r.tolerance {
+        None => default.tolerance,
+        Some(t) => match quantity::parse_micro(t.get_ref()) {
+            Ok(micro) => Some(micro as f64 / 1e6),
+            Err(e) => {
+                ctx.err(Some(t.span()), format!("{f}.tolerance"), e.0);
+                ok = false;
+                None
+            }
+        },
+    };
     ok.then_some(ScalingRules {
         stabilization_window,
         select_policy,
         policies,
+        tolerance,
     })
 }
 

@@ -288,8 +288,12 @@ impl Sim {
         now: SimTime,
         x: &mut HpaScratch,
     ) -> Vec<Result<replicas::Proposal, replicas::CalcError>> {
-        let calc = replicas::Calculator::new(&self.scenario.controller_manager);
         let hpa = self.scenario.deployments[d].hpa.as_ref().expect("an HPA");
+        let b = hpa.behavior.as_ref();
+        let calc = replicas::Calculator::new(&self.scenario.controller_manager).with_tolerances(
+            b.and_then(|b| b.scale_up.tolerance),
+            b.and_then(|b| b.scale_down.tolerance),
+        );
         // `status.replicas`: the pods that exist (the AverageValue paths read it).
         let status_replicas = self.cluster.deployments[d].pods.len() as u32;
         self.hpa_inputs(d, x);

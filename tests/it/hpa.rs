@@ -237,3 +237,39 @@ cpu_utilization = 50
         Some((660.0, 4, 8))
     );
 }
+
+#[test]
+fn a_per_direction_tolerance_holds_a_scale_up_the_flag_would_make() {
+    // 4 pods of 1 core at 10m per request, 260 rps: 65 rps × 10m = 650m = 65 % against a
+    // 50 % target, a ratio of 1.3. The controller's tolerance (0.1) scales to
+    // ceil(1.3 × 4) = 6; behavior.scale_up.tolerance = 0.5 keeps 1.3 within 1 + 0.5.
+    let scenario = |behavior: &str| {
+        format!(
+            "{BASE}{APPS}
+[[deployment]]
+name = \"api\"
+replicas = 4
+requests = {{ cpu = \"1\", memory = \"256Mi\" }}
+node_selector = {{ \"kubernetes.azure.com/agentpool\" = \"apps\" }}
+
+[deployment.load]
+cpu_per_request = \"10m\"
+profiles = [{{ kind = \"constant\", rps = 260 }}]
+
+[deployment.hpa]
+min_replicas = 1
+max_replicas = 50
+cpu_utilization = 50
+{behavior}
+"
+        )
+    };
+    let first = |sim: &aksim::Sim| scalings(sim, "api").first().copied();
+    assert_eq!(first(&run(&scenario("behavior = {}"))), Some((0.0, 4, 6)));
+    assert_eq!(
+        first(&run(&scenario(
+            "behavior = { scale_up = { tolerance = 0.5 } }"
+        ))),
+        None
+    );
+}
