@@ -72,6 +72,10 @@ pub struct DeploymentSummary {
     pub peak_desired: u32,
     pub desired_at_end: u32,
     pub ready_at_end: u32,
+    /// The HPA's conditions at the end, as `kubectl describe hpa` shows them:
+    /// `AbleToScale`, `ScalingActive`, `ScalingLimited` → "True ReadyForNewScale: …".
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub hpa_conditions: IndexMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,6 +172,25 @@ impl Summary {
                     peak_desired: run.peak_desired,
                     desired_at_end: dep.desired,
                     ready_at_end: dep.ready,
+                    hpa_conditions: hpa.map_or_else(IndexMap::new, |h| {
+                        let s = &h.state;
+                        [
+                            ("AbleToScale", s.able_to_scale()),
+                            ("ScalingActive", s.scaling_active()),
+                            ("ScalingLimited", s.scaling_limited()),
+                        ]
+                        .into_iter()
+                        .filter_map(|(k, c)| {
+                            c.map(|c| {
+                                let status = if c.status { "True" } else { "False" };
+                                (
+                                    k.to_string(),
+                                    format!("{status} {}: {}", c.reason, c.message),
+                                )
+                            })
+                        })
+                        .collect()
+                    }),
                 },
             );
         }
