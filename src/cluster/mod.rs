@@ -305,6 +305,23 @@ pub struct DeploymentState {
     pub last_start: Option<SimTime>,
 }
 
+impl DeploymentState {
+    fn new(name: String, trace: Option<u32>, class: ClassId, desired: u32) -> Self {
+        DeploymentState {
+            name,
+            trace,
+            class,
+            desired,
+            pods: Vec::new(),
+            next_ordinal: 0,
+            zone_counts: [0; ZONES],
+            ready: 0,
+            version: 0,
+            last_start: None,
+        }
+    }
+}
+
 /// The whole cluster state.
 #[derive(Debug, Clone)]
 pub struct Cluster {
@@ -415,18 +432,7 @@ impl Cluster {
             .enumerate()
             .map(|(i, d)| {
                 classes.push(d.template.clone());
-                DeploymentState {
-                    name: d.name.clone(),
-                    trace: None,
-                    class: ClassId(i as u32),
-                    desired: d.replicas,
-                    pods: Vec::new(),
-                    next_ordinal: 0,
-                    zone_counts: [0; ZONES],
-                    ready: 0,
-                    version: 0,
-                    last_start: None,
-                }
+                DeploymentState::new(d.name.clone(), None, ClassId(i as u32), d.replicas)
             })
             .collect::<Vec<_>>();
         // Each trace's pod shapes become classes after the deployments' templates.
@@ -436,18 +442,12 @@ impl Cluster {
             for shape in &t.trace.shapes {
                 classes.push(trace_template(shape, t));
             }
-            deployments.push(DeploymentState {
-                name: t.name.clone(),
-                trace: Some(i as u32),
-                class: ClassId(trace_class_base[i]),
-                desired: 0,
-                pods: Vec::new(),
-                next_ordinal: 0,
-                zone_counts: [0; ZONES],
-                ready: 0,
-                version: 0,
-                last_start: None,
-            });
+            deployments.push(DeploymentState::new(
+                t.name.clone(),
+                Some(i as u32),
+                ClassId(trace_class_base[i]),
+                0,
+            ));
         }
         Cluster {
             region,

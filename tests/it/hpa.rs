@@ -12,6 +12,28 @@ zones = ["1"]
 count = 2
 "#;
 
+/// A deployment on the apps pool: `replicas` pods of `cpu`, 10m of CPU per request, a load of
+/// `profiles` and an HPA (min_replicas 1) with the lines of `hpa`.
+fn app(name: &str, replicas: u32, cpu: &str, profiles: &str, hpa: &str) -> String {
+    format!(
+        "
+[[deployment]]
+name = \"{name}\"
+replicas = {replicas}
+requests = {{ cpu = \"{cpu}\", memory = \"256Mi\" }}
+node_selector = {{ \"kubernetes.azure.com/agentpool\" = \"apps\" }}
+
+[deployment.load]
+cpu_per_request = \"10m\"
+profiles = [{profiles}]
+
+[deployment.hpa]
+min_replicas = 1
+{hpa}
+"
+    )
+}
+
 /// (time in s, from, to) of every `hpa_scaled` line of deployment `d`.
 fn scalings(sim: &aksim::Sim, d: &str) -> Vec<(f64, i64, i64)> {
     events(sim, "hpa_scaled")
@@ -47,22 +69,14 @@ fn a_step_in_demand_gives_the_hand_computed_trajectory() {
     //   at 0 give 31.25 %, below target: the direction flips → no change.
     // t ≥ 780 s: 800 / 16 = 50 rps → 500m = 50 % → ratio 1 → 16, for good.
     let sim = run(&format!(
-        "{BASE}{APPS}
-[[deployment]]
-name = \"api\"
-replicas = 4
-requests = {{ cpu = \"1\", memory = \"256Mi\" }}
-node_selector = {{ \"kubernetes.azure.com/agentpool\" = \"apps\" }}
-
-[deployment.load]
-cpu_per_request = \"10m\"
-profiles = [{{ kind = \"steps\", steps = [{{ at = \"0s\", rps = 200 }}, {{ at = \"10m\", rps = 800 }}] }}]
-
-[deployment.hpa]
-min_replicas = 1
-max_replicas = 50
-cpu_utilization = 50
-"
+        "{BASE}{APPS}{}",
+        app(
+            "api",
+            4,
+            "1",
+            r#"{ kind = "steps", steps = [{ at = "0s", rps = 200 }, { at = "10m", rps = 800 }] }"#,
+            "max_replicas = 50\ncpu_utilization = 50",
+        )
     ));
     assert_eq!(
         scalings(&sim, "api"),
@@ -98,22 +112,14 @@ fn a_constant_demand_settles_at_the_formula_and_stays() {
     // ceil(2900 / 300) = 10 pods. At 10 pods the utilization is 290 × 10 / 10 / 500 = 58 %,
     // a ratio of 0.967: inside the 0.1 tolerance, so it stays at 10.
     let sim = run(&format!(
-        "{BASE}{APPS}
-[[deployment]]
-name = \"web\"
-replicas = 2
-requests = {{ cpu = \"500m\", memory = \"256Mi\" }}
-node_selector = {{ \"kubernetes.azure.com/agentpool\" = \"apps\" }}
-
-[deployment.load]
-cpu_per_request = \"10m\"
-profiles = [{{ kind = \"constant\", rps = 290 }}]
-
-[deployment.hpa]
-min_replicas = 1
-max_replicas = 40
-cpu_utilization = 60
-"
+        "{BASE}{APPS}{}",
+        app(
+            "web",
+            2,
+            "500m",
+            r#"{ kind = "constant", rps = 290 }"#,
+            "max_replicas = 40\ncpu_utilization = 60",
+        )
     ));
     let steps = scalings(&sim, "web");
     let last = steps.last().expect("it scaled");
@@ -208,26 +214,14 @@ fn the_metrics_window_decides_how_much_of_a_step_the_hpa_sees() {
     // - window 15 s, (645, 660]: 800 / 4 = 200 rps → 2000m = 200 % → ratio 4 → 16 → cap 8.
     let scenario = |window: &str| {
         format!(
-            "{BASE}{APPS}
-[metrics_server]
-metric-resolution = \"60s\"
-{window}
-
-[[deployment]]
-name = \"api\"
-replicas = 4
-requests = {{ cpu = \"1\", memory = \"256Mi\" }}
-node_selector = {{ \"kubernetes.azure.com/agentpool\" = \"apps\" }}
-
-[deployment.load]
-cpu_per_request = \"10m\"
-profiles = [{{ kind = \"steps\", steps = [{{ at = \"0s\", rps = 200 }}, {{ at = \"645s\", rps = 800 }}] }}]
-
-[deployment.hpa]
-min_replicas = 1
-max_replicas = 50
-cpu_utilization = 50
-"
+            "{BASE}{APPS}\n[metrics_server]\nmetric-resolution = \"60s\"\n{window}\n{}",
+            app(
+                "api",
+                4,
+                "1",
+                r#"{ kind = "steps", steps = [{ at = "0s", rps = 200 }, { at = "645s", rps = 800 }] }"#,
+                "max_replicas = 50\ncpu_utilization = 50",
+            )
         )
     };
     let first = |sim: &aksim::Sim| scalings(sim, "api").first().copied();
@@ -245,23 +239,14 @@ fn a_per_direction_tolerance_holds_a_scale_up_the_flag_would_make() {
     // ceil(1.3 × 4) = 6; behavior.scale_up.tolerance = 0.5 keeps 1.3 within 1 + 0.5.
     let scenario = |behavior: &str| {
         format!(
-            "{BASE}{APPS}
-[[deployment]]
-name = \"api\"
-replicas = 4
-requests = {{ cpu = \"1\", memory = \"256Mi\" }}
-node_selector = {{ \"kubernetes.azure.com/agentpool\" = \"apps\" }}
-
-[deployment.load]
-cpu_per_request = \"10m\"
-profiles = [{{ kind = \"constant\", rps = 260 }}]
-
-[deployment.hpa]
-min_replicas = 1
-max_replicas = 50
-cpu_utilization = 50
-{behavior}
-"
+            "{BASE}{APPS}{}",
+            app(
+                "api",
+                4,
+                "1",
+                r#"{ kind = "constant", rps = 260 }"#,
+                &format!("max_replicas = 50\ncpu_utilization = 50\n{behavior}"),
+            )
         )
     };
     let first = |sim: &aksim::Sim| scalings(sim, "api").first().copied();
