@@ -97,10 +97,13 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let loaded = load(&scenario, &sets, false)?;
             let s = &loaded.scenario;
             println!(
-                "{}: ok — {} node pools, {} deployments, {} timed events, {} simulated{}",
+                "{}: ok — {} node pools, {} deployments ({} with an HPA), {} pod traces ({} pods), {} timed events, {} simulated{}",
                 scenario.display(),
                 s.pools.len(),
                 s.deployments.len(),
+                s.deployments.iter().filter(|d| d.hpa.is_some()).count(),
+                s.traces.len(),
+                s.traces.iter().map(|t| t.trace.pods.len()).sum::<usize>(),
                 s.actions.len(),
                 s.simulation.duration,
                 if loaded.warnings.is_empty() {
@@ -199,6 +202,37 @@ fn print_screen(
     }
     for (reason, n) in summary.unschedulable_reasons.iter().take(3) {
         println!("                  {n} pod(s): {reason}");
+    }
+    // Deployments with traffic or an HPA (the first five), then pod traces.
+    let busy = s
+        .deployments
+        .iter()
+        .filter(|d| d.load.is_some() || d.hpa.is_some())
+        .take(5);
+    for d in busy {
+        let ds = &summary.deployments[&d.name];
+        let mut line = format!("  {:<14}  peak {} replicas", d.name, ds.peak_desired);
+        if d.hpa.is_some() {
+            line += &format!(
+                ", HPA {} up / {} down",
+                ds.hpa_scale_ups, ds.hpa_scale_downs
+            );
+        }
+        if d.load.is_some() {
+            line += &format!(
+                ", unserved {:.0} requests ({:.2} %) over {:.0}s",
+                ds.unserved_requests,
+                ds.unserved_fraction * 100.0,
+                ds.seconds_with_unserved_demand
+            );
+        }
+        println!("{line}");
+    }
+    for (name, t) in &summary.pod_traces {
+        println!(
+            "  {:<14}  {} pods arrived, {} ran (wait p95 {:.0}s), {} never ran",
+            name, t.arrived, t.started, t.wait_s.p95_s, t.never_ran
+        );
     }
     if summary.pods_image_pull_backoff > 0 {
         println!(
