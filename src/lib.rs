@@ -15,6 +15,7 @@
 //!
 //! The library never touches the wall clock or the terminal; `main.rs` does both.
 
+pub mod autoscaler;
 pub mod cluster;
 pub mod engine;
 pub mod hpa;
