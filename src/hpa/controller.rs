@@ -47,11 +47,16 @@ pub struct ScaleEvent {
 pub struct Condition {
     pub status: bool,
     pub reason: &'static str,
-    pub message: String,
+    /// Upstream's message; most are constant text, which is not copied on every sync.
+    pub message: std::borrow::Cow<'static, str>,
 }
 
 impl Condition {
-    fn new(status: bool, reason: &'static str, message: impl Into<String>) -> Self {
+    fn new(
+        status: bool,
+        reason: &'static str,
+        message: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> Self {
         Condition {
             status,
             reason,

@@ -469,7 +469,7 @@ impl Sim {
             .scaling_limited
             .as_ref()
             .filter(|c| c.status)
-            .map_or(("", ""), |c| (c.reason, c.message.as_str()));
+            .map_or(("", ""), |c| (c.reason, c.message.as_ref()));
         let active = decision
             .scaling_active
             .as_ref()
