@@ -301,7 +301,7 @@ pub struct DeploymentState {
     /// Bumped whenever one of its pods is created, changes phase or goes: what the HPA's
     /// inputs depend on, in O(1).
     pub version: u64,
-    /// The latest instant one of its pods was scheduled after the start of the run.
+    /// The latest instant one of its pods was scheduled.
     pub last_start: Option<SimTime>,
 }
 
@@ -713,7 +713,9 @@ impl Cluster {
         p.generation += 1;
         p.scheduled_at = Some(now);
         let Owner::Deployment(d) = p.owner;
-        self.deployments[d.idx()].version += 1;
+        let dep = &mut self.deployments[d.idx()];
+        dep.version += 1;
+        dep.last_start = Some(now);
         let n = &mut self.nodes[node.idx()];
         n.cpu_requested += cpu;
         n.memory_requested += mem;

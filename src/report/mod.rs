@@ -264,9 +264,18 @@ impl Summary {
     }
 }
 
-/// The files of one run, in memory, before they are written.
+/// The files of one run, named, before they are written.
 pub struct Outputs {
-    pub files: Vec<(String, Vec<u8>)>,
+    pub files: Vec<(String, Content)>,
+}
+
+/// What goes into one output file.
+pub enum Content {
+    Bytes(Vec<u8>),
+    /// The run's event log, written from the log itself (it can be hundreds of megabytes).
+    EventLog,
+    /// A chart drawn as PNG by the writer (plotters draws PNGs to a path).
+    Png(plots::Chart),
 }
 
 /// Renders every output of a finished run.
@@ -278,7 +287,7 @@ pub fn render(sim: &Sim) -> Result<Outputs, String> {
     }
     files.push((
         "timeseries.csv".to_string(),
-        csv.into_inner().map_err(|e| e.to_string())?,
+        Content::Bytes(csv.into_inner().map_err(|e| e.to_string())?),
     ));
     if !sim.runs.is_empty() {
         let mut csv = csv::Writer::from_writer(Vec::new());
@@ -305,24 +314,22 @@ pub fn render(sim: &Sim) -> Result<Outputs, String> {
         }
         files.push((
             "deployments.csv".to_string(),
-            csv.into_inner().map_err(|e| e.to_string())?,
+            Content::Bytes(csv.into_inner().map_err(|e| e.to_string())?),
         ));
     }
     if sim.scenario.output.event_log {
-        // Written from the log itself by `write` (it can be hundreds of megabytes).
-        files.push(("events.jsonl".to_string(), Vec::new()));
+        files.push(("events.jsonl".to_string(), Content::EventLog));
     }
     let summary = Summary::of(sim);
     let mut json = serde_json::to_vec_pretty(&summary).map_err(|e| e.to_string())?;
     json.push(b'\n');
-    files.push(("summary.json".to_string(), json));
+    files.push(("summary.json".to_string(), Content::Bytes(json)));
     if sim.scenario.output.plots {
+        let palette = plots::Palette::new(&palette_keys(sim));
         for (name, chart) in charts(sim) {
-            let palette = plots::Palette::new(&palette_keys(sim));
             let svg = plots::render_svg(&chart, &palette)?;
-            files.push((format!("{name}.svg"), svg.into_bytes()));
-            // PNGs are rendered to a temporary file by the writer (plotters writes to a path).
-            files.push((format!("{name}.png"), Vec::new()));
+            files.push((format!("{name}.svg"), Content::Bytes(svg.into_bytes())));
+            files.push((format!("{name}.png"), Content::Png(chart)));
         }
     }
     Ok(Outputs { files })
@@ -561,35 +568,15 @@ pub fn write(sim: &Sim, outputs: &Outputs, dir: &Path) -> Result<Vec<PathBuf>, S
             let _ = std::fs::remove_file(tmp);
         }
     };
-    let charts = if sim.scenario.output.plots {
-        charts(sim)
-    } else {
-        Vec::new()
-    };
     let palette = plots::Palette::new(&palette_keys(sim));
-    for (name, bytes) in &outputs.files {
+    for (name, content) in &outputs.files {
         let final_path = dir.join(name);
         let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let result = if let Some(stem) = name.strip_suffix(".png") {
-            let chart = charts.iter().find(|(n, _)| n == stem).map(|(_, c)| c);
-            match chart {
-                Some(c) => plots::render_png(c, &palette, &with_png_ext(&tmp)).and_then(|_| {
-                    std::fs::rename(with_png_ext(&tmp), &tmp).map_err(|e| e.to_string())
-                }),
-                None => Err(format!("no chart named {stem}")),
-            }
-        } else {
-            let bytes: &[u8] = if name == "events.jsonl" {
-                sim.log.buf.as_bytes()
-            } else {
-                bytes
-            };
-            std::fs::File::create(&tmp)
-                .and_then(|mut f| {
-                    f.write_all(bytes)?;
-                    f.sync_all()
-                })
-                .map_err(|e| e.to_string())
+        let result = match content {
+            Content::Bytes(b) => write_synced(&tmp, b),
+            Content::EventLog => write_synced(&tmp, sim.log.buf.as_bytes()),
+            Content::Png(chart) => plots::render_png(chart, &palette, &with_png_ext(&tmp))
+                .and_then(|_| std::fs::rename(with_png_ext(&tmp), &tmp).map_err(|e| e.to_string())),
         };
         if let Err(e) = result {
             let _ = std::fs::remove_file(&tmp);
@@ -607,6 +594,15 @@ pub fn write(sim: &Sim, outputs: &Outputs, dir: &Path) -> Result<Vec<PathBuf>, S
         written.push(final_path.clone());
     }
     Ok(written)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::File::create(path)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        })
+        .map_err(|e| e.to_string())
 }
 
 /// plotters picks the image format from the extension, so PNGs are staged as `*.tmp.png`.

@@ -1577,6 +1577,7 @@ pub fn validate(
         &raw.pod_trace,
         base_dir,
         &deployments,
+        total_pods,
         &mut images,
     );
 

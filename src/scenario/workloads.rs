@@ -828,14 +828,13 @@ pub(super) fn hpa(
     }
     let mut metrics = Vec::new();
     match (&r.cpu_utilization, &r.metrics) {
-        (Some(c), Some(m)) => {
+        (Some(_), Some(m)) => {
             ctx.err_hint(
                 Some(m.span()),
                 format!("{f}.metrics"),
                 "cpu_utilization and metrics both given",
                 "cpu_utilization = N is short for one Resource cpu Utilization metric; keep one",
             );
-            let _ = c;
             ok = false;
         }
         (Some(c), None) => {
@@ -1272,6 +1271,7 @@ pub(super) fn traces(
     raw: &[S<RawPodTrace>],
     base_dir: &Path,
     deployments: &[super::model::DeploymentSpec],
+    deployment_pods: u64,
     images: &mut Vec<super::model::ImageSpec>,
 ) -> Vec<super::model::TraceSpec> {
     use crate::workload::trace;
@@ -1351,13 +1351,15 @@ pub(super) fn traces(
             }
         }
     }
-    if total_pods > super::validate::MAX_PODS_TOTAL {
+    // Deployments (with their HPAs' headroom) and traces share one limit; deployments alone
+    // over it are reported with the deployments.
+    let max = super::validate::MAX_PODS_TOTAL;
+    if deployment_pods <= max && total_pods + deployment_pods > max {
         ctx.err(
             None,
             "pod_trace",
             format!(
-                "{total_pods} trace pods; at most {} can be simulated",
-                super::validate::MAX_PODS_TOTAL
+                "{total_pods} trace pods and up to {deployment_pods} deployment pods; at most {max} pods can be simulated"
             ),
         );
     }

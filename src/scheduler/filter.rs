@@ -71,6 +71,7 @@ pub fn static_filter(t: &PodTemplate, labels: &Labels, taints: &[Taint]) -> Opti
 
 /// NodeResourcesFit: requests fit in what is left of allocatable, and a pod slot is free.
 /// Pushes every failing resource, as `fitsRequest` does.
+#[inline]
 pub fn resources_fit(cpu: u64, memory: u64, node: &Node, out: &mut Vec<Reason>) -> bool {
     if fits(cpu, memory, node) {
         return true;

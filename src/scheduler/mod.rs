@@ -490,14 +490,12 @@ impl Scheduler {
                 continue;
             } else if host.is_some_and(|h| *h != node.name) {
                 self.scratch_reasons.push(Reason::NodeAffinity);
-            } else if filter::fits(t.cpu_request_millis, t.memory_request_bytes, node)
-                || filter::resources_fit(
-                    t.cpu_request_millis,
-                    t.memory_request_bytes,
-                    node,
-                    &mut self.scratch_reasons,
-                )
-            {
+            } else if filter::resources_fit(
+                t.cpu_request_millis,
+                t.memory_request_bytes,
+                node,
+                &mut self.scratch_reasons,
+            ) {
                 let spread_fails = hard.iter().any(|c| match c.key {
                     TopologyKey::Zone => !filter::spread_ok(
                         dep_state.zone_counts[node.zone.0 as usize],

@@ -804,10 +804,6 @@ impl Sim {
         self.unscheduled -= 1;
         self.starting += 1;
         self.cluster.pods[pod.idx()].warm = self.warm;
-        if !self.warm {
-            let Owner::Deployment(d) = self.cluster.pod(pod).owner;
-            self.cluster.deployments[d.idx()].last_start = Some(now);
-        }
         let p = self.cluster.pod(pod);
         // The warm start's initial replicas waited for nothing: they are not samples. Trace
         // pods have their own waits (`pod_traces` in the summary).

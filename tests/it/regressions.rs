@@ -550,3 +550,34 @@ fn a_set_with_the_other_spelling_of_a_dashed_key_was_a_duplicate_field() {
         aksim::engine::SimDuration::from_secs(30)
     );
 }
+
+#[test]
+fn deployment_and_trace_pods_were_limited_separately() {
+    // An HPA may grow "api" to 1,999,990 pods; with 20 trace pods that is over two million.
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("start_s,duration_s,cpu,memory\n");
+    for i in 0..20 {
+        csv += &format!("{i},60,100m,64Mi\n");
+    }
+    std::fs::write(dir.path().join("jobs.csv"), csv).unwrap();
+    let toml = format!(
+        "{BASE}
+[[deployment]]
+name = \"api\"
+requests = {{ cpu = \"100m\", memory = \"64Mi\" }}
+[deployment.hpa]
+max_replicas = 1999990
+
+[[pod_trace]]
+name = \"jobs\"
+path = \"jobs.csv\"
+"
+    );
+    let path = dir.path().join("t.toml");
+    std::fs::write(&path, toml).unwrap();
+    let e = aksim::load_file(&path, &[]).unwrap_err().to_string();
+    assert!(
+        e.contains("20 trace pods and up to 1999990 deployment pods"),
+        "{e}"
+    );
+}

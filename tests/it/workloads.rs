@@ -235,7 +235,7 @@ fn batch_pods_wait_for_room_run_their_duration_and_complete() {
 }
 
 #[test]
-fn a_batch_pod_that_loses_its_node_runs_again_elsewhere() {
+fn a_batch_pod_that_loses_its_node_is_replaced_and_waits_for_room() {
     // A user pool of one tainted node runs the job; at 5 min the pool is scaled in: the job
     // is evicted, a replacement is created (as a Job would), and it has nowhere to go.
     let scenario = format!(
