@@ -1032,6 +1032,10 @@ pub fn trace_template(
         termination_grace: SimDuration::from_secs(30),
         shutdown_delay: SimDuration::ZERO,
         system_default_spread: false,
+        safe_to_evict: None,
+        local_storage: false,
+        // A Job owns each batch pod.
+        controller: true,
     }
 }
 

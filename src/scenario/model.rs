@@ -35,6 +35,18 @@ pub struct Scenario {
     pub metrics_server: MetricsServerSettings,
     /// Batch pods replayed from CSV files (`[[pod_trace]]`).
     pub traces: Vec<TraceSpec>,
+    /// `[autoscaler]`: the cluster autoscaler profile (used when a pool autoscales).
+    pub autoscaler: crate::autoscaler::Profile,
+    /// `[quota]`: regional vCPU quotas per VM family, in `[quota]` order.
+    pub quotas: Vec<VcpuQuota>,
+}
+
+/// A regional vCPU quota of one VM family (Azure's "Standard DSv5 Family vCPUs").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VcpuQuota {
+    /// The quota family as the catalogue names it (`standardDSv5Family`).
+    pub family: String,
+    pub vcpus: u64,
 }
 
 /// metrics-server as the HPA sees it: a usage sample every `resolution`, each the mean over
@@ -93,6 +105,9 @@ pub struct ClusterSettings {
     pub enable_ahub: bool,
     pub windows_memory_reservation: WindowsMemoryReservation,
     pub serialize_image_pulls: bool,
+    /// How long pods stay on a NotReady node before the node lifecycle controller evicts them
+    /// (the `tolerationSeconds` the DefaultTolerationSeconds admission plugin adds: 300 s).
+    pub not_ready_toleration: SimDuration,
 }
 
 #[derive(Debug, Clone)]
@@ -181,6 +196,12 @@ pub struct PoolSpec {
     pub price_per_hour: f64,
     /// Subnet addresses one node takes (Azure CNI: max_pods + 1; others: 1).
     pub ips_per_node: u64,
+    /// Mean time between failures of one node (`mtbf`); `None` = nodes never fail on their own.
+    pub mtbf: Option<SimDuration>,
+    /// How long a failed node stays NotReady before AKS's node auto-repair brings it back.
+    pub repair_time: SimDuration,
+    /// Spot pools: evictions per node-hour (`spot_eviction_rate`), 0 = none.
+    pub spot_eviction_rate: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -236,6 +257,13 @@ pub struct PodTemplate {
     /// kube-scheduler adds its default soft spread constraints to pods a ReplicaSet or
     /// Service selects (deployments), not to bare batch pods (traces).
     pub system_default_spread: bool,
+    /// The `cluster-autoscaler.kubernetes.io/safe-to-evict` annotation, if set.
+    pub safe_to_evict: Option<bool>,
+    /// The pod mounts local storage (an emptyDir not in memory, or a hostPath).
+    pub local_storage: bool,
+    /// Owned by a controller (ReplicaSet, Job). `false`: bare pods, not recreated when
+    /// deleted, and a node holding one is not scaled down.
+    pub controller: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -247,6 +275,45 @@ pub struct DeploymentSpec {
     pub load: Option<LoadSpec>,
     /// `[deployment.hpa]`.
     pub hpa: Option<HpaSpec>,
+    /// `pdb`: the PodDisruptionBudget selecting its pods.
+    pub pdb: Option<Pdb>,
+}
+
+/// An int-or-percent field of a PodDisruptionBudget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntOrPercent {
+    Int(u32),
+    Percent(u32),
+}
+
+impl IntOrPercent {
+    /// The value scaled to `total`, a percentage rounded up (as the disruption controller's
+    /// `GetScaledValueFromIntOrPercent(…, roundUp = true)`).
+    pub fn scaled(self, total: u32) -> u32 {
+        match self {
+            IntOrPercent::Int(n) => n,
+            IntOrPercent::Percent(p) => (u64::from(total) * u64::from(p)).div_ceil(100) as u32,
+        }
+    }
+}
+
+/// A PodDisruptionBudget: it limits voluntary evictions (drains), not node failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pdb {
+    MaxUnavailable(IntOrPercent),
+    MinAvailable(IntOrPercent),
+}
+
+impl Pdb {
+    /// Evictions allowed now (the disruption controller's `disruptionsAllowed`): healthy pods
+    /// minus the healthy pods it must keep, where `expected` is the deployment's replica count.
+    pub fn disruptions_allowed(self, expected: u32, healthy: u32) -> u32 {
+        let desired_healthy = match self {
+            Pdb::MaxUnavailable(v) => expected.saturating_sub(v.scaled(expected)),
+            Pdb::MinAvailable(v) => v.scaled(expected),
+        };
+        healthy.saturating_sub(desired_healthy)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -276,6 +343,19 @@ pub enum Action {
     AddNodes { pool: usize, count: u32 },
     /// Shrink a pool by `count` nodes.
     RemoveNodes { pool: usize, count: u32 },
+    /// Zone `zone` (1–3) fails for `duration`: its nodes go NotReady and no VM can be created
+    /// there until it recovers.
+    ZoneOutage { zone: u8, duration: SimDuration },
+    /// Azure reclaims `count` spot nodes of `pool` at once (30 s notice, then deleted).
+    SpotEviction { pool: usize, count: u32 },
+    /// `sku` cannot be allocated in `zone` (every zone when `None`) for `duration`.
+    StockOut {
+        sku: String,
+        zone: Option<u8>,
+        duration: SimDuration,
+    },
+    /// `count` Ready nodes of `pool` fail (NotReady until repaired).
+    FailNodes { pool: usize, count: u32 },
 }
 
 #[cfg(test)]

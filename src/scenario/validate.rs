@@ -452,6 +452,11 @@ fn replay_limits(
                     return;
                 }
             }
+            // Faults change no count the file must respect.
+            Action::ZoneOutage { .. }
+            | Action::SpotEviction { .. }
+            | Action::StockOut { .. }
+            | Action::FailNodes { .. } => {}
             Action::AddNodes { pool, count } | Action::RemoveNodes { pool, count } => {
                 let p = &pools[pool];
                 if p.enable_auto_scaling {
@@ -798,6 +803,7 @@ pub fn validate(
             .windows_memory_reservation
             .unwrap_or(WindowsMemoryReservation::Regressive),
         serialize_image_pulls: c.serialize_image_pulls.unwrap_or(true),
+        not_ready_toleration: SimDuration::from_secs(300),
     };
 
     // [scheduler]
@@ -1165,6 +1171,9 @@ pub fn validate(
             allocatable,
             price_per_hour,
             ips_per_node,
+            mtbf: None,
+            repair_time: SimDuration::from_mins(10),
+            spot_eviction_rate: 0.0,
         });
     }
     if !raw.node_pool.is_empty()
@@ -1436,6 +1445,7 @@ pub fn validate(
             replicas,
             load,
             hpa,
+            pdb: None,
             template: PodTemplate {
                 namespace: r.namespace.clone().unwrap_or_else(|| "default".into()),
                 os,
@@ -1452,6 +1462,9 @@ pub fn validate(
                 termination_grace: SimDuration::from_secs(grace.min(86_400)),
                 shutdown_delay,
                 system_default_spread: true,
+                safe_to_evict: None,
+                local_storage: false,
+                controller: true,
             },
         });
     }
@@ -1810,6 +1823,8 @@ pub fn validate(
         controller_manager,
         metrics_server,
         traces,
+        autoscaler: crate::autoscaler::Profile::default(),
+        quotas: Vec::new(),
     });
     (scenario, ctx.diags)
 }

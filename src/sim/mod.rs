@@ -562,6 +562,10 @@ impl Sim {
                 );
                 self.reconcile(d, now);
             }
+            Action::ZoneOutage { .. }
+            | Action::SpotEviction { .. }
+            | Action::StockOut { .. }
+            | Action::FailNodes { .. } => {}
             Action::AddNodes { pool, count } => {
                 for _ in 0..count {
                     self.create_node(PoolId(pool as u32), now, "scenario event add_nodes");
