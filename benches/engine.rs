@@ -115,7 +115,14 @@ impl Payload for Event {
     fn tag(&self) -> u64 {
         match *self {
             Event::Action { index } => u64::from(index),
-            Event::NodeReady { node, .. } | Event::NodeGone { node, .. } => u64::from(node.0),
+            Event::NodeReady { node, .. }
+            | Event::NodeGone { node, .. }
+            | Event::NodeEviction { node, .. }
+            | Event::NodeFailure { node }
+            | Event::NodeRepaired { node }
+            | Event::SpotEvict { node } => u64::from(node.0),
+            Event::ZoneRecovered { zone } => u64::from(zone),
+            Event::AutoscalerScan => 7,
             Event::PodStep { pod, .. } => u64::from(pod.0),
             Event::SchedulerWake { generation } => generation,
             Event::TraceArrival { trace } => u64::from(trace),

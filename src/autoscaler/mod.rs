@@ -13,10 +13,13 @@
 //! definitions, upcoming nodes, backoff, scale-down) is still to come and will live beside them.
 //! Upstream sources are named in each module (reference §2).
 
+pub mod backoff;
 pub mod balance;
 pub mod estimator;
 pub mod expander;
+pub mod scale_down;
 
+pub use backoff::Backoff;
 pub use balance::balance;
 pub use estimator::{Estimate, NodeTemplate, PodGroup, Resources, estimate};
 pub use expander::{ExpansionOption, NamePattern, Strategy, UnsupportedPattern, choose};

@@ -173,7 +173,19 @@ pub struct Node {
     pub puller_free_at: SimTime,
     /// Subnet addresses held.
     pub ips: u64,
+    /// Why the node's Ready condition is False (`FAULT_*` bits); 0 = healthy. A faulty node
+    /// keeps its state (and its pods) but takes no new pod, and its pods are not ready.
+    pub fault: u8,
+    /// Since when the Ready condition has been False (set with the first fault).
+    pub not_ready_since: Option<SimTime>,
+    /// When the VM's boot completes (provisioning nodes).
+    pub boot_due: SimTime,
 }
+
+/// The node's zone is down.
+pub const FAULT_ZONE: u8 = 1;
+/// The VM itself failed (until node auto-repair brings it back).
+pub const FAULT_VM: u8 = 2;
 
 impl Node {
     pub fn pods_of(&self, d: DeploymentId) -> u32 {
@@ -249,6 +261,8 @@ pub struct Pod {
     pub dep_slot: u32,
     /// Placed by the warm start: running since before the run began.
     pub warm: bool,
+    /// When the scheduler first found no node for it (PodScheduled=False, Unschedulable).
+    pub unschedulable_at: Option<SimTime>,
 }
 
 impl Pod {
@@ -576,6 +590,9 @@ impl Cluster {
             images: Vec::new(),
             puller_free_at: now,
             ips: needed,
+            fault: 0,
+            not_ready_since: None,
+            boot_due: now,
         });
         Ok(id)
     }
@@ -633,6 +650,52 @@ impl Cluster {
         pods
     }
 
+    /// Sets a fault on a node. When its Ready condition turns False (the first fault), the
+    /// node controller marks its pods not ready: Ready pods go back to Running and stop counting
+    /// for their deployment. Returns true if the node was healthy.
+    pub fn set_fault(&mut self, id: NodeId, bit: u8, now: SimTime) -> bool {
+        let node = &mut self.nodes[id.idx()];
+        let was_healthy = node.fault == 0;
+        node.fault |= bit;
+        if !was_healthy {
+            return false;
+        }
+        node.not_ready_since = Some(now);
+        node.generation += 1;
+        self.node_set_version += 1;
+        self.capacity_version += 1;
+        for i in 0..self.nodes[id.idx()].pods.len() {
+            let pod = self.nodes[id.idx()].pods[i];
+            let p = &mut self.pods[pod.idx()];
+            if p.phase == PodPhase::Ready {
+                p.phase = PodPhase::Running;
+                p.generation += 1;
+                let Owner::Deployment(d) = p.owner;
+                self.deployments[d.idx()].ready -= 1;
+                self.deployments[d.idx()].version += 1;
+            }
+        }
+        true
+    }
+
+    /// Clears a fault. Returns true if the node is healthy again (its Running pods are then
+    /// reported ready by the caller).
+    pub fn clear_fault(&mut self, id: NodeId, bit: u8) -> bool {
+        let node = &mut self.nodes[id.idx()];
+        if node.fault & bit == 0 {
+            return false;
+        }
+        node.fault &= !bit;
+        if node.fault != 0 {
+            return false;
+        }
+        node.not_ready_since = None;
+        node.generation += 1;
+        self.node_set_version += 1;
+        self.capacity_version += 1;
+        true
+    }
+
     /// Cordons a Ready node before it is drained and deleted: no new pod may land on it.
     pub fn cordon(&mut self, id: NodeId) {
         let node = &mut self.nodes[id.idx()];
@@ -680,6 +743,7 @@ impl Cluster {
             stops_at: now,
             dep_slot: 0,
             warm: false,
+            unschedulable_at: None,
         };
         let id = match self.free_pods.pop() {
             Some(id) => {

@@ -26,6 +26,9 @@ use crate::engine::{SimDuration, SimTime};
 use crate::scenario::{PodTemplate, PoolSpec, SchedulerSettings, TopologyKey};
 use filter::Reason;
 
+/// The taint the node lifecycle controller puts on a node whose Ready condition is Unknown.
+pub const UNREACHABLE_TAINT: &str = "{node.kubernetes.io/unreachable: }";
+
 /// kube-scheduler evaluates every node below this many (`minFeasibleNodesToFind`).
 pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
 /// The adaptive percentage never goes below this (`minFeasibleNodesPercentageToFind`).
@@ -244,6 +247,28 @@ impl Scheduler {
         self.seen_reasons[pod.idx()].clear();
     }
 
+    /// Pods the scheduler has found no node for and that are still unscheduled: the ones
+    /// with PodScheduled=False, reason Unschedulable, whichever queue they wait in now.
+    pub fn failed_pods<'a>(&'a self, cluster: &'a Cluster) -> impl Iterator<Item = PodId> + 'a {
+        let waiting = self.unschedulable.iter().map(|&(p, g, _)| (p, g));
+        let backing_off = self.backoff.iter().map(|&(_, _, p, g)| (p, g));
+        let active = self.active.iter().map(|k| (k.pod, k.generation));
+        waiting
+            .chain(backing_off)
+            .chain(active)
+            .filter(move |&(p, g)| {
+                let pod = cluster.pod(p);
+                pod.generation == g && pod.phase == PodPhase::Unscheduled && pod.attempts > 0
+            })
+            .map(|(p, _)| p)
+    }
+
+    /// Whether some node could take `pod` now, with every filter the scheduler applies (the
+    /// cluster autoscaler's check that a pending pod still needs a new node).
+    pub fn fits_existing(&mut self, cluster: &Cluster, pod: PodId) -> bool {
+        self.schedule_one(cluster, pod, true).is_ok()
+    }
+
     /// The next instant a backing-off pod becomes schedulable.
     pub fn next_backoff_expiry(&self) -> Option<SimTime> {
         self.backoff.iter().next().map(|b| b.0)
@@ -302,7 +327,7 @@ impl Scheduler {
             if p.generation != key.generation || p.phase != PodPhase::Unscheduled {
                 continue;
             }
-            match self.schedule_one(cluster, key.pod) {
+            match self.schedule_one(cluster, key.pod, false) {
                 Ok(node) => {
                     cluster.bind(key.pod, node, now);
                     let class = cluster.pod(key.pod).class;
@@ -407,7 +432,14 @@ impl Scheduler {
     }
 
     /// One scheduling attempt: Filter over a sample of nodes, then Score, then pick.
-    fn schedule_one(&mut self, cluster: &Cluster, pod: PodId) -> Result<NodeId, Failure> {
+    /// With `probe`, only asks whether some node is feasible: it stops at the first one,
+    /// draws nothing and leaves the rotating start where it was.
+    fn schedule_one(
+        &mut self,
+        cluster: &Cluster,
+        pod: PodId,
+        probe: bool,
+    ) -> Result<NodeId, Failure> {
         self.ensure_caches(cluster);
         let class = cluster.pod(pod).class;
         if let Some(f) = &self.fail_cache[class.idx()]
@@ -434,7 +466,11 @@ impl Scheduler {
             (0, 0)
         };
 
-        let want = num_feasible_nodes_to_find(self.settings.percentage_of_nodes_to_score, all);
+        let want = if probe {
+            1
+        } else {
+            num_feasible_nodes_to_find(self.settings.percentage_of_nodes_to_score, all)
+        };
         let mut feasible: Vec<NodeId> = std::mem::take(&mut self.feasible_buffer);
         feasible.clear();
         let mut histogram: Vec<(Reason, u32)> = Vec::new();
@@ -471,6 +507,16 @@ impl Scheduler {
                 {
                     Some((_, n)) => *n += 1,
                     None => histogram.push((Reason::Unschedulable, 1)),
+                }
+                continue;
+            }
+            // A node whose Ready condition is False carries the node controller's NoSchedule
+            // taint, which pods do not tolerate by default.
+            if node.fault != 0 {
+                let r = Reason::UntoleratedTaint(UNREACHABLE_TAINT.into());
+                match histogram.iter_mut().find(|(x, _)| *x == r) {
+                    Some((_, n)) => *n += 1,
+                    None => histogram.push((r, 1)),
                 }
                 continue;
             }
@@ -523,7 +569,7 @@ impl Scheduler {
                 }
             }
         }
-        if all > 0 {
+        if all > 0 && !probe {
             self.next_start_node = (self.next_start_node + processed) % all;
         }
         if feasible.is_empty() {
@@ -548,7 +594,7 @@ impl Scheduler {
             self.feasible_buffer = feasible;
             return Err(failure);
         }
-        let chosen = if feasible.len() == 1 {
+        let chosen = if feasible.len() == 1 || probe {
             feasible[0]
         } else {
             self.pick(cluster, t, dep, &feasible)

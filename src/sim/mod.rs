@@ -8,9 +8,13 @@
 //! happened at its instant. The Cluster Autoscaler will slot in before sampling. Loads, scrapes,
 //! the HPA and trace pods are in `workload.rs`.
 
+mod autoscaler;
+mod faults;
 mod workload;
 
 use std::cmp::Reverse;
+
+pub use autoscaler::{CaState, OutageRecord, PoolCa};
 
 pub use workload::{DeploymentRun, HpaRun, Scrape, TraceStats};
 
@@ -46,6 +50,19 @@ pub enum Event {
     MetricsWindowStart,
     /// The HPA controller syncs every HPA.
     HpaSync,
+    /// The Cluster Autoscaler's loop.
+    AutoscalerScan,
+    /// A node has been NotReady for the pods' not-ready toleration: evict them. `since_ms`
+    /// is when it turned NotReady (a later recovery makes the event stale).
+    NodeEviction { node: NodeId, since_ms: u64 },
+    /// A node's VM fails.
+    NodeFailure { node: NodeId },
+    /// Node auto-repair brings a failed VM back.
+    NodeRepaired { node: NodeId },
+    /// Azure evicts a spot VM (at the pool's eviction rate).
+    SpotEvict { node: NodeId },
+    /// A zone outage ends.
+    ZoneRecovered { zone: u8 },
     /// Record one row per pool and zone.
     Sample,
 }
@@ -53,12 +70,18 @@ pub enum Event {
 impl Phase for Event {
     fn phase(&self) -> u8 {
         match self {
-            Event::Action { .. } | Event::TraceArrival { .. } => 0,
-            Event::NodeReady { .. } | Event::NodeGone { .. } => 1,
+            Event::Action { .. } | Event::TraceArrival { .. } | Event::ZoneRecovered { .. } => 0,
+            Event::NodeReady { .. }
+            | Event::NodeGone { .. }
+            | Event::NodeEviction { .. }
+            | Event::NodeFailure { .. }
+            | Event::NodeRepaired { .. }
+            | Event::SpotEvict { .. } => 1,
             Event::PodStep { .. } => 2,
             Event::SchedulerWake { .. } => 3,
             Event::MetricsScrape | Event::MetricsWindowStart => 4,
             Event::HpaSync => 5,
+            Event::AutoscalerScan => 6,
             Event::Sample => 9,
         }
     }
@@ -108,6 +131,7 @@ pub struct Stats {
     pub nodes_created_by_pool: Vec<u32>,
     pub node_create_failures: Vec<(String, u64)>,
     pub image_backoff_pods: u64,
+    pub spot_evictions: u64,
 }
 
 /// The simulation state.
@@ -138,6 +162,10 @@ pub struct Sim {
     /// One row per deployment per sample.
     pub deployment_samples: Vec<crate::observe::DeploymentRow>,
     hpa_scratch: workload::HpaScratch,
+    /// The Cluster Autoscaler's state, and the faults it deals with.
+    pub ca: CaState,
+    /// Per pool: node failures and spot evictions.
+    fault_rngs: Vec<Stream>,
     pub end: SimTime,
 }
 
@@ -157,6 +185,16 @@ impl Sim {
             .map(|p| micro_per_hour(p.price_per_hour))
             .collect();
         let scheduler = Scheduler::new(scenario.scheduler.clone(), streams.stream("scheduler"));
+        let fault_rngs = scenario
+            .pools
+            .iter()
+            .map(|p| streams.stream(&format!("faults/{}", p.name)))
+            .collect();
+        let ca = CaState::new(
+            pools,
+            scenario.pools.iter().any(|p| p.enable_auto_scaling),
+            streams.stream("autoscaler/expander"),
+        );
         let log = EventLog::new(
             scenario.output.event_log,
             scenario.simulation.start_unix_ms,
@@ -201,6 +239,8 @@ impl Sim {
                 .collect(),
             deployment_samples: Vec::new(),
             hpa_scratch: workload::HpaScratch::default(),
+            ca,
+            fault_rngs,
             end,
             scenario,
         }
@@ -243,6 +283,9 @@ impl Sim {
             }
             self.integrate(ev.time);
             self.step(ev.time, ev.event);
+            if self.ca.outages.iter().any(|o| o.pending_cleared_at.is_none()) {
+                self.track_outages(ev.time);
+            }
             if is_sample || self.stats.events_processed.is_multiple_of(65_536) {
                 progress(ev.time, self.end);
             }
@@ -289,6 +332,9 @@ impl Sim {
         if d.iter().any(|d| d.hpa.is_some()) {
             self.queue.schedule(SimTime::ZERO, Event::HpaSync);
         }
+        if self.ca.enabled {
+            self.queue.schedule(SimTime::ZERO, Event::AutoscalerScan);
+        }
         self.queue.schedule(SimTime::ZERO, Event::Sample);
     }
 
@@ -331,6 +377,15 @@ impl Sim {
                     self.queue.schedule(next, Event::HpaSync);
                 }
             }
+            Event::AutoscalerScan => {
+                self.autoscaler_scan(now);
+                self.next_scan(now);
+            }
+            Event::NodeEviction { node, since_ms } => self.evict_from_unready(node, since_ms, now),
+            Event::NodeFailure { node } => self.node_failure(node, now),
+            Event::NodeRepaired { node } => self.node_repaired(node, now),
+            Event::SpotEvict { node } => self.spot_evict(node, now, "spot eviction rate"),
+            Event::ZoneRecovered { zone } => self.zone_recovered(zone, now),
             Event::Sample => {
                 self.sample(now);
                 let next = now + self.scenario.simulation.sample_interval;
@@ -361,7 +416,47 @@ impl Sim {
 
     /// Starts a VM in the pool's next zone; returns `None` (and logs why) if Azure refuses.
     fn create_node(&mut self, pool: PoolId, now: SimTime, why: &str) -> Option<NodeId> {
-        let zone = self.cluster.next_zone(pool);
+        match self.azure_check(pool.idx(), 1, now) {
+            Ok(zones) => self.create_node_in(pool, zones[0], now, why),
+            Err(r) => {
+                let zone = self.cluster.next_zone(pool);
+                self.node_create_failed(pool, zone, &format!("{}: {}", r.key, r.message), now);
+                None
+            }
+        }
+    }
+
+    fn node_create_failed(&mut self, pool: PoolId, zone: crate::cluster::Zone, reason: &str, now: SimTime) {
+        let pool_name = self.scenario.pools[pool.idx()].name.clone();
+        self.log.emit(
+            now,
+            "node_create_failed",
+            &[
+                ("pool", Field::Str(&pool_name)),
+                ("zone", Field::Str(zone.short())),
+                ("reason", Field::Str(reason)),
+            ],
+        );
+        let key = reason.split(':').next().unwrap_or("").to_string();
+        match self
+            .stats
+            .node_create_failures
+            .iter_mut()
+            .find(|(k, _)| *k == key)
+        {
+            Some((_, n)) => *n += 1,
+            None => self.stats.node_create_failures.push((key, 1)),
+        }
+    }
+
+    /// Starts a VM of `pool` in `zone`; returns `None` (and logs why) if Azure refuses.
+    fn create_node_in(
+        &mut self,
+        pool: PoolId,
+        zone: crate::cluster::Zone,
+        now: SimTime,
+        why: &str,
+    ) -> Option<NodeId> {
         match self.cluster.create_node(pool, zone, now) {
             Ok(node) => {
                 let p = pool.idx();
@@ -390,7 +485,9 @@ impl Sim {
                     ],
                 );
                 let generation = self.cluster.node(node).generation;
+                self.cluster.nodes[node.idx()].boot_due = now + delay;
                 if delay > SimDuration::ZERO {
+                    self.ca.upcoming.push(node);
                     self.queue
                         .schedule(now + delay, Event::NodeReady { node, generation });
                 } else {
@@ -399,27 +496,7 @@ impl Sim {
                 Some(node)
             }
             Err(e) => {
-                let reason = e.reason();
-                let pool_name = self.scenario.pools[pool.idx()].name.clone();
-                self.log.emit(
-                    now,
-                    "node_create_failed",
-                    &[
-                        ("pool", Field::Str(&pool_name)),
-                        ("zone", Field::Str(zone.short())),
-                        ("reason", Field::Str(&reason)),
-                    ],
-                );
-                let key = reason.split(':').next().unwrap_or("").to_string();
-                match self
-                    .stats
-                    .node_create_failures
-                    .iter_mut()
-                    .find(|(k, _)| *k == key)
-                {
-                    Some((_, n)) => *n += 1,
-                    None => self.stats.node_create_failures.push((key, 1)),
-                }
+                self.node_create_failed(pool, zone, &e.reason(), now);
                 None
             }
         }
@@ -441,6 +518,8 @@ impl Sim {
             return;
         }
         self.cluster.node_ready(node, now);
+        self.ca_node_registered(node);
+        self.arm_faults(node, now);
         let n = self.cluster.node(node);
         let (name, pool) = (
             n.name.clone(),
@@ -465,7 +544,15 @@ impl Sim {
     /// once; a Ready node is cordoned, its pods are evicted (each stops within its grace period
     /// while its deployment creates a replacement elsewhere), and its VM is deleted when the
     /// last pod has stopped. PodDisruptionBudgets are not modelled here.
-    fn drain_node(&mut self, node: NodeId, now: SimTime, why: &str) {
+    /// `grace_cap` bounds each pod's grace period (the autoscaler's
+    /// `max-graceful-termination-sec`, a spot VM's 30 s notice).
+    fn drain_node(
+        &mut self,
+        node: NodeId,
+        now: SimTime,
+        why: &str,
+        grace_cap: Option<SimDuration>,
+    ) {
         if self.cluster.node(node).state != NodeState::Ready {
             self.delete_node(node, now, why);
             return;
@@ -489,15 +576,10 @@ impl Sim {
         );
         let mut last_stop = now;
         for pod in pods {
-            let stop = self.delete_pod(pod, now, "evicted: node drained", false);
+            let stop = self.delete_pod(pod, now, "evicted: node drained", false, grace_cap);
             last_stop = last_stop.max(stop);
         }
-        let owners: Vec<DeploymentId> = (0..self.cluster.deployments.len())
-            .map(|d| DeploymentId(d as u32))
-            .collect();
-        for d in owners {
-            self.reconcile(d, now);
-        }
+        self.reconcile_all(now);
         let generation = self.cluster.node(node).generation;
         self.queue
             .schedule(last_stop, Event::NodeGone { node, generation });
@@ -510,8 +592,13 @@ impl Sim {
         let name = n.name.clone();
         let pods: Vec<PodId> = n.pods.clone();
         for pod in &pods {
-            self.delete_pod(*pod, now, "node deleted", true);
+            self.delete_pod(*pod, now, "node deleted", true, None);
         }
+        let n = self.cluster.node(node);
+        if n.fault != 0 && matches!(n.state, NodeState::Ready | NodeState::Deleting) {
+            self.ca.unready_nodes -= 1;
+        }
+        self.ca.upcoming.retain(|x| *x != node);
         self.cluster.delete_node(node);
         self.cost
             .node_stopped(p, zi, self.price_micro[p], created, now);
@@ -525,13 +612,15 @@ impl Sim {
                 ("reason", Field::Str(why)),
             ],
         );
-        let owners: Vec<DeploymentId> = (0..self.cluster.deployments.len())
-            .map(|d| DeploymentId(d as u32))
-            .collect();
-        for d in owners {
-            self.reconcile(d, now);
-        }
+        self.reconcile_all(now);
         self.wake_scheduler(now);
+    }
+
+    /// Every ReplicaSet replaces the pods it lost.
+    fn reconcile_all(&mut self, now: SimTime) {
+        for d in 0..self.cluster.deployments.len() {
+            self.reconcile(DeploymentId(d as u32), now);
+        }
     }
 
     // ----- actions -------------------------------------------------------------------------
@@ -562,10 +651,27 @@ impl Sim {
                 );
                 self.reconcile(d, now);
             }
-            Action::ZoneOutage { .. }
-            | Action::SpotEviction { .. }
-            | Action::StockOut { .. }
-            | Action::FailNodes { .. } => {}
+            Action::ZoneOutage { zone, duration } => self.zone_outage(zone, duration, now),
+            Action::SpotEviction { pool, count } => self.spot_wave(pool, count, now),
+            Action::StockOut {
+                sku,
+                zone,
+                duration,
+            } => {
+                let until = now + duration;
+                let zone_text = zone.map_or("all".to_string(), |z| z.to_string());
+                self.log.emit(
+                    now,
+                    "stock_out",
+                    &[
+                        ("vm_size", Field::Str(&sku)),
+                        ("zone", Field::Str(&zone_text)),
+                        ("until", Field::Str(&self.log.wall_clock(until))),
+                    ],
+                );
+                self.ca.stock_outs.push((sku, zone, until));
+            }
+            Action::FailNodes { pool, count } => self.fail_nodes(pool, count, now),
             Action::AddNodes { pool, count } => {
                 for _ in 0..count {
                     self.create_node(PoolId(pool as u32), now, "scenario event add_nodes");
@@ -610,7 +716,7 @@ impl Sim {
                         .copied()
                         .max_by_key(|n| (per_zone[c.node(*n).zone.0 as usize], n.0));
                     match victim {
-                        Some(n) => self.drain_node(n, now, "scenario event remove_nodes"),
+                        Some(n) => self.drain_node(n, now, "scenario event remove_nodes", None),
                         None => break,
                     }
                 }
@@ -639,7 +745,7 @@ impl Sim {
         } else if have > want {
             let victims = self.scale_down_order(d, now);
             for pod in victims.into_iter().take((have - want) as usize) {
-                self.delete_pod(pod, now, "replica set scaled down", false);
+                self.delete_pod(pod, now, "replica set scaled down", false, None);
             }
         }
     }
@@ -683,7 +789,14 @@ impl Sim {
     /// Deletes a pod: unscheduled ones vanish; bound ones terminate within their grace period.
     /// `now_gone` skips the grace period (the node itself is going away).
     /// Returns when the pod will be gone.
-    fn delete_pod(&mut self, pod: PodId, now: SimTime, why: &str, now_gone: bool) -> SimTime {
+    fn delete_pod(
+        &mut self,
+        pod: PodId,
+        now: SimTime,
+        why: &str,
+        now_gone: bool,
+        grace_cap: Option<SimDuration>,
+    ) -> SimTime {
         let name = self.pod_name(pod);
         let p = self.cluster.pod(pod).clone();
         let Owner::Deployment(owner) = p.owner;
@@ -713,7 +826,10 @@ impl Sim {
                 }
                 self.cluster.start_termination(pod);
                 let t = self.cluster.template(p.class);
-                let stop = t.shutdown_delay.min(t.termination_grace);
+                let mut stop = t.shutdown_delay.min(t.termination_grace);
+                if let Some(cap) = grace_cap {
+                    stop = stop.min(cap);
+                }
                 if now_gone || stop == SimDuration::ZERO {
                     self.cluster.remove_pod(pod);
                 } else {
@@ -775,6 +891,7 @@ impl Sim {
                     message,
                     changed,
                 } => {
+                    self.mark_unschedulable(pod, now);
                     if changed {
                         let name = self.pod_name(pod);
                         let text = self
@@ -927,6 +1044,7 @@ impl Sim {
 
     fn pod_running(&mut self, pod: PodId, now: SimTime) {
         self.starting -= 1;
+        self.record_unschedulable_wait(pod, now);
         self.cluster.pod_running(pod, now);
         let delay = if self.warm {
             SimDuration::ZERO
@@ -948,7 +1066,12 @@ impl Sim {
     }
 
     fn pod_ready(&mut self, pod: PodId, now: SimTime) {
-        let Owner::Deployment(d) = self.cluster.pod(pod).owner;
+        let p = self.cluster.pod(pod);
+        // On a NotReady node readiness is not reported; it is when the node comes back.
+        if p.node.is_some_and(|n| self.cluster.node(n).fault != 0) {
+            return;
+        }
+        let Owner::Deployment(d) = p.owner;
         self.advance(d, now);
         self.cluster.pod_ready(pod, now);
         if let Some(t) = self.trace_of(self.cluster.pod(pod)) {
@@ -1067,6 +1190,11 @@ impl Sim {
     /// Pods not yet bound to a node, right now.
     pub fn unscheduled_pods(&self) -> u32 {
         self.unscheduled
+    }
+
+    /// Pods bound and not yet running (pulling images), right now.
+    pub fn starting_pods(&self) -> u32 {
+        self.starting
     }
 
     /// Recounts everything kept incrementally (the cluster's sums and this run's pending
