@@ -51,8 +51,44 @@ pub struct Summary {
     pub deployments: IndexMap<String, DeploymentSummary>,
     /// Per `[[pod_trace]]`: what became of its pods.
     pub pod_traces: IndexMap<String, TraceSummary>,
+    /// The Cluster Autoscaler's activity and the faults of the run.
+    pub autoscaler: AutoscalerSummary,
     pub events_processed: u64,
     pub event_log_lines: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AutoscalerSummary {
+    /// Per autoscaled pool: scale-ups (loops that grew it), nodes added, nodes removed, and
+    /// scale-ups that restored `min_count`.
+    pub pools: IndexMap<String, PoolAutoscaling>,
+    /// Failed scale-ups by reason (`QuotaExceeded`, `SubnetIsFull`, `ZonalAllocationFailed`,
+    /// `AllocationFailed`, `ProvisioningTimeout`, …).
+    pub failed_scale_ups: IndexMap<String, u64>,
+    /// From a pod's first Unschedulable to Running.
+    pub unschedulable_to_running_s: Percentiles,
+    pub spot_evictions: u64,
+    pub outages: Vec<OutageSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolAutoscaling {
+    pub scale_ups: u32,
+    pub nodes_added: u32,
+    pub nodes_removed: u32,
+    pub min_count_restores: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutageSummary {
+    pub zone: u8,
+    pub start: String,
+    pub end: String,
+    pub nodes_not_ready: u32,
+    pub pods_evicted: u32,
+    /// From the outage's start until no pod was pending; `null` if pods were still pending at
+    /// the end of the run, 0 if none went pending.
+    pub seconds_until_no_pending_pods: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -224,6 +260,45 @@ impl Summary {
                 },
             );
         }
+        let ca = &sim.ca;
+        let autoscaler = AutoscalerSummary {
+            pools: c
+                .pools
+                .iter()
+                .zip(&ca.pools)
+                .filter(|(p, _)| p.spec.enable_auto_scaling)
+                .map(|(p, a)| {
+                    (
+                        p.spec.name.clone(),
+                        PoolAutoscaling {
+                            scale_ups: a.scale_ups,
+                            nodes_added: a.nodes_added,
+                            nodes_removed: a.scale_downs,
+                            min_count_restores: a.min_restores,
+                        },
+                    )
+                })
+                .collect(),
+            failed_scale_ups: ca.failed.iter().cloned().collect(),
+            unschedulable_to_running_s: ca.unschedulable_to_running.percentiles(),
+            spot_evictions: sim.stats.spot_evictions,
+            outages: ca
+                .outages
+                .iter()
+                .map(|o| OutageSummary {
+                    zone: o.zone,
+                    start: sim.log.wall_clock(o.start),
+                    end: sim.log.wall_clock(o.end),
+                    nodes_not_ready: o.nodes,
+                    pods_evicted: o.pods_evicted,
+                    seconds_until_no_pending_pods: match (o.pending_seen, o.pending_cleared_at) {
+                        (false, _) => Some(0.0),
+                        (true, Some(t)) => Some(r4(t.since(o.start).as_secs_f64())),
+                        (true, None) => None,
+                    },
+                })
+                .collect(),
+        };
         Summary {
             scenario: s.simulation.name.clone(),
             seed: s.simulation.seed,
@@ -258,6 +333,7 @@ impl Summary {
             unserved_requests: r4(unserved_total),
             deployments,
             pod_traces,
+            autoscaler,
             events_processed: sim.stats.events_processed,
             event_log_lines: sim.log.lines,
         }

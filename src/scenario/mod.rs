@@ -5,8 +5,10 @@
 //! error names the file, line, column and field. `--set` overrides are spliced into the text
 //! first (`overrides`), so their errors name the argument and everything else keeps its line.
 
+mod autoscaler;
 pub mod daemonsets;
 pub mod error;
+mod events;
 pub mod model;
 pub mod overrides;
 pub mod raw;
@@ -92,11 +94,18 @@ fn typo_hint(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
     let (found, rest) = rest.split_once('`')?;
     let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    let normalized = found.replace('-', "_").to_ascii_lowercase();
+    let lower = found.to_ascii_lowercase();
+    let normalized = lower.replace('-', "_");
+    // Compared with `-` read as `_`; of two spellings of one key (`scan-interval`,
+    // `scan_interval`) the one closer to what was typed wins.
+    let distance = crate::cluster::catalogue::edit_distance;
     expected
         .iter()
-        .map(|e| (crate::cluster::catalogue::edit_distance(e, &normalized), *e))
-        .filter(|(d, _)| *d <= 3)
+        .map(|e| {
+            let d = distance(&e.replace('-', "_"), &normalized);
+            (d, distance(e, &lower), *e)
+        })
+        .filter(|(d, _, _)| *d <= 3)
         .min()
-        .map(|(_, e)| format!("did you mean `{e}`?"))
+        .map(|(_, _, e)| format!("did you mean `{e}`?"))
 }

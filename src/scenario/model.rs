@@ -37,14 +37,17 @@ pub struct Scenario {
     pub traces: Vec<TraceSpec>,
     /// `[autoscaler]`: the cluster autoscaler profile (used when a pool autoscales).
     pub autoscaler: crate::autoscaler::Profile,
-    /// `[quota]`: regional vCPU quotas per VM family, in `[quota]` order.
+    /// `[quota]`: regional vCPU quotas per VM family, in `[quota]` order, each family at most
+    /// once. Nodes of regular-priority pools count against them; spot VMs draw on Azure's
+    /// separate spot quota and do not (validation checks the initial nodes that way).
     pub quotas: Vec<VcpuQuota>,
 }
 
 /// A regional vCPU quota of one VM family (Azure's "Standard DSv5 Family vCPUs").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VcpuQuota {
-    /// The quota family as the catalogue names it (`standardDSv5Family`).
+    /// The quota family as the catalogue names it (`standardDSv5Family`): equal to
+    /// `Sku::family` of the VM sizes it covers (matched case-insensitively when loaded).
     pub family: String,
     pub vcpus: u64,
 }
@@ -344,11 +347,14 @@ pub enum Action {
     /// Shrink a pool by `count` nodes.
     RemoveNodes { pool: usize, count: u32 },
     /// Zone `zone` (1–3) fails for `duration`: its nodes go NotReady and no VM can be created
-    /// there until it recovers.
+    /// there until it recovers. `zone` is the number of `cluster::Zone(zone)`, written
+    /// `zone.to_string()` in `PoolSpec::zones`; regional pools (zone 0) are not in any.
     ZoneOutage { zone: u8, duration: SimDuration },
     /// Azure reclaims `count` spot nodes of `pool` at once (30 s notice, then deleted).
     SpotEviction { pool: usize, count: u32 },
-    /// `sku` cannot be allocated in `zone` (every zone when `None`) for `duration`.
+    /// `sku` cannot be allocated in `zone` (every zone when `None`) for `duration`. `sku` is
+    /// spelled as the catalogue spells it, so it equals `PoolSpec::sku.name` of the pools
+    /// using that size.
     StockOut {
         sku: String,
         zone: Option<u8>,

@@ -71,6 +71,9 @@ fn value_text(raw: &str) -> String {
     }
 }
 
+/// Why a key cannot be added to a table defined by dotted keys (`a.b = 1`).
+const DOTTED: &str = "cannot add a key to a dotted-key table; write the key in the file";
+
 enum Target {
     /// Replace this byte range with the value.
     Replace(Range<usize>),
@@ -168,9 +171,7 @@ fn descend(
                     empty: false,
                 })
             } else {
-                Err(format!(
-                    "{full}: cannot add a key to a dotted-key table; write the key in the file"
-                ))
+                Err(format!("{full}: {DOTTED}"))
             }
         }
         other => other,
@@ -213,6 +214,21 @@ pub fn apply(text: &str, args: &[String]) -> Result<(String, Edits), OverrideErr
                     record(&mut spans, at, insert.len(), 0, arg);
                     current.push_str(&insert);
                     continue;
+                }
+                if e.contains(DOTTED) {
+                    // A table that exists only through its subtables' headers (the file has
+                    // [autoscaler.priorities] but no [autoscaler]) may still get its own header,
+                    // placed at the end; a table made by dotted keys may not, which the parse
+                    // of the result tells apart.
+                    let (key_name, table) = path.split_last().expect("non-empty path");
+                    let insert = format!("\n[{}]\n{key_name} = {value}\n", table.join("."));
+                    let mut appended = current.clone();
+                    appended.push_str(&insert);
+                    if DeTable::parse(&appended).is_ok() {
+                        record(&mut spans, current.len(), insert.len(), 0, arg);
+                        current = appended;
+                        continue;
+                    }
                 }
                 return Err(fail(e));
             }
@@ -365,6 +381,28 @@ mod tests {
             edits.to_original(t.find("#é").unwrap()),
             Ok(doc.find("#é").unwrap())
         );
+    }
+
+    #[test]
+    fn keys_go_into_a_table_known_only_by_its_subtables() {
+        // [autoscaler.priorities] defines [autoscaler] implicitly: the key gets its own header.
+        let doc = "[simulation]\nname = \"q\"\n\n[autoscaler.priorities]\n10 = [\"a\"]\n";
+        let args = vec!["autoscaler.scale-down-unneeded-time=5m".to_string()];
+        let (t, edits) = apply(doc, &args).unwrap();
+        let v: toml::Table = toml::from_str(&t).unwrap();
+        assert_eq!(
+            v["autoscaler"]["scale-down-unneeded-time"].as_str(),
+            Some("5m")
+        );
+        assert_eq!(v["autoscaler"]["priorities"]["10"][0].as_str(), Some("a"));
+        assert_eq!(
+            edits.to_original(t.find("\"5m\"").unwrap()),
+            Err(args[0].clone())
+        );
+        // A table made by dotted keys cannot be reopened with a header.
+        let doc = "[simulation]\nname = \"q\"\nx.y = 1\n";
+        let e = apply(doc, &["simulation.x.z=2".to_string()]).unwrap_err();
+        assert!(e.message.contains("dotted-key table"), "{}", e.message);
     }
 
     #[test]

@@ -36,6 +36,94 @@ pub struct RawScenario {
     pub metrics_server: RawMetricsServer,
     #[serde(default)]
     pub pod_trace: Vec<S<RawPodTrace>>,
+    #[serde(default)]
+    pub autoscaler: Option<S<RawAutoscaler>>,
+    /// `[quota]`: VM quota family (`standardDSv5Family`) → regional vCPUs.
+    #[serde(default)]
+    pub quota: IndexMap<String, S<i64>>,
+}
+
+/// `[autoscaler]`: AKS's `cluster-autoscaler-profile` keys verbatim (kebab-case, or the same
+/// names in snake_case), plus upstream flags AKS does not expose. AKS passes every profile
+/// value as a string, so numbers and booleans are accepted written either way and checked in
+/// phase two.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawAutoscaler {
+    #[serde(default, alias = "scan_interval")]
+    pub scan_interval: Option<S<String>>,
+    /// A chain such as `"priority,least-waste"`.
+    #[serde(default)]
+    pub expander: Option<S<String>>,
+    #[serde(default, alias = "balance_similar_node_groups")]
+    pub balance_similar_node_groups: Option<S<BoolOrText>>,
+    #[serde(default, alias = "scale_down_enabled")]
+    pub scale_down_enabled: Option<S<BoolOrText>>,
+    #[serde(default, alias = "scale_down_delay_after_add")]
+    pub scale_down_delay_after_add: Option<S<String>>,
+    #[serde(default, alias = "scale_down_delay_after_delete")]
+    pub scale_down_delay_after_delete: Option<S<String>>,
+    #[serde(default, alias = "scale_down_delay_after_failure")]
+    pub scale_down_delay_after_failure: Option<S<String>>,
+    #[serde(default, alias = "scale_down_unneeded_time")]
+    pub scale_down_unneeded_time: Option<S<String>>,
+    #[serde(default, alias = "scale_down_unready_time")]
+    pub scale_down_unready_time: Option<S<String>>,
+    #[serde(default, alias = "scale_down_utilization_threshold")]
+    pub scale_down_utilization_threshold: Option<S<NumberOrText>>,
+    #[serde(default, alias = "max_graceful_termination_sec")]
+    pub max_graceful_termination_sec: Option<S<NumberOrText>>,
+    #[serde(default, alias = "max_node_provision_time")]
+    pub max_node_provision_time: Option<S<String>>,
+    #[serde(default, alias = "max_empty_bulk_delete")]
+    pub max_empty_bulk_delete: Option<S<NumberOrText>>,
+    #[serde(default, alias = "new_pod_scale_up_delay")]
+    pub new_pod_scale_up_delay: Option<S<String>>,
+    #[serde(default, alias = "skip_nodes_with_system_pods")]
+    pub skip_nodes_with_system_pods: Option<S<BoolOrText>>,
+    #[serde(default, alias = "skip_nodes_with_local_storage")]
+    pub skip_nodes_with_local_storage: Option<S<BoolOrText>>,
+    #[serde(default, alias = "max_total_unready_percentage")]
+    pub max_total_unready_percentage: Option<S<NumberOrText>>,
+    #[serde(default, alias = "ok_total_unready_count")]
+    pub ok_total_unready_count: Option<S<NumberOrText>>,
+    #[serde(default, alias = "max_nodes_total")]
+    pub max_nodes_total: Option<S<NumberOrText>>,
+    #[serde(default, alias = "ignore_daemonsets_utilization")]
+    pub ignore_daemonsets_utilization: Option<S<BoolOrText>>,
+    #[serde(default, alias = "daemonset_eviction_for_empty_nodes")]
+    pub daemonset_eviction_for_empty_nodes: Option<S<BoolOrText>>,
+    #[serde(default, alias = "daemonset_eviction_for_occupied_nodes")]
+    pub daemonset_eviction_for_occupied_nodes: Option<S<BoolOrText>>,
+    #[serde(default, alias = "initial_node_group_backoff_duration")]
+    pub initial_node_group_backoff_duration: Option<S<String>>,
+    #[serde(default, alias = "max_node_group_backoff_duration")]
+    pub max_node_group_backoff_duration: Option<S<String>>,
+    #[serde(default, alias = "node_group_backoff_reset_timeout")]
+    pub node_group_backoff_reset_timeout: Option<S<String>>,
+    #[serde(default, alias = "unremovable_node_recheck_timeout")]
+    pub unremovable_node_recheck_timeout: Option<S<String>>,
+    #[serde(default, alias = "expendable_pods_priority_cutoff")]
+    pub expendable_pods_priority_cutoff: Option<S<NumberOrText>>,
+    #[serde(default, alias = "max_drain_parallelism")]
+    pub max_drain_parallelism: Option<S<NumberOrText>>,
+    /// `[autoscaler.priorities]`: the priority expander's ConfigMap, priority ("10") → name
+    /// patterns.
+    #[serde(default)]
+    pub priorities: IndexMap<String, S<Vec<S<String>>>>,
+}
+
+/// One name of an `expander` chain. `grpc` is recognised only to say it is not modelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExpanderName {
+    Random,
+    MostPods,
+    LeastWaste,
+    LeastNodes,
+    Price,
+    Priority,
+    Grpc,
 }
 
 /// kube-controller-manager's HPA flags, by their flag names without the prefix.
@@ -144,6 +232,8 @@ pub struct RawCluster {
     pub default_daemonsets: Option<bool>,
     #[serde(default)]
     pub serialize_image_pulls: Option<bool>,
+    #[serde(default)]
+    pub not_ready_toleration_seconds: Option<S<u64>>,
 }
 
 /// `az aks create --tier`.
@@ -230,6 +320,12 @@ pub struct RawNodePool {
     pub provisioning_delay: Option<S<RawDelay>>,
     #[serde(default)]
     pub image_pull_throughput: Option<S<String>>,
+    #[serde(default)]
+    pub mtbf: Option<S<String>>,
+    #[serde(default)]
+    pub repair_time: Option<S<String>>,
+    #[serde(default)]
+    pub spot_eviction_rate: Option<S<f64>>,
 }
 
 /// `az aks nodepool add --mode`.
@@ -394,6 +490,25 @@ pub struct RawDeployment {
     pub load: Option<S<RawLoad>>,
     #[serde(default)]
     pub hpa: Option<S<RawHpa>>,
+    #[serde(default)]
+    pub pdb: Option<S<RawPdb>>,
+    #[serde(default)]
+    pub safe_to_evict: Option<bool>,
+    #[serde(default)]
+    pub local_storage: Option<bool>,
+    #[serde(default)]
+    pub controller: Option<S<bool>>,
+}
+
+/// `pdb`: a PodDisruptionBudget over the deployment's pods, `maxUnavailable` or
+/// `minAvailable` in snake_case.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPdb {
+    #[serde(default)]
+    pub max_unavailable: Option<S<IntOrString>>,
+    #[serde(default)]
+    pub min_available: Option<S<IntOrString>>,
 }
 
 /// `[deployment.load]`: the requests per second a deployment is asked to serve.
@@ -660,6 +775,12 @@ pub struct RawEvent {
     pub pool: Option<S<String>>,
     #[serde(default)]
     pub count: Option<S<u32>>,
+    #[serde(default)]
+    pub zone: Option<S<NumberOrText>>,
+    #[serde(default)]
+    pub duration: Option<S<String>>,
+    #[serde(default)]
+    pub vm_size: Option<S<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -674,6 +795,18 @@ pub enum ActionKind {
     /// `az aks nodepool scale` down by `count`
     #[serde(alias = "remove-nodes")]
     RemoveNodes,
+    /// An availability zone fails for `duration`.
+    #[serde(alias = "zone-outage")]
+    ZoneOutage,
+    /// Azure reclaims `count` nodes of a spot pool.
+    #[serde(alias = "spot-eviction")]
+    SpotEviction,
+    /// A VM size cannot be allocated (in one zone or all) for `duration`.
+    #[serde(alias = "stock-out")]
+    StockOut,
+    /// `count` nodes of a pool fail (NotReady until repaired).
+    #[serde(alias = "fail-nodes")]
+    FailNodes,
 }
 
 /// A subnet size: a number of addresses or a prefix length such as "/24".
@@ -771,6 +904,59 @@ impl<'de> Deserialize<'de> for NumberOrText {
                 } else {
                     "NaN".into()
                 }))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A boolean written natively (`true`) or as AKS passes profile values (`"true"`); the text is
+/// checked in phase two so that the error names its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BoolOrText {
+    Bool(bool),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for BoolOrText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = BoolOrText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("true or false (or the strings \"true\", \"false\")")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<BoolOrText, E> {
+                Ok(BoolOrText::Bool(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<BoolOrText, E> {
+                Ok(BoolOrText::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Kubernetes' IntOrString, as PodDisruptionBudgets use it: `1` or `"50%"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntOrString {
+    Int(i64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for IntOrString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = IntOrString;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number or a percentage such as \"50%\"")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<IntOrString, E> {
+                Ok(IntOrString::Int(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IntOrString, E> {
+                Ok(IntOrString::Text(v.to_string()))
             }
         }
         d.deserialize_any(V)

@@ -7,16 +7,18 @@
 
 use std::ops::Range;
 
+use super::autoscaler;
 use super::daemonsets;
 use super::error::Diagnostic;
+use super::events;
 use super::model::*;
 use super::raw::*;
 use super::workloads;
 use crate::cluster::{
     self, Os, Sku, Toleration, WindowsMemoryReservation, catalogue, parse_taint, quantity,
 };
+use crate::engine::SimDuration;
 use crate::engine::time::parse_duration;
-use crate::engine::{SimDuration, SimTime};
 
 /// AKS: 5,000 nodes per cluster, 1,000 per pool, 100 pools (reference §4.1).
 pub const MAX_NODES_PER_CLUSTER: u64 = 5_000;
@@ -96,6 +98,16 @@ impl Ctx {
     }
     pub(super) fn warn(&mut self, span: Sp, field: impl Into<String>, msg: impl Into<String>) {
         self.diags.push(Diagnostic::warning(span, field, msg));
+    }
+    pub(super) fn warn_hint(
+        &mut self,
+        span: Sp,
+        field: impl Into<String>,
+        msg: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.diags
+            .push(Diagnostic::warning(span, field, msg).with_hint(hint));
     }
 
     pub(super) fn duration(
@@ -793,6 +805,20 @@ pub fn validate(
         Some(p) => *p.get_ref(),
         None => tier_price(sku_tier),
     };
+    // The DefaultTolerationSeconds admission plugin's 300 s; anything longer than a run is "never".
+    let max_toleration_secs = MAX_DURATION.as_ms() / 1000;
+    let not_ready_toleration_secs = match &c.not_ready_toleration_seconds {
+        None => 300,
+        Some(v) if *v.get_ref() > max_toleration_secs => {
+            ctx.err(
+                Some(v.span()),
+                "cluster.not_ready_toleration_seconds",
+                format!("at most {max_toleration_secs} seconds (366 days, the longest run)"),
+            );
+            max_toleration_secs
+        }
+        Some(v) => *v.get_ref(),
+    };
     let cluster_settings = ClusterSettings {
         kubernetes_version,
         kubernetes_minor,
@@ -803,7 +829,7 @@ pub fn validate(
             .windows_memory_reservation
             .unwrap_or(WindowsMemoryReservation::Regressive),
         serialize_image_pulls: c.serialize_image_pulls.unwrap_or(true),
-        not_ready_toleration: SimDuration::from_secs(300),
+        not_ready_toleration: SimDuration::from_secs(not_ready_toleration_secs),
     };
 
     // [scheduler]
@@ -1108,6 +1134,53 @@ pub fn validate(
             default_provisioning_delay(os),
             &format!("{f}.provisioning_delay"),
         );
+        let mtbf = r
+            .mtbf
+            .as_ref()
+            .and_then(|m| ctx.duration_of(m, &format!("{f}.mtbf")));
+        if mtbf == Some(SimDuration::ZERO) {
+            ctx.err(
+                r.mtbf.as_ref().map(|m| m.span()),
+                format!("{f}.mtbf"),
+                "the mean time between failures must be above zero (leave it out for nodes that never fail)",
+            );
+        }
+        let mtbf = mtbf.filter(|m| *m > SimDuration::ZERO);
+        let repair_time = ctx.duration(
+            &r.repair_time,
+            SimDuration::from_mins(10),
+            &format!("{f}.repair_time"),
+        );
+        if let Some(m) = mtbf
+            && m <= repair_time
+        {
+            ctx.warn(
+                r.mtbf.as_ref().map(|m| m.span()),
+                format!("{f}.mtbf"),
+                format!("mtbf {m} is not longer than repair_time {repair_time}: nodes spend at least half their time failed"),
+            );
+        }
+        let spot_eviction_rate = match &r.spot_eviction_rate {
+            None => 0.0,
+            Some(x) if priority != Priority::Spot => {
+                ctx.err_hint(
+                    Some(x.span()),
+                    format!("{f}.spot_eviction_rate"),
+                    "spot_eviction_rate applies only to priority = \"spot\"",
+                    "use mtbf for failures of regular nodes",
+                );
+                0.0
+            }
+            Some(x) if !x.get_ref().is_finite() || *x.get_ref() < 0.0 => {
+                ctx.err(
+                    Some(x.span()),
+                    format!("{f}.spot_eviction_rate"),
+                    "evictions per node-hour: a finite number, 0 or more",
+                );
+                0.0
+            }
+            Some(x) => *x.get_ref(),
+        };
         let image_pull_bytes_per_sec = match &r.image_pull_throughput {
             None => default_pull_throughput(os),
             Some(t) => match quantity::parse_bytes(t.get_ref()) {
@@ -1171,9 +1244,9 @@ pub fn validate(
             allocatable,
             price_per_hour,
             ips_per_node,
-            mtbf: None,
-            repair_time: SimDuration::from_mins(10),
-            spot_eviction_rate: 0.0,
+            mtbf,
+            repair_time,
+            spot_eviction_rate,
         });
     }
     if !raw.node_pool.is_empty()
@@ -1261,6 +1334,10 @@ pub fn validate(
             ),
         );
     }
+    // [autoscaler], [quota]
+    let autoscaler = autoscaler::profile(&mut ctx, raw.autoscaler.as_ref(), &pools);
+    let quotas = autoscaler::quotas(&mut ctx, &raw.quota, &pools, &skus);
+
     // [controller_manager], [metrics_server]
     let controller_manager = workloads::controller_manager(&mut ctx, &raw.controller_manager);
     let metrics_server = workloads::metrics_server(&mut ctx, &raw.metrics_server);
@@ -1435,6 +1512,25 @@ pub fn validate(
             .hpa
             .as_ref()
             .and_then(|h| workloads::hpa(&mut ctx, h, &format!("{f}.hpa"), &controller_manager));
+        let controller = r.controller.as_ref().is_none_or(|c| *c.get_ref());
+        if let Some(c) = &r.controller
+            && !controller
+            && r.hpa.is_some()
+        {
+            ctx.err_hint(
+                Some(c.span()),
+                format!("{f}.controller"),
+                "bare pods (controller = false) have no replica count for an HPA to scale",
+                "remove the hpa or set controller = true",
+            );
+        }
+        let most_replicas = hpa
+            .as_ref()
+            .map_or(replicas, |h| h.max_replicas.max(replicas));
+        let pdb = r
+            .pdb
+            .as_ref()
+            .and_then(|p| autoscaler::pdb(&mut ctx, p, &f, controller, most_replicas));
         if let Some(h) = &hpa {
             workloads::hpa_warnings(&mut ctx, h, d, &f, (cpu_req, mem_req), load.as_ref());
             // The HPA may grow the deployment to max_replicas: count that towards the limit.
@@ -1445,7 +1541,7 @@ pub fn validate(
             replicas,
             load,
             hpa,
-            pdb: None,
+            pdb,
             template: PodTemplate {
                 namespace: r.namespace.clone().unwrap_or_else(|| "default".into()),
                 os,
@@ -1462,9 +1558,9 @@ pub fn validate(
                 termination_grace: SimDuration::from_secs(grace.min(86_400)),
                 shutdown_delay,
                 system_default_spread: true,
-                safe_to_evict: None,
-                local_storage: false,
-                controller: true,
+                safe_to_evict: r.safe_to_evict,
+                local_storage: r.local_storage.unwrap_or(false),
+                controller,
             },
         });
     }
@@ -1635,144 +1731,18 @@ pub fn validate(
     }
 
     // [[event]]
-    let mut actions = Vec::new();
-    for (i, e) in raw.event.iter().enumerate() {
-        let r = e.get_ref();
-        let f = format!("event[{i}]");
-        let Some(at) = ctx.duration_of(&r.at, &format!("{f}.at")) else {
-            continue;
-        };
-        if at > duration {
-            ctx.warn(
-                Some(r.at.span()),
-                format!("{f}.at"),
-                format!(
-                    "at {at} is after the end of the simulation ({duration}); it never happens"
-                ),
-            );
-        }
-        let kind = *r.action.get_ref();
-        let need_deployment = kind == ActionKind::Scale;
-        let mut unexpected = |present: bool, key: &str, span: Sp| {
-            if present {
-                ctx.err(
-                    span,
-                    format!("{f}.{key}"),
-                    format!(
-                        "{key} does not apply to action {:?}",
-                        format!("{kind:?}").to_lowercase()
-                    ),
-                );
-            }
-        };
-        unexpected(
-            !need_deployment && r.deployment.is_some(),
-            "deployment",
-            r.deployment.as_ref().map(|x| x.span()),
-        );
-        unexpected(
-            !need_deployment && r.replicas.is_some(),
-            "replicas",
-            r.replicas.as_ref().map(|x| x.span()),
-        );
-        unexpected(
-            need_deployment && r.pool.is_some(),
-            "pool",
-            r.pool.as_ref().map(|x| x.span()),
-        );
-        unexpected(
-            need_deployment && r.count.is_some(),
-            "count",
-            r.count.as_ref().map(|x| x.span()),
-        );
-        let action = match kind {
-            ActionKind::Scale => {
-                let (Some(dn), Some(rep)) = (&r.deployment, &r.replicas) else {
-                    ctx.err(
-                        Some(e.span()),
-                        f,
-                        "action \"scale\" needs deployment and replicas",
-                    );
-                    continue;
-                };
-                let Some(idx) = deployments.iter().position(|d| &d.name == dn.get_ref()) else {
-                    ctx.err(
-                        Some(dn.span()),
-                        format!("{f}.deployment"),
-                        format!("no deployment is named {:?}", dn.get_ref()),
-                    );
-                    continue;
-                };
-                if u64::from(*rep.get_ref()) > MAX_PODS_TOTAL {
-                    ctx.err(
-                        Some(rep.span()),
-                        format!("{f}.replicas"),
-                        format!("at most {MAX_PODS_TOTAL} pods can be simulated"),
-                    );
-                }
-                Action::Scale {
-                    deployment: idx,
-                    replicas: *rep.get_ref(),
-                }
-            }
-            ActionKind::AddNodes | ActionKind::RemoveNodes => {
-                let (Some(pn), Some(cnt)) = (&r.pool, &r.count) else {
-                    ctx.err(
-                        Some(e.span()),
-                        f,
-                        format!(
-                            "action {:?} needs pool and count",
-                            if kind == ActionKind::AddNodes {
-                                "add_nodes"
-                            } else {
-                                "remove_nodes"
-                            }
-                        ),
-                    );
-                    continue;
-                };
-                let Some(idx) = pools.iter().position(|p| &p.name == pn.get_ref()) else {
-                    ctx.err(
-                        Some(pn.span()),
-                        format!("{f}.pool"),
-                        format!("no node pool is named {:?}", pn.get_ref()),
-                    );
-                    continue;
-                };
-                if *cnt.get_ref() == 0 || *cnt.get_ref() > MAX_NODES_PER_POOL {
-                    ctx.err(
-                        Some(cnt.span()),
-                        format!("{f}.count"),
-                        format!("count must be 1 to {MAX_NODES_PER_POOL}"),
-                    );
-                }
-                if kind == ActionKind::AddNodes {
-                    Action::AddNodes {
-                        pool: idx,
-                        count: *cnt.get_ref(),
-                    }
-                } else {
-                    Action::RemoveNodes {
-                        pool: idx,
-                        count: *cnt.get_ref(),
-                    }
-                }
-            }
-        };
-        // Limits found on replay point at the amount that breaks them.
-        let span = match kind {
-            ActionKind::Scale => r.replicas.as_ref().map(|x| x.span()),
-            _ => r.count.as_ref().map(|x| x.span()),
-        }
-        .unwrap_or(e.span());
-        actions.push((
-            ActionSpec {
-                at: SimTime(at.as_ms()),
-                action,
-            },
-            span,
-        ));
-    }
+    let event_context = events::EventContext {
+        pools: &pools,
+        deployments: &deployments,
+        skus: &skus,
+        duration,
+    };
+    let mut actions: Vec<(ActionSpec, Range<usize>)> = raw
+        .event
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| events::event(&mut ctx, e, i, &event_context))
+        .collect();
     actions.sort_by_key(|(a, _)| a.at);
     replay_limits(
         &mut ctx,
@@ -1823,8 +1793,8 @@ pub fn validate(
         controller_manager,
         metrics_server,
         traces,
-        autoscaler: crate::autoscaler::Profile::default(),
-        quotas: Vec::new(),
+        autoscaler,
+        quotas,
     });
     (scenario, ctx.diags)
 }

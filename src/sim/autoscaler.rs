@@ -182,7 +182,9 @@ impl Sim {
     }
 
     fn cluster_size(&self) -> u32 {
-        (0..self.cluster.pools.len()).map(|p| self.pool_size(p)).sum()
+        (0..self.cluster.pools.len())
+            .map(|p| self.pool_size(p))
+            .sum()
     }
 
     /// Whether Azure can create `count` more VMs in `pool` now, and in which zones (best-effort
@@ -239,16 +241,21 @@ impl Sim {
                 message: "the overlay pod CIDR has no /24 left for another node".into(),
             });
         }
+        // Spot VMs count against a separate spot quota, not the family's.
+        let regular = spec.priority == crate::scenario::Priority::Regular;
         if let Some(q) = self
             .scenario
             .quotas
             .iter()
-            .find(|q| q.family == spec.sku.family)
+            .find(|q| regular && q.family == spec.sku.family)
         {
             let used: u64 = c
                 .pools
                 .iter()
-                .filter(|x| x.spec.sku.family == q.family)
+                .filter(|x| {
+                    x.spec.sku.family == q.family
+                        && x.spec.priority == crate::scenario::Priority::Regular
+                })
                 .map(|x| x.nodes.len() as u64 * u64::from(x.spec.sku.vcpu))
                 .sum();
             let want = n * u64::from(spec.sku.vcpu);
@@ -264,18 +271,14 @@ impl Sim {
         }
         // Zones that can take a VM of this size now.
         let available = |z: Zone| -> Result<(), Refusal> {
-            if z.0 > 0
-                && self.ca.zone_down[z.0 as usize].is_some_and(|until| until > now)
-            {
+            if z.0 > 0 && self.ca.zone_down[z.0 as usize].is_some_and(|until| until > now) {
                 return Err(Refusal {
                     key: "ZonalAllocationFailed",
                     message: format!("zone {} is down", z.0),
                 });
             }
             let out = self.ca.stock_outs.iter().any(|(sku, zone, until)| {
-                *until > now
-                    && *sku == spec.sku.name
-                    && zone.is_none_or(|x| x == z.0 || z.0 == 0)
+                *until > now && *sku == spec.sku.name && zone.is_none_or(|x| x == z.0 || z.0 == 0)
             });
             if out {
                 return Err(Refusal {
@@ -324,12 +327,43 @@ impl Sim {
         Ok(zones)
     }
 
+    /// What Azure grants of a request for `count` VMs: every check is all-or-nothing except
+    /// the subnet, where the VMs that still get addresses are created and the rest fail.
+    fn azure_grant(&self, pool: usize, count: u32, now: SimTime) -> (Vec<Zone>, Option<Refusal>) {
+        match self.azure_check(pool, count, now) {
+            Ok(zones) => (zones, None),
+            Err(r) if r.key == "SubnetIsFull" => {
+                let c = &self.cluster;
+                let per = c.pools[pool].spec.ips_per_node.max(1);
+                let fit = (c.subnet_ips.saturating_sub(c.ips_used) / per) as u32;
+                let zones = if fit > 0 {
+                    self.azure_check(pool, fit.min(count), now)
+                        .unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
+                let refused = count - zones.len() as u32;
+                let message = format!(
+                    "{refused} of {count} node(s) refused: each needs {per} subnet addresses and {} are free after the {} granted",
+                    c.subnet_ips.saturating_sub(c.ips_used) - per * zones.len() as u64,
+                    zones.len()
+                );
+                (
+                    zones,
+                    Some(Refusal {
+                        key: r.key,
+                        message,
+                    }),
+                )
+            }
+            Err(r) => (Vec::new(), Some(r)),
+        }
+    }
+
     /// A scale-up of `pool` failed: back it off and say why.
     fn scale_up_failed(&mut self, pool: usize, refusal: &Refusal, now: SimTime) {
         let s = self.backoff_settings();
-        let until = self.ca.pools[pool]
-            .backoff
-            .fail(now, s, refusal.key);
+        let until = self.ca.pools[pool].backoff.fail(now, s, refusal.key);
         self.ca.count_failure(refusal.key);
         let name = self.scenario.pools[pool].name.clone();
         let until_clock = self.log.wall_clock(until);
@@ -419,11 +453,7 @@ impl Sim {
         let pool = self.cluster.node(node).pool;
         self.ca.upcoming.retain(|n| *n != node);
         let c = &self.cluster;
-        let more = self
-            .ca
-            .upcoming
-            .iter()
-            .any(|n| c.node(*n).pool == pool);
+        let more = self.ca.upcoming.iter().any(|n| c.node(*n).pool == pool);
         if !more {
             self.ca.pools[pool.idx()].backoff.clear();
         }
@@ -442,8 +472,10 @@ impl Sim {
                 continue;
             }
             let missing = spec.min_count - size;
-            match self.azure_check(p, missing, now) {
-                Ok(zones) => {
+            let (zones, refused) = self.azure_grant(p, missing, now);
+            if !zones.is_empty() {
+                {
+                    let missing = zones.len() as u32;
                     let name = spec.name.clone();
                     self.log.emit(
                         now,
@@ -461,7 +493,12 @@ impl Sim {
                         ],
                     );
                     for z in zones {
-                        self.create_node_in(PoolId(p as u32), z, now, "cluster autoscaler: min_count");
+                        self.create_node_in(
+                            PoolId(p as u32),
+                            z,
+                            now,
+                            "cluster autoscaler: min_count",
+                        );
                     }
                     let s = &mut self.ca.pools[p];
                     s.min_restores += 1;
@@ -469,7 +506,9 @@ impl Sim {
                     s.nodes_added += missing;
                     self.ca.last_scale_up = Some(now);
                 }
-                Err(r) => self.scale_up_failed(p, &r, now),
+            }
+            if let Some(r) = refused {
+                self.scale_up_failed(p, &r, now);
             }
         }
     }
@@ -479,7 +518,9 @@ impl Sim {
         let c = &self.cluster;
         let ci = class.idx();
         if self.ca.static_ok.len() <= ci {
-            self.ca.static_ok.resize(c.classes.len().max(ci + 1), Vec::new());
+            self.ca
+                .static_ok
+                .resize(c.classes.len().max(ci + 1), Vec::new());
         }
         let row = &mut self.ca.static_ok[ci];
         if row.is_empty() {
@@ -489,7 +530,8 @@ impl Sim {
         if row[slot] < 0 {
             let p = &c.pools[pool];
             let labels = &p.zone_labels[p.zone_index(zone)];
-            row[slot] = i8::from(static_filter(c.template(class), labels, &p.spec.taints).is_none());
+            row[slot] =
+                i8::from(static_filter(c.template(class), labels, &p.spec.taints).is_none());
         }
         row[slot] == 1
     }
@@ -582,8 +624,9 @@ impl Sim {
         let total = self.cluster_size();
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut skipped: Vec<String> = Vec::new();
-        let mut hostable: Vec<Vec<ClassId>> = vec![Vec::new(); self.cluster.pools.len()];
+        let mut hostable: Vec<Vec<ClassId>> = Vec::new();
         for p in 0..self.cluster.pools.len() {
+            hostable.push(Vec::new());
             let spec = self.scenario.pools[p].clone();
             if !spec.enable_auto_scaling {
                 continue;
@@ -595,7 +638,7 @@ impl Sim {
                     classes.push(*class);
                 }
             }
-            hostable[p] = classes.clone();
+            *hostable.last_mut().expect("pushed") = classes.clone();
             if classes.is_empty() {
                 continue;
             }
@@ -628,10 +671,7 @@ impl Sim {
                 .ok()
                 .and_then(|z| z.first().copied())
                 .unwrap_or(zones[0]);
-            let input = self.pod_groups(&groups, &left, |s, class| classes.contains(&class) && {
-                let _ = s;
-                true
-            });
+            let input = self.pod_groups(&groups, &left, |_, class| classes.contains(&class));
             let template = self.template(p, zone);
             let e = estimate(&template, &input, cap);
             if e.nodes == 0 {
@@ -689,11 +729,11 @@ impl Sim {
         // Similar pools share the new nodes (`--balance-similar-node-groups`).
         let mut members = vec![best_pool];
         if profile.balance_similar_node_groups {
-            for q in 0..self.cluster.pools.len() {
+            for (q, can) in hostable.iter().enumerate() {
                 if q != best_pool
                     && self.scenario.pools[q].enable_auto_scaling
                     && self.ca.pools[q].backoff.active(now).is_none()
-                    && hostable[q] == candidates[best].classes
+                    && *can == candidates[best].classes
                     && self.similar(best_pool, q)
                 {
                     members.push(q);
@@ -710,11 +750,7 @@ impl Sim {
         }
         let split = autoscaler::balance(&sizes, wanted);
         // The decision, with the options and the expander's reasoning.
-        let names: Vec<String> = pods
-            .iter()
-            .take(5)
-            .map(|p| self.pod_name(*p))
-            .collect();
+        let names: Vec<String> = pods.iter().take(5).map(|p| self.pod_name(*p)).collect();
         let listed: Vec<String> = options
             .iter()
             .map(|o| format!("{}: {} node(s) for {} pod(s)", o.name, o.node_count, o.pods))
@@ -743,17 +779,18 @@ impl Sim {
             if n == 0 {
                 continue;
             }
-            match self.azure_check(p, n, now) {
-                Ok(zones) => {
-                    for z in zones {
-                        self.create_node_in(PoolId(p as u32), z, now, "cluster autoscaler: scale-up");
-                    }
-                    let s = &mut self.ca.pools[p];
-                    s.scale_ups += 1;
-                    s.nodes_added += n;
-                    grew = true;
+            let (zones, refused) = self.azure_grant(p, n, now);
+            if !zones.is_empty() {
+                let s = &mut self.ca.pools[p];
+                s.scale_ups += 1;
+                s.nodes_added += zones.len() as u32;
+                grew = true;
+                for z in zones {
+                    self.create_node_in(PoolId(p as u32), z, now, "cluster autoscaler: scale-up");
                 }
-                Err(r) => self.scale_up_failed(p, &r, now),
+            }
+            if let Some(r) = refused {
+                self.scale_up_failed(p, &r, now);
             }
         }
         if grew {
@@ -806,13 +843,15 @@ impl Sim {
         }
         let (da, db) = (pa.daemon[0], pb.daemon[0]);
         let free = |a: u64, d: u64| a.saturating_sub(d);
-        if !within(free(aa.cpu_millis, da.cpu_millis), free(ab.cpu_millis, db.cpu_millis), 0.05)
-            || !within(
-                free(aa.memory_bytes, da.memory_bytes),
-                free(ab.memory_bytes, db.memory_bytes),
-                0.05,
-            )
-        {
+        if !within(
+            free(aa.cpu_millis, da.cpu_millis),
+            free(ab.cpu_millis, db.cpu_millis),
+            0.05,
+        ) || !within(
+            free(aa.memory_bytes, da.memory_bytes),
+            free(ab.memory_bytes, db.memory_bytes),
+            0.05,
+        ) {
             return false;
         }
         let ignored = |k: &str| {
@@ -841,13 +880,21 @@ impl Sim {
     // ----- scale-down ----------------------------------------------------------------------
 
     fn scale_down(&mut self, now: SimTime) {
-        self.ca.drains.retain(|n| self.cluster.node(*n).state == NodeState::Deleting);
+        self.ca
+            .drains
+            .retain(|n| self.cluster.node(*n).state == NodeState::Deleting);
         self.update_unneeded(now);
         let p = &self.scenario.autoscaler;
         let cooldown = [
-            self.ca.last_scale_up.map(|t| t + p.scale_down_delay_after_add),
-            self.ca.last_delete.map(|t| t + p.scale_down_delay_after_delete),
-            self.ca.last_failure.map(|t| t + p.scale_down_delay_after_failure),
+            self.ca
+                .last_scale_up
+                .map(|t| t + p.scale_down_delay_after_add),
+            self.ca
+                .last_delete
+                .map(|t| t + p.scale_down_delay_after_delete),
+            self.ca
+                .last_failure
+                .map(|t| t + p.scale_down_delay_after_failure),
         ]
         .into_iter()
         .flatten()
@@ -875,16 +922,19 @@ impl Sim {
             }
             return;
         }
-        let mut removing: Vec<u32> = vec![0; self.cluster.pools.len()];
         let mut empty_deleted = 0;
         let mut deleted_any = false;
         for (id, utilization) in due {
             let n = self.cluster.node(id);
             let pool = n.pool.idx();
             let spec = &self.scenario.pools[pool];
-            let floor = spec.min_count.max(u32::from(spec.mode == crate::scenario::Mode::System));
-            if self.pool_size(pool) - removing[pool] <= floor {
-                self.keep(id, now, format!("pool {} is at its min_count {}", spec.name, spec.min_count));
+            let floor = spec
+                .min_count
+                .max(u32::from(spec.mode == crate::scenario::Mode::System));
+            // Nodes already on their way out (cordoned) no longer count towards the size.
+            if self.pool_size(pool) <= floor {
+                let why = format!("pool {} is at its min_count {}", spec.name, spec.min_count);
+                self.note_kept(id, now, why, false);
                 continue;
             }
             let occupied = n.pods.len() as u32 - n.pods_terminating > 0;
@@ -893,10 +943,10 @@ impl Sim {
                     continue;
                 }
                 empty_deleted += 1;
-            } else if self.ca.drains.len() as u32 >= self.scenario.autoscaler.max_drain_parallelism {
+            } else if self.ca.drains.len() as u32 >= self.scenario.autoscaler.max_drain_parallelism
+            {
                 continue;
             }
-            removing[pool] += 1;
             let since = self.ca.unneeded[id.idx()].expect("due nodes are unneeded");
             let (name, pool_name) = (n.name.clone(), spec.name.clone());
             self.log.emit(
@@ -907,7 +957,10 @@ impl Sim {
                     ("pool", Field::Str(&pool_name)),
                     ("utilization", Field::Num(round3(utilization))),
                     ("unneeded_for_s", Field::Num(now.since(since).as_secs_f64())),
-                    ("kind", Field::Str(if occupied { "drain" } else { "empty" })),
+                    (
+                        "removal",
+                        Field::Str(if occupied { "drain" } else { "empty" }),
+                    ),
                 ],
             );
             self.ca.unneeded[id.idx()] = None;
@@ -932,17 +985,29 @@ impl Sim {
         if let Some(t) = self.ca.last_scale_up
             && t + p.scale_down_delay_after_add > now
         {
-            causes.push(format!("scale-up at {} (scale-down-delay-after-add {})", self.log.wall_clock(t), p.scale_down_delay_after_add));
+            causes.push(format!(
+                "scale-up at {} (scale-down-delay-after-add {})",
+                self.log.wall_clock(t),
+                p.scale_down_delay_after_add
+            ));
         }
         if let Some(t) = self.ca.last_delete
             && t + p.scale_down_delay_after_delete > now
         {
-            causes.push(format!("node deleted at {} (scale-down-delay-after-delete {})", self.log.wall_clock(t), p.scale_down_delay_after_delete));
+            causes.push(format!(
+                "node deleted at {} (scale-down-delay-after-delete {})",
+                self.log.wall_clock(t),
+                p.scale_down_delay_after_delete
+            ));
         }
         if let Some(t) = self.ca.last_failure
             && t + p.scale_down_delay_after_failure > now
         {
-            causes.push(format!("failure at {} (scale-down-delay-after-failure {})", self.log.wall_clock(t), p.scale_down_delay_after_failure));
+            causes.push(format!(
+                "failure at {} (scale-down-delay-after-failure {})",
+                self.log.wall_clock(t),
+                p.scale_down_delay_after_failure
+            ));
         }
         causes.join("; ")
     }
@@ -988,9 +1053,19 @@ impl Sim {
         )
     }
 
-    /// Logs why a node stays, when the reason changes.
+    /// Logs why a node stays, when the reason changes; it is no longer unneeded.
     fn keep(&mut self, id: NodeId, now: SimTime, reason: String) {
-        let was_unneeded = self.ca.unneeded[id.idx()].take().is_some();
+        self.note_kept(id, now, reason, true);
+    }
+
+    /// Logs why a node stays, when the reason changes. With `reset`, the node leaves the
+    /// unneeded set (its timer starts over when it comes back).
+    fn note_kept(&mut self, id: NodeId, now: SimTime, reason: String, reset: bool) {
+        let was_unneeded = if reset {
+            self.ca.unneeded[id.idx()].take().is_some()
+        } else {
+            self.ca.unneeded[id.idx()].is_some()
+        };
         if self.ca.kept_reason[id.idx()].as_deref() == Some(reason.as_str()) {
             return;
         }
@@ -1001,7 +1076,10 @@ impl Sim {
             &[
                 ("node", Field::Str(&name)),
                 ("reason", Field::Str(&reason)),
-                ("was_unneeded", Field::Str(if was_unneeded { "true" } else { "false" })),
+                (
+                    "was_unneeded",
+                    Field::Raw(if was_unneeded { "true" } else { "false" }),
+                ),
             ],
         );
         self.ca.kept_reason[id.idx()] = Some(reason);
@@ -1098,17 +1176,17 @@ impl Sim {
             let class = p.class;
             let Owner::Deployment(d) = p.owner;
             let t = self.cluster.template(class);
-            let pdb = self
-                .scenario
-                .deployments
-                .get(d.idx())
-                .and_then(|s| s.pdb);
+            let pdb = self.scenario.deployments.get(d.idx()).and_then(|s| s.pdb);
             let left = match pdb {
                 None => u32::MAX,
                 Some(b) => {
                     let dep = &self.cluster.deployments[d.idx()];
-                    let used = budget.iter().find(|(x, _)| *x == d.idx()).map_or(0, |x| x.1);
-                    b.disruptions_allowed(dep.desired, dep.ready).saturating_sub(used)
+                    let used = budget
+                        .iter()
+                        .find(|(x, _)| *x == d.idx())
+                        .map_or(0, |x| x.1);
+                    b.disruptions_allowed(dep.desired, dep.ready)
+                        .saturating_sub(used)
                 }
             };
             let facts = PodFacts {
@@ -1169,7 +1247,13 @@ impl Sim {
 
     /// The first healthy Ready node, other than `from`, that passes the static filters for
     /// `class` and has room for the requests after this loop's simulated moves.
-    fn find_destination(&mut self, from: NodeId, class: ClassId, cpu: u64, mem: u64) -> Option<NodeId> {
+    fn find_destination(
+        &mut self,
+        from: NodeId,
+        class: ClassId,
+        cpu: u64,
+        mem: u64,
+    ) -> Option<NodeId> {
         let stamp = self.ca.stamp;
         for pool in 0..self.cluster.pools.len() {
             let zones = self.cluster.pools[pool].zones.clone();
@@ -1187,7 +1271,11 @@ impl Sim {
                         continue;
                     }
                     let e = self.ca.extra[id.idx()];
-                    let (ec, em, ep) = if e.3 == stamp { (e.0, e.1, e.2) } else { (0, 0, 0) };
+                    let (ec, em, ep) = if e.3 == stamp {
+                        (e.0, e.1, e.2)
+                    } else {
+                        (0, 0, 0)
+                    };
                     if n.cpu_requested + ec + cpu <= n.allocatable.cpu_millis
                         && n.memory_requested + em + mem <= n.allocatable.memory_bytes
                         && n.pod_count + ep < n.allocatable.pods

@@ -41,7 +41,8 @@ impl Sim {
         let (mtbf, rate) = (spec.mtbf, spec.spot_eviction_rate);
         if let Some(m) = mtbf {
             let after = self.exponential(pool, m.as_ms() as f64);
-            self.queue.schedule(now + after, Event::NodeFailure { node });
+            self.queue
+                .schedule(now + after, Event::NodeFailure { node });
         }
         if rate > 0.0 {
             let after = self.exponential(pool, 3_600_000.0 / rate);
@@ -108,7 +109,8 @@ impl Sim {
             // Its boot resumes: it registers when the boot would have completed.
             let n = self.cluster.node(node);
             let (at, generation) = (n.boot_due.max(now), n.generation);
-            self.queue.schedule(at, Event::NodeReady { node, generation });
+            self.queue
+                .schedule(at, Event::NodeReady { node, generation });
             return;
         }
         self.ca.unready_nodes -= 1;
@@ -140,11 +142,23 @@ impl Sim {
             .iter()
             .filter(|p| self.cluster.pod(**p).phase != PodPhase::Terminating)
             .count();
+        if count == 0 {
+            return;
+        }
         for pod in pods {
-            self.delete_pod(pod, now, "evicted: node not ready (taint-based eviction)", true, None);
+            self.delete_pod(
+                pod,
+                now,
+                "evicted: node not ready (taint-based eviction)",
+                true,
+                None,
+            );
         }
         for o in self.ca.outages.iter_mut() {
-            if o.zone == zone && o.start <= now && now <= o.end + self.scenario.cluster.not_ready_toleration {
+            if o.zone == zone
+                && o.start <= now
+                && now <= o.end + self.scenario.cluster.not_ready_toleration
+            {
                 o.pods_evicted += count as u32;
             }
         }
@@ -239,7 +253,8 @@ impl Sim {
         let pool = self.cluster.node(node).pool.idx();
         if let Some(m) = self.scenario.pools[pool].mtbf {
             let after = self.exponential(pool, m.as_ms() as f64);
-            self.queue.schedule(now + after, Event::NodeFailure { node });
+            self.queue
+                .schedule(now + after, Event::NodeFailure { node });
         }
     }
 
@@ -275,7 +290,10 @@ impl Sim {
         if matches!(n.state, NodeState::Deleted | NodeState::Deleting) {
             return;
         }
-        let (name, pool) = (n.name.clone(), self.scenario.pools[n.pool.idx()].name.clone());
+        let (name, pool) = (
+            n.name.clone(),
+            self.scenario.pools[n.pool.idx()].name.clone(),
+        );
         self.log.emit(
             now,
             "spot_eviction",

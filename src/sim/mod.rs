@@ -283,7 +283,12 @@ impl Sim {
             }
             self.integrate(ev.time);
             self.step(ev.time, ev.event);
-            if self.ca.outages.iter().any(|o| o.pending_cleared_at.is_none()) {
+            if self
+                .ca
+                .outages
+                .iter()
+                .any(|o| o.pending_cleared_at.is_none())
+            {
                 self.track_outages(ev.time);
             }
             if is_sample || self.stats.events_processed.is_multiple_of(65_536) {
@@ -426,7 +431,13 @@ impl Sim {
         }
     }
 
-    fn node_create_failed(&mut self, pool: PoolId, zone: crate::cluster::Zone, reason: &str, now: SimTime) {
+    fn node_create_failed(
+        &mut self,
+        pool: PoolId,
+        zone: crate::cluster::Zone,
+        reason: &str,
+        now: SimTime,
+    ) {
         let pool_name = self.scenario.pools[pool.idx()].name.clone();
         self.log.emit(
             now,
@@ -815,6 +826,11 @@ impl Sim {
         }
         let mut gone_at = now;
         self.stats.pods_deleted += 1;
+        // A bare pod has no controller to replace it.
+        if !self.cluster.template(p.class).controller && self.trace_of(&p).is_none() {
+            let dep = &mut self.cluster.deployments[owner.idx()];
+            dep.desired = dep.desired.saturating_sub(1);
+        }
         match p.phase {
             PodPhase::Unscheduled => {
                 self.unscheduled -= 1;

@@ -1,7 +1,9 @@
 //! aksim's integration tests, one binary:
 //! - `support`: runs inline scenarios through the library;
 //! - `cli`: the `aksim` command end to end (run, validate, files written, exit codes);
+//! - `autoscaler`: the Cluster Autoscaler in whole runs: burst, scale-down timing, outage, subnet;
 //! - `bad_input`: every class of bad scenario gives exit code 2, names the line and writes nothing;
+//! - `ca_config`: `[autoscaler]`, `[quota]`, pool faults, budgets and fault events, parsed and refused;
 //! - `determinism`: same seed → byte-identical files; another seed → other delays;
 //! - `behaviour`: small scenarios pinning scheduling, image pulls, scale-down order, costs;
 //! - `hpa`: the Horizontal Pod Autoscaler in whole runs, trajectories computed by hand;
@@ -9,8 +11,10 @@
 //! - `workloads`: loads, HPAs and pod traces: bad input, CSV files, batch pods;
 //! - `regressions`: one test per fixed bug, named after it.
 
+mod autoscaler;
 mod bad_input;
 mod behaviour;
+mod ca_config;
 mod cli;
 mod determinism;
 mod hpa;
