@@ -20,6 +20,8 @@ pub struct SampleRow {
     pub pool: String,
     pub zone: String,
     pub nodes_ready: u32,
+    /// Registered nodes whose Ready condition is False (zone outage, failed VM).
+    pub nodes_not_ready: u32,
     pub nodes_provisioning: u32,
     pub pods_running: u32,
     pub pods_pending: u32,

@@ -438,6 +438,9 @@ fn palette_keys(sim: &Sim) -> Vec<String> {
 }
 
 /// The charts of a run, from its samples.
+/// Failed scale-ups marked on the capacity charts.
+const MAX_FAILURE_MARKERS: usize = 6;
+
 pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
     let hours = |t: u64| t as f64 / 3600.0;
     let mut by_pool: IndexMap<String, Vec<(f64, f64)>> = IndexMap::new();
@@ -476,7 +479,7 @@ pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
         let (mut run, mut pend) = (0.0, 0.0);
         while i < rows.len() && rows[i].time_s == t {
             let r = &rows[i];
-            let nodes = f64::from(r.nodes_ready + r.nodes_provisioning);
+            let nodes = f64::from(r.nodes_ready + r.nodes_not_ready + r.nodes_provisioning);
             if let Some(v) = by_pool.get_mut(&r.pool) {
                 v.last_mut().expect("pushed").1 += nodes;
             }
@@ -504,16 +507,39 @@ pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
             .collect()
     };
     let name = &sim.scenario.simulation.name;
+    // Outages (start and end) and failed scale-ups, on the capacity charts; at most
+    // `MAX_FAILURE_MARKERS` failures, the first ones, so that the labels stay readable.
+    let hours = |t: crate::engine::SimTime| t.as_ms() as f64 / 3_600_000.0;
+    let mut markers: Vec<plots::Marker> = Vec::new();
+    for o in &sim.ca.outages {
+        markers.push(plots::Marker {
+            x: hours(o.start),
+            label: format!("zone {} down", o.zone),
+        });
+        if o.end <= sim.end {
+            markers.push(plots::Marker {
+                x: hours(o.end),
+                label: format!("zone {} up", o.zone),
+            });
+        }
+    }
+    for (t, label) in sim.ca.failure_marks.iter().take(MAX_FAILURE_MARKERS) {
+        markers.push(plots::Marker {
+            x: hours(*t),
+            label: label.clone(),
+        });
+    }
+    markers.sort_by(|a, b| a.x.total_cmp(&b.x));
     let base = vec![
         (
             "capacity",
             plots::Chart {
-                title: format!("{name}: nodes by pool (ready + provisioning)"),
+                title: format!("{name}: nodes by pool (ready, not ready and provisioning)"),
                 x_label: "time (h)".into(),
                 y_label: "nodes".into(),
                 series: series(by_pool),
                 stacked: true,
-                markers: Vec::new(),
+                markers: markers.clone(),
             },
         ),
         (
@@ -524,7 +550,7 @@ pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
                 y_label: "nodes".into(),
                 series: series(by_zone),
                 stacked: true,
-                markers: Vec::new(),
+                markers,
             },
         ),
         (

@@ -91,6 +91,8 @@ pub struct CaState {
     rng: Stream,
     /// Failed scale-ups by reason key (`QuotaExceeded`, …).
     pub failed: Vec<(String, u64)>,
+    /// Each failed scale-up: when, and "pool reason" (for the charts).
+    pub failure_marks: Vec<(SimTime, String)>,
     /// Time from a pod's first Unschedulable to Running.
     pub unschedulable_to_running: Durations,
     pub outages: Vec<OutageRecord>,
@@ -123,6 +125,7 @@ impl CaState {
             stamp: 0,
             rng,
             failed: Vec::new(),
+            failure_marks: Vec::new(),
             unschedulable_to_running: Durations::default(),
             outages: Vec::new(),
             zone_down: [None; ZONES],
@@ -366,6 +369,9 @@ impl Sim {
         let until = self.ca.pools[pool].backoff.fail(now, s, refusal.key);
         self.ca.count_failure(refusal.key);
         let name = self.scenario.pools[pool].name.clone();
+        self.ca
+            .failure_marks
+            .push((now, format!("{name}: {}", refusal.key)));
         let until_clock = self.log.wall_clock(until);
         self.log.emit(
             now,
@@ -422,6 +428,8 @@ impl Sim {
     /// backed off (`clusterstate` long-unregistered nodes).
     fn registration_timeouts(&mut self, now: SimTime) {
         let limit = self.scenario.autoscaler.max_node_provision_time;
+        // Per pool: the nodes that missed the deadline in this loop (one failed scale-up).
+        let mut late: Vec<(usize, Vec<String>)> = Vec::new();
         let mut i = 0;
         while i < self.ca.upcoming.len() {
             let id = self.ca.upcoming[i];
@@ -436,14 +444,27 @@ impl Sim {
             }
             self.ca.upcoming.swap_remove(i);
             let (pool, name) = (n.pool.idx(), n.name.clone());
+            self.delete_node(id, now, "not registered within max-node-provision-time");
+            match late.iter_mut().find(|(p, _)| *p == pool) {
+                Some((_, v)) => v.push(name),
+                None => late.push((pool, vec![name])),
+            }
+        }
+        late.sort();
+        for (pool, mut names) in late {
+            if !self.scenario.pools[pool].enable_auto_scaling {
+                continue;
+            }
+            names.sort();
             let refusal = Refusal {
                 key: "ProvisioningTimeout",
-                message: format!("node {name} did not register within {limit}"),
+                message: format!(
+                    "{} node(s) did not register within {limit}: {}",
+                    names.len(),
+                    names.join(", ")
+                ),
             };
-            self.delete_node(id, now, "not registered within max-node-provision-time");
-            if self.scenario.pools[pool].enable_auto_scaling {
-                self.scale_up_failed(pool, &refusal, now);
-            }
+            self.scale_up_failed(pool, &refusal, now);
         }
     }
 

@@ -1119,6 +1119,7 @@ impl Sim {
                     pool: pool.spec.name.clone(),
                     zone: zone.short().to_string(),
                     nodes_ready: 0,
+                    nodes_not_ready: 0,
                     nodes_provisioning: 0,
                     pods_running: 0,
                     pods_pending: 0,
@@ -1139,6 +1140,10 @@ impl Sim {
                         NodeState::Provisioning => row.nodes_provisioning += 1,
                         // A draining node is still Ready (SchedulingDisabled) and billed.
                         NodeState::Ready | NodeState::Deleting => {
+                            if n.fault != 0 {
+                                row.nodes_not_ready += 1;
+                                continue;
+                            }
                             row.nodes_ready += 1;
                             row.cpu_allocatable_m = row
                                 .cpu_allocatable_m
@@ -1191,6 +1196,7 @@ impl Sim {
             pool: "(unscheduled)".into(),
             zone: "none".into(),
             nodes_ready: 0,
+            nodes_not_ready: 0,
             nodes_provisioning: 0,
             pods_running: 0,
             pods_pending: self.unscheduled,

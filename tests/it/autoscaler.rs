@@ -203,3 +203,214 @@ duration = "30m"
     assert!(cleared >= 300.0 + 420.0 + 120.0, "{cleared}");
     assert_eq!(sim.cluster.deployments[0].ready, 15);
 }
+
+/// `BASE` plus one Windows pool per zone in `sizes`, each autoscaled up to 10 nodes, and
+/// `extra` appended (deployments, events, `[autoscaler]` lines go before `[cluster]`).
+fn per_zone(sizes: &[u32], autoscaler: &str, extra: &str) -> String {
+    let mut toml = BASE.replace(
+        "[cluster]",
+        &format!("[autoscaler]\n{autoscaler}\n\n[cluster]"),
+    );
+    for (i, n) in sizes.iter().enumerate() {
+        let z = i + 1;
+        toml.push_str(&format!(
+            "\n[[node_pool]]\nname = \"win{z}\"\nos_type = \"windows\"\nvm_size = \"Standard_D4s_v5\"\nzones = [\"{z}\"]\ncount = {n}\nenable_auto_scaling = true\nmin_count = 1\nmax_count = 10\nprovisioning_delay = \"7m\"\n"
+        ));
+    }
+    toml.push_str(extra);
+    toml
+}
+
+const PORTAL: &str = r#"
+[[deployment]]
+name = "portal"
+replicas = 15
+requests = { cpu = "1", memory = "2Gi" }
+node_selector = { "kubernetes.io/os" = "windows" }
+image = { name = "portal", size = "3Gi", pull_time = "2m" }
+"#;
+
+#[test]
+fn balancing_similar_pools_turns_3_1_1_plus_4_into_3_3_3() {
+    // 15 pods fill the 5 nodes (3 each). 12 more at 10m need 4 nodes; the three pools are
+    // similar, so the 4 nodes go to the smallest ones first: (3, 1, 1) → (3, 3, 3).
+    let extra = format!(
+        "{PORTAL}\n[[event]]\nat = \"10m\"\naction = \"scale\"\ndeployment = \"portal\"\nreplicas = 27\n"
+    );
+    let sim = run(&per_zone(
+        &[3, 1, 1],
+        "balance-similar-node-groups = true",
+        &extra,
+    ));
+    let ups = events(&sim, "ca_scale_up");
+    assert_eq!(ups.len(), 1, "{ups:?}");
+    assert_eq!(ups[0]["nodes"], 4);
+    let sizes: Vec<usize> = sim.cluster.pools[1..]
+        .iter()
+        .map(|p| p.nodes.len())
+        .collect();
+    assert_eq!(sizes, vec![3, 3, 3]);
+    assert_eq!(sim.cluster.deployments[0].ready, 27);
+}
+
+#[test]
+fn without_balancing_one_pool_takes_the_whole_scale_up() {
+    let extra = format!(
+        "{PORTAL}\n[[event]]\nat = \"10m\"\naction = \"scale\"\ndeployment = \"portal\"\nreplicas = 27\n"
+    );
+    let sim = run(&per_zone(&[3, 1, 1], "", &extra));
+    let grown: Vec<usize> = sim.cluster.pools[1..]
+        .iter()
+        .zip([3, 1, 1])
+        .map(|(p, before)| p.nodes.len() - before)
+        .collect();
+    assert_eq!(grown.iter().sum::<usize>(), 4);
+    assert_eq!(grown.iter().filter(|g| **g > 0).count(), 1, "{grown:?}");
+}
+
+#[test]
+fn the_priority_expander_picks_the_highest_matching_pool() {
+    // Same burst; win3 has priority 20, the rest 10 through the catch-all.
+    let extra = format!(
+        "{PORTAL}\n[[event]]\nat = \"10m\"\naction = \"scale\"\ndeployment = \"portal\"\nreplicas = 27\n"
+    );
+    let sim = run(&per_zone(
+        &[3, 1, 1],
+        "expander = \"priority\"\n\n[autoscaler.priorities]\n20 = [\"win3\"]\n10 = [\".*\"]",
+        &extra,
+    ));
+    let ups = events(&sim, "ca_scale_up");
+    assert_eq!(ups[0]["pools"], "win3 +4");
+}
+
+#[test]
+fn a_vcpu_quota_refuses_the_scale_up_and_backs_the_pool_off_doubling() {
+    // DSv5 family quota 12 vCPUs: the two system nodes and the Windows node (4 each) use it
+    // all. Failures at 610 s, then when each backoff has run out: +5m → 910 s, +10m →
+    // 1510 s, +20m → 2710 s; the next (+30m, 4510 s) is past the hour.
+    let toml =
+        windows("", 2, BURST).replace("[cluster]", "[quota]\nstandardDSv5Family = 12\n\n[cluster]");
+    let sim = run(&toml);
+    let failed = events(&sim, "ca_scale_up_failed");
+    let at: Vec<f64> = failed
+        .iter()
+        .map(|e| e["time_s"].as_f64().unwrap())
+        .collect();
+    assert_eq!(at, vec![610.0, 910.0, 1510.0, 2710.0]);
+    assert!(failed.iter().all(|e| e["reason"] == "QuotaExceeded"));
+    assert_eq!(failed[0]["backoff_until"], "2026-01-05T00:15:10Z");
+    assert_eq!(sim.cluster.pools[1].nodes.len(), 1);
+}
+
+#[test]
+fn a_node_not_ready_by_max_node_provision_time_fails_the_scale_up() {
+    // A 20-minute boot against the 15-minute deadline: the six nodes asked for at 610 s are
+    // deleted at 610 + 900 = 1510 s (one failed scale-up) and the pool backs off 5 minutes;
+    // the retry at 1810 s times out at 2710 s and backs off 10 minutes: a third try at 3310 s.
+    let sim = run(&windows("", 2, BURST).replace(
+        "provisioning_delay = \"7m\"",
+        "provisioning_delay = \"20m\"",
+    ));
+    let failed = events(&sim, "ca_scale_up_failed");
+    let at: Vec<f64> = failed
+        .iter()
+        .map(|e| e["time_s"].as_f64().unwrap())
+        .collect();
+    assert_eq!(at, vec![1510.0, 2710.0]);
+    assert!(failed.iter().all(|e| e["reason"] == "ProvisioningTimeout"));
+    assert_eq!(failed[1]["backoff_until"], "2026-01-05T00:55:10Z");
+    let ups: Vec<f64> = events(&sim, "ca_scale_up")
+        .iter()
+        .map(|e| e["time_s"].as_f64().unwrap())
+        .collect();
+    assert_eq!(ups, vec![610.0, 1810.0, 3310.0]);
+}
+
+#[test]
+fn a_spot_eviction_wave_is_replaced_up_to_min_count() {
+    // Three spot nodes, min_count 3; two are evicted at 10m: cordoned, their pods stop within
+    // the 30 s notice, and the autoscaler restores min_count in the same instant's loop.
+    let toml = windows("", 3, "[[event]]\nat = \"10m\"\naction = \"spot_eviction\"\npool = \"win\"\ncount = 2\n")
+        .replace("\ncount = 1\n", "\ncount = 3\npriority = \"spot\"\n")
+        .replace("min_count = 1", "min_count = 3")
+        .replace(
+            "node_selector = {",
+            "tolerations = [{ key = \"kubernetes.azure.com/scalesetpriority\", operator = \"Exists\" }]\nnode_selector = {",
+        );
+    let sim = run(&toml);
+    let evicted = events(&sim, "spot_eviction");
+    assert_eq!(evicted.len(), 2);
+    let ups = events(&sim, "ca_scale_up");
+    assert_eq!(ups[0]["time_s"], 600.0);
+    assert_eq!(ups[0]["nodes"], 2);
+    let gone: Vec<f64> = times(&sim, "node_deleted", "win");
+    assert!(gone.iter().all(|t| *t <= 630.0), "{gone:?}");
+    let summary = aksim::report::Summary::of(&sim);
+    assert_eq!(summary.autoscaler.spot_evictions, 2);
+    assert_eq!(summary.autoscaler.pools["win"].min_count_restores, 1);
+    assert_eq!(sim.cluster.pools[1].nodes.len(), 3);
+    assert_eq!(sim.cluster.deployments[0].ready, 3);
+}
+
+#[test]
+fn a_pod_disruption_budget_keeps_an_underutilized_node() {
+    // Four nodes, one pod each (1000m of 3860m: utilization 0.26), min_count 1. With
+    // min_available = 4 no pod may be evicted: every node is kept, and the reason says so.
+    let pdb = windows("", 4, "")
+        .replace("\ncount = 1\n", "\ncount = 4\n")
+        .replace("replicas = 4\n", "replicas = 4\npdb = { min_available = 4 }\ntopology_spread = { topology_key = \"hostname\", max_skew = 1 }\n");
+    let sim = run(&pdb);
+    assert!(events(&sim, "ca_scale_down").is_empty());
+    let kept = events(&sim, "ca_node_kept");
+    assert!(
+        kept.iter().any(|e| e["reason"]
+            .as_str()
+            .unwrap()
+            .contains("PodDisruptionBudget allows no more disruptions")),
+        "{kept:?}"
+    );
+    // With max_unavailable = 1 the nodes are drained one at a time, each after the last.
+    let one = pdb.replace(
+        "pdb = { min_available = 4 }",
+        "pdb = { max_unavailable = 1 }",
+    );
+    let sim = run(&one.replace("duration = \"1h\"", "duration = \"3h\""));
+    let drains: Vec<_> = events(&sim, "ca_scale_down");
+    assert!(!drains.is_empty());
+    assert!(drains.iter().all(|e| e["removal"] == "drain"));
+    let at: Vec<f64> = drains
+        .iter()
+        .map(|e| e["time_s"].as_f64().unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+}
+
+#[test]
+fn a_failed_vm_goes_not_ready_loses_its_pods_and_comes_back() {
+    // One of three nodes fails at 10m: its pods are evicted 300 s later and replaced on the
+    // other nodes; node auto-repair brings it back at 10m + 10m.
+    let toml = windows("", 3, "")
+        .replace("\ncount = 1\n", "\ncount = 3\n")
+        .replace("min_count = 1", "min_count = 3")
+        + "[[event]]\nat = \"10m\"\naction = \"fail_nodes\"\npool = \"win\"\ncount = 1\n";
+    let sim = run(&toml);
+    let down = events(&sim, "node_not_ready");
+    assert_eq!(down.len(), 1);
+    assert_eq!(down[0]["time_s"], 600.0);
+    let evicted = events(&sim, "pods_evicted");
+    assert_eq!(evicted[0]["time_s"], 900.0);
+    let back = events(&sim, "node_ready_again");
+    assert_eq!(back[0]["time_s"], 1200.0);
+    assert_eq!(sim.cluster.deployments[0].ready, 3);
+}
+
+#[test]
+fn autoscaled_runs_are_deterministic() {
+    let extra = format!(
+        "{PORTAL}\n[[event]]\nat = \"10m\"\naction = \"scale\"\ndeployment = \"portal\"\nreplicas = 27\n[[event]]\nat = \"30m\"\naction = \"zone_outage\"\nzone = 2\nduration = \"20m\"\n"
+    );
+    let toml = per_zone(&[3, 1, 1], "expander = \"random\"", &extra);
+    let a = run(&toml);
+    let b = run(&toml);
+    assert_eq!(a.log.buf, b.log.buf);
+}

@@ -66,7 +66,7 @@ fn run_quickstart_writes_every_output_and_no_progress_bar_off_a_terminal() {
     assert!(leftovers.is_empty());
     // The CSV opens as a table with the documented header.
     let csv = std::fs::read_to_string(dir.path().join("timeseries.csv")).unwrap();
-    assert!(csv.starts_with("time_s,time,pool,zone,nodes_ready,nodes_provisioning,pods_running,pods_pending,cpu_allocatable_m,cpu_requested_m,memory_allocatable_mib,memory_requested_mib,cost_per_hour_usd,cumulative_cost_usd\n"));
+    assert!(csv.starts_with("time_s,time,pool,zone,nodes_ready,nodes_not_ready,nodes_provisioning,pods_running,pods_pending,cpu_allocatable_m,cpu_requested_m,memory_allocatable_mib,memory_requested_mib,cost_per_hour_usd,cumulative_cost_usd\n"));
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
     assert!(summary["total_cost_usd"].as_f64().unwrap() > 0.0);
