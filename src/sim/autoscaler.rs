@@ -306,17 +306,21 @@ impl Sim {
             }
         }
         let mut open: Vec<usize> = Vec::new();
-        let mut first_refusal = None;
+        let mut refusals: Vec<Refusal> = Vec::new();
         for (i, z) in p.zones.iter().enumerate() {
             match available(*z) {
                 Ok(()) => open.push(i),
-                Err(r) => {
-                    first_refusal.get_or_insert(r);
-                }
+                Err(r) => refusals.push(r),
             }
         }
         if open.is_empty() {
-            return Err(first_refusal.expect("a pool has at least one zone"));
+            // Every zone refused: the first zone's code, every zone's reason.
+            let messages: Vec<String> = refusals.iter().map(|r| r.message.clone()).collect();
+            let key = refusals.first().expect("a pool has at least one zone").key;
+            return Err(Refusal {
+                key,
+                message: messages.join("; "),
+            });
         }
         let mut zones = Vec::with_capacity(count as usize);
         for _ in 0..count {
@@ -1186,7 +1190,13 @@ impl Sim {
             .pods
             .iter()
             .copied()
-            .filter(|p| self.cluster.pod(*p).phase != PodPhase::Terminating)
+            .filter(|p| {
+                let pod = self.cluster.pod(*p);
+                // Expendable pods (priority below the cutoff) are simply deleted.
+                pod.phase != PodPhase::Terminating
+                    && self.cluster.template(pod.class).priority
+                        >= self.scenario.autoscaler.expendable_pods_priority_cutoff
+            })
             .collect();
         let mut budget: Vec<(usize, u32)> = Vec::new();
         let mut placed: Vec<(NodeId, u64, u64)> = Vec::new();

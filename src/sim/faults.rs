@@ -316,6 +316,7 @@ impl Sim {
     /// The time from an outage's start until pending pods are back to zero.
     pub(super) fn track_outages(&mut self, now: SimTime) {
         let pending = self.unscheduled_pods() + self.starting_pods();
+        let toleration = self.scenario.cluster.not_ready_toleration;
         for o in self.ca.outages.iter_mut() {
             if o.pending_cleared_at.is_some() || now < o.start {
                 continue;
@@ -324,6 +325,9 @@ impl Sim {
                 o.pending_seen = true;
             } else if o.pending_seen {
                 o.pending_cleared_at = Some(now);
+            } else if now > o.end + toleration {
+                // Over, and its evictions (if any) are past: nothing went pending.
+                o.pending_cleared_at = Some(o.end);
             }
         }
     }
