@@ -414,3 +414,32 @@ fn autoscaled_runs_are_deterministic() {
     let b = run(&toml);
     assert_eq!(a.log.buf, b.log.buf);
 }
+
+#[test]
+fn failures_and_spot_evictions_follow_their_rates() {
+    // 10 nodes for 24 h: mtbf 2h gives about 10 × 24 / 2 = 120 failures (the repaired node
+    // draws again; 10 minutes down each time barely matters), a spot rate of 0.25 per
+    // node-hour about 60 evictions (min_count 10 puts an evicted node back). Poisson
+    // standard deviations are ~11 and ~8; the bounds are more than 3.5 of them away.
+    let toml = windows("mtbf = \"2h\"", 0, "")
+        .replace("\ncount = 1\n", "\ncount = 10\n")
+        .replace("min_count = 1", "min_count = 10")
+        .replace("duration = \"1h\"", "duration = \"24h\"");
+    let sim = run(&toml);
+    let failures = events(&sim, "node_not_ready")
+        .iter()
+        .filter(|e| e["reason"] == "VM failure")
+        .count();
+    assert!((80..=160).contains(&failures), "{failures}");
+    let spot = windows("priority = \"spot\"\nspot_eviction_rate = 0.25", 0, "")
+        .replace("\ncount = 1\n", "\ncount = 10\n")
+        .replace("min_count = 1", "min_count = 10")
+        .replace("duration = \"1h\"", "duration = \"24h\"");
+    let sim = run(&spot);
+    let evicted = aksim::report::Summary::of(&sim).autoscaler.spot_evictions;
+    assert!((30..=90).contains(&evicted), "{evicted}");
+    assert_eq!(
+        aksim::report::Summary::of(&sim).autoscaler.pools["win"].min_count_restores as u64,
+        events(&sim, "ca_scale_up").len() as u64
+    );
+}
