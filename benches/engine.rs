@@ -118,8 +118,8 @@ impl Payload for Event {
             Event::NodeReady { node, .. }
             | Event::NodeGone { node, .. }
             | Event::NodeEviction { node, .. }
-            | Event::NodeFailure { node }
-            | Event::NodeRepaired { node }
+            | Event::NodeFailure { node, .. }
+            | Event::NodeRepaired { node, .. }
             | Event::SpotEvict { node } => u64::from(node.0),
             Event::ZoneRecovered { zone } => u64::from(zone),
             Event::AutoscalerScan => 7,

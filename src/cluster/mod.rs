@@ -180,6 +180,8 @@ pub struct Node {
     pub not_ready_since: Option<SimTime>,
     /// When the VM's boot completes (provisioning nodes).
     pub boot_due: SimTime,
+    /// Bumped when the VM fails and when it is repaired (failure and repair timers carry it).
+    pub vm_epoch: u32,
 }
 
 /// The node's zone is down.
@@ -593,6 +595,7 @@ impl Cluster {
             fault: 0,
             not_ready_since: None,
             boot_due: now,
+            vm_epoch: 0,
         });
         Ok(id)
     }
@@ -676,6 +679,18 @@ impl Cluster {
             }
         }
         true
+    }
+
+    /// A pod that was ready before its node's Ready condition turned False is ready again
+    /// (its `ready_at` keeps the first time).
+    pub fn pod_ready_again(&mut self, pod: PodId) {
+        let p = &mut self.pods[pod.idx()];
+        debug_assert_eq!(p.phase, PodPhase::Running);
+        p.phase = PodPhase::Ready;
+        p.generation += 1;
+        let Owner::Deployment(d) = p.owner;
+        self.deployments[d.idx()].ready += 1;
+        self.deployments[d.idx()].version += 1;
     }
 
     /// Clears a fault. Returns true if the node is healthy again (its Running pods are then

@@ -87,6 +87,9 @@ pub struct CaState {
     static_ok: Vec<Vec<i8>>,
     /// Per node id: scratch requests placed by this loop's simulation, and a stamp.
     extra: Vec<(u64, u64, u32, u64)>,
+    /// Per node id: the stamp of the loop in which it became the destination of a node
+    /// found removable (it is not removed in that loop).
+    received: Vec<u64>,
     stamp: u64,
     rng: Stream,
     /// Failed scale-ups by reason key (`QuotaExceeded`, …).
@@ -122,6 +125,7 @@ impl CaState {
             no_scale_up_logged: String::new(),
             static_ok: Vec::new(),
             extra: Vec::new(),
+            received: Vec::new(),
             stamp: 0,
             rng,
             failed: Vec::new(),
@@ -140,6 +144,7 @@ impl CaState {
             self.recheck_at.resize(nodes, SimTime::ZERO);
             self.kept_reason.resize(nodes, None);
             self.extra.resize(nodes, (0, 0, 0, 0));
+            self.received.resize(nodes, 0);
         }
     }
 
@@ -419,12 +424,15 @@ impl Sim {
             }
         }
         if halt {
+            // Upstream forgets the unneeded nodes while the cluster is unhealthy.
+            self.ca.unneeded.iter_mut().for_each(|u| *u = None);
             return;
         }
         self.restore_min_counts(now);
         let waited = self.scale_up(now);
-        if self.scenario.autoscaler.scale_down_enabled && !waited {
-            self.scale_down(now);
+        if self.scenario.autoscaler.scale_down_enabled {
+            // A loop that waits for more pods still updates the unneeded set but deletes nothing.
+            self.scale_down(now, !waited);
         }
     }
 
@@ -496,7 +504,14 @@ impl Sim {
             if size >= spec.min_count || self.ca.pools[p].backoff.active(now).is_some() {
                 continue;
             }
-            let missing = spec.min_count - size;
+            let mut missing = spec.min_count - size;
+            let total_cap = self.scenario.autoscaler.max_nodes_total;
+            if total_cap > 0 {
+                missing = missing.min(total_cap.saturating_sub(self.cluster_size()));
+                if missing == 0 {
+                    continue;
+                }
+            }
             let (zones, refused) = self.azure_grant(p, missing, now);
             if !zones.is_empty() {
                 {
@@ -593,12 +608,6 @@ impl Sim {
         if pods.is_empty() {
             return false;
         }
-        if pods
-            .iter()
-            .all(|p| now.since(c.pod(*p).created_at) < YOUNG_POD)
-        {
-            return true;
-        }
         // Equivalence groups, by class, in class order.
         let mut groups: Vec<(ClassId, Vec<PodId>)> = Vec::new();
         let mut by_class = pods.clone();
@@ -618,6 +627,17 @@ impl Sim {
             } else {
                 i += 1;
             }
+        }
+        if groups.is_empty() {
+            return false;
+        }
+        let c = &self.cluster;
+        if groups
+            .iter()
+            .flat_map(|(_, v)| v)
+            .all(|p| now.since(c.pod(*p).created_at) < YOUNG_POD)
+        {
+            return true;
         }
         // Nodes on their way absorb what fits on them.
         let mut left: Vec<u32> = groups.iter().map(|(_, v)| v.len() as u32).collect();
@@ -667,7 +687,8 @@ impl Sim {
             if classes.is_empty() {
                 continue;
             }
-            let size = self.pool_size(p);
+            // The scale set's size counts nodes being deleted until their VMs are gone.
+            let size = self.cluster.pools[p].nodes.len() as u32;
             if size >= spec.max_count {
                 skipped.push(format!("{}: at max_count {}", spec.name, spec.max_count));
                 continue;
@@ -904,7 +925,8 @@ impl Sim {
 
     // ----- scale-down ----------------------------------------------------------------------
 
-    fn scale_down(&mut self, now: SimTime) {
+    fn scale_down(&mut self, now: SimTime, may_delete: bool) {
+        self.ca.grow(self.cluster.nodes.len());
         self.ca
             .drains
             .retain(|n| self.cluster.node(*n).state == NodeState::Deleting);
@@ -925,7 +947,7 @@ impl Sim {
         .flatten()
         .max();
         let due = self.due_for_removal(now);
-        if due.is_empty() {
+        if due.is_empty() || !may_delete {
             return;
         }
         if let Some(end) = cooldown
@@ -1053,7 +1075,8 @@ impl Sim {
             } else {
                 p.scale_down_unneeded_time
             };
-            if now.since(*since) >= wait {
+            // Upstream: `since + wait` strictly before now.
+            if now.since(*since) > wait && self.ca.received[i] != self.ca.stamp {
                 due.push((*since, n.id, self.utilization(n.id).value()));
             }
         }
@@ -1116,66 +1139,69 @@ impl Sim {
         let threshold = self.scenario.autoscaler.scale_down_utilization_threshold;
         let recheck = self.scenario.autoscaler.unremovable_node_recheck_timeout;
         self.ca.stamp += 1;
-        let mut non_empty = 0;
+        // Ready nodes of autoscaled pools, those already unneeded first (upstream keeps them at
+        // the front of the candidates), then in pool and creation order.
+        let mut order: Vec<NodeId> = Vec::new();
         for pool in 0..self.cluster.pools.len() {
-            if !self.scenario.pools[pool].enable_auto_scaling {
+            if self.scenario.pools[pool].enable_auto_scaling {
+                let c = &self.cluster;
+                order.extend(
+                    c.pools[pool]
+                        .nodes
+                        .iter()
+                        .filter(|n| c.node(**n).state == NodeState::Ready),
+                );
+            }
+        }
+        order.sort_by_key(|n| self.ca.unneeded[n.idx()].is_none());
+        // Evictions this loop's removable nodes would make, per deployment with a budget.
+        let mut budget: Vec<(usize, u32)> = Vec::new();
+        let mut non_empty = 0;
+        for id in order {
+            let u = self.utilization(id);
+            if !u.underutilized(threshold) {
+                if self.ca.unneeded[id.idx()].is_some() {
+                    let why = format!(
+                        "utilization {:.2} ≥ {threshold} ({})",
+                        u.value(),
+                        u.resource()
+                    );
+                    self.keep(id, now, why);
+                }
                 continue;
             }
-            let nodes = self.cluster.pools[pool].nodes.clone();
-            for id in nodes {
-                let n = self.cluster.node(id);
-                if n.state != NodeState::Ready {
-                    continue;
-                }
-                // A node that received simulated pods in this loop stays.
-                if self.ca.extra[id.idx()].3 == self.ca.stamp {
+            if self.ca.recheck_at[id.idx()] > now {
+                continue;
+            }
+            let n = self.cluster.node(id);
+            if n.pods.len() as u32 > n.pods_terminating {
+                if non_empty >= NON_EMPTY_CANDIDATES {
+                    // Not evaluated in this loop: out of the unneeded set, as upstream.
                     self.ca.unneeded[id.idx()] = None;
                     continue;
                 }
-                let u = self.utilization(id);
-                if !u.underutilized(threshold) {
-                    if self.ca.unneeded[id.idx()].is_some() {
-                        let why = format!(
-                            "utilization {:.2} ≥ {threshold} ({})",
-                            u.value(),
-                            u.resource()
+                non_empty += 1;
+            }
+            match self.simulate_removal(id, &mut budget) {
+                Ok(()) => {
+                    if self.ca.unneeded[id.idx()].is_none() {
+                        self.ca.unneeded[id.idx()] = Some(now);
+                        self.ca.kept_reason[id.idx()] = None;
+                        let name = self.cluster.node(id).name.clone();
+                        self.log.emit(
+                            now,
+                            "ca_node_unneeded",
+                            &[
+                                ("node", Field::Str(&name)),
+                                ("utilization", Field::Num(round3(u.value()))),
+                                ("resource", Field::Str(u.resource())),
+                            ],
                         );
-                        self.keep(id, now, why);
                     }
-                    continue;
                 }
-                if self.ca.recheck_at[id.idx()] > now {
-                    continue;
-                }
-                let occupied = self.cluster.node(id).pods.len() as u32
-                    > self.cluster.node(id).pods_terminating;
-                if occupied {
-                    if non_empty >= NON_EMPTY_CANDIDATES {
-                        continue;
-                    }
-                    non_empty += 1;
-                }
-                match self.simulate_removal(id) {
-                    Ok(()) => {
-                        if self.ca.unneeded[id.idx()].is_none() {
-                            self.ca.unneeded[id.idx()] = Some(now);
-                            self.ca.kept_reason[id.idx()] = None;
-                            let name = self.cluster.node(id).name.clone();
-                            self.log.emit(
-                                now,
-                                "ca_node_unneeded",
-                                &[
-                                    ("node", Field::Str(&name)),
-                                    ("utilization", Field::Num(round3(u.value()))),
-                                    ("resource", Field::Str(u.resource())),
-                                ],
-                            );
-                        }
-                    }
-                    Err(why) => {
-                        self.ca.recheck_at[id.idx()] = now + recheck;
-                        self.keep(id, now, why);
-                    }
+                Err(why) => {
+                    self.ca.recheck_at[id.idx()] = now + recheck;
+                    self.keep(id, now, why);
                 }
             }
         }
@@ -1183,7 +1209,13 @@ impl Sim {
 
     /// Can every pod of `node` move to another node? On success the moves stay in this loop's
     /// scratch (the destinations are fuller for the next candidate); on failure they are undone.
-    fn simulate_removal(&mut self, node: NodeId) -> Result<(), String> {
+    /// `loop_budget` holds the evictions the nodes already found removable in this loop would
+    /// make per deployment (upstream's remaining-PDB tracker); it grows only on success.
+    fn simulate_removal(
+        &mut self,
+        node: NodeId,
+        loop_budget: &mut Vec<(usize, u32)>,
+    ) -> Result<(), String> {
         let pods: Vec<PodId> = self
             .cluster
             .node(node)
@@ -1198,7 +1230,7 @@ impl Sim {
                         >= self.scenario.autoscaler.expendable_pods_priority_cutoff
             })
             .collect();
-        let mut budget: Vec<(usize, u32)> = Vec::new();
+        let mut budget: Vec<(usize, u32)> = loop_budget.clone();
         let mut placed: Vec<(NodeId, u64, u64)> = Vec::new();
         let stamp = self.ca.stamp;
         let mut result = Ok(());
@@ -1269,6 +1301,10 @@ impl Sim {
                 e.2 -= 1;
             }
         } else {
+            *loop_budget = budget;
+            for (dest, _, _) in &placed {
+                self.ca.received[dest.idx()] = stamp;
+            }
             // The node goes away in this simulation: it is no destination for later nodes.
             let e = &mut self.ca.extra[node.idx()];
             *e = (u64::MAX / 4, u64::MAX / 4, u32::MAX / 4, stamp);

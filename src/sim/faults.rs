@@ -16,7 +16,7 @@
 
 use rand::RngExt;
 
-use crate::cluster::{FAULT_VM, FAULT_ZONE, NodeId, NodeState, PodPhase};
+use crate::cluster::{FAULT_VM, FAULT_ZONE, NodeId, NodeState, Owner, PodId, PodPhase};
 use crate::engine::{SimDuration, SimTime};
 use crate::observe::Field;
 
@@ -41,8 +41,9 @@ impl Sim {
         let (mtbf, rate) = (spec.mtbf, spec.spot_eviction_rate);
         if let Some(m) = mtbf {
             let after = self.exponential(pool, m.as_ms() as f64);
+            let epoch = self.cluster.node(node).vm_epoch;
             self.queue
-                .schedule(now + after, Event::NodeFailure { node });
+                .schedule(now + after, Event::NodeFailure { node, epoch });
         }
         if rate > 0.0 {
             let after = self.exponential(pool, 3_600_000.0 / rate);
@@ -57,7 +58,8 @@ impl Sim {
         )
     }
 
-    /// Sets a fault; if the node just turned NotReady, logs it and arms the pod eviction.
+    /// Sets a fault; if a registered node just turned NotReady, logs it, arms the pod eviction
+    /// and returns true.
     fn fault(&mut self, node: NodeId, bit: u8, now: SimTime, why: &str) -> bool {
         // The loads integrate up to now before ready counts change.
         let deps: Vec<_> = self
@@ -75,7 +77,8 @@ impl Sim {
         }
         let n = self.cluster.node(node);
         if n.state == NodeState::Provisioning {
-            return true;
+            // Its boot stalls; it was never Ready, so it is not counted as turning NotReady.
+            return false;
         }
         self.ca.unready_nodes += 1;
         let (name, pods) = (n.name.clone(), n.pods.len());
@@ -117,14 +120,41 @@ impl Sim {
         let pods: Vec<_> = self.cluster.node(node).pods.clone();
         for pod in pods {
             let p = self.cluster.pod(pod);
-            if p.phase == PodPhase::Running && p.running_at.is_some() {
-                self.pod_ready(pod, now);
+            if p.phase != PodPhase::Running {
+                continue;
+            }
+            if p.ready_at.is_some() {
+                // Ready before the fault: ready again, without counting a second start.
+                let Owner::Deployment(d) = p.owner;
+                self.advance(d, now);
+                self.cluster.pod_ready_again(pod);
+                self.resume_trace_pod(pod, now);
+            } else {
+                // Its readiness delay ran out while the node was NotReady (the timer found
+                // the node faulty); a delay still running keeps its timer.
+                let delay = self.cluster.template(p.class).readiness_delay;
+                if p.running_at.is_some_and(|t| t + delay <= now) {
+                    self.pod_ready(pod, now);
+                }
             }
         }
         let name = self.cluster.node(node).name.clone();
         self.log
             .emit(now, "node_ready_again", &[("node", Field::Str(&name))]);
         self.wake_scheduler(now);
+    }
+
+    /// A batch pod's completion timer was dropped when its node turned NotReady (the pod's
+    /// generation changed); it finishes when it would have, its containers having run on.
+    fn resume_trace_pod(&mut self, pod: PodId, now: SimTime) {
+        let p = self.cluster.pod(pod);
+        let Some(t) = self.trace_of(p) else { return };
+        let row = self.scenario.traces[t].trace.pods[p.ordinal as usize];
+        if let (Some(run), Some(started)) = (row.run(), p.ready_at) {
+            let generation = p.generation;
+            self.queue
+                .schedule((started + run).max(now), Event::PodStep { pod, generation });
+        }
     }
 
     /// The not-ready toleration of the pods on `node` ran out: the node controller evicts them.
@@ -233,47 +263,56 @@ impl Sim {
             .emit(now, "zone_recovered", &[("zone", Field::Int(zone.into()))]);
     }
 
-    pub(super) fn node_failure(&mut self, node: NodeId, now: SimTime) {
-        if !self.is_live(node) {
+    /// A VM fails (the `epoch` of the timer must still be the node's: a failure or a repair
+    /// since the draw makes it stale). It is repaired after the pool's `repair_time`.
+    pub(super) fn node_failure(&mut self, node: NodeId, epoch: u32, now: SimTime) {
+        let n = self.cluster.node(node);
+        if !self.is_live(node) || n.vm_epoch != epoch || n.fault & FAULT_VM != 0 {
             return;
         }
+        self.cluster.nodes[node.idx()].vm_epoch += 1;
         self.fault(node, FAULT_VM, now, "VM failure");
         let pool = self.cluster.node(node).pool.idx();
         let repair = self.scenario.pools[pool].repair_time;
+        let epoch = self.cluster.node(node).vm_epoch;
         self.queue
-            .schedule(now + repair, Event::NodeRepaired { node });
+            .schedule(now + repair, Event::NodeRepaired { node, epoch });
     }
 
-    pub(super) fn node_repaired(&mut self, node: NodeId, now: SimTime) {
-        if !self.is_live(node) {
+    pub(super) fn node_repaired(&mut self, node: NodeId, epoch: u32, now: SimTime) {
+        if !self.is_live(node) || self.cluster.node(node).vm_epoch != epoch {
             return;
         }
+        self.cluster.nodes[node.idx()].vm_epoch += 1;
         self.recover(node, FAULT_VM, now);
-        // The next failure of the repaired VM.
+        // The repaired VM's next failure.
         let pool = self.cluster.node(node).pool.idx();
         if let Some(m) = self.scenario.pools[pool].mtbf {
             let after = self.exponential(pool, m.as_ms() as f64);
+            let epoch = self.cluster.node(node).vm_epoch;
             self.queue
-                .schedule(now + after, Event::NodeFailure { node });
+                .schedule(now + after, Event::NodeFailure { node, epoch });
         }
     }
 
     /// `count` Ready nodes of `pool` fail at once (picked at random).
     pub(super) fn fail_nodes(&mut self, pool: usize, count: u32, now: SimTime) {
-        let picked = self.pick_nodes(pool, count);
+        let picked = self.pick_nodes(pool, count, FAULT_VM);
         for node in picked {
-            self.node_failure(node, now);
+            let epoch = self.cluster.node(node).vm_epoch;
+            self.node_failure(node, epoch, now);
         }
     }
 
-    /// Up to `count` distinct live, not-draining nodes of `pool`, drawn from its fault stream.
-    fn pick_nodes(&mut self, pool: usize, count: u32) -> Vec<NodeId> {
+    /// Up to `count` distinct Ready, not-draining nodes of `pool` without any of the `skip`
+    /// fault bits, drawn from its fault stream.
+    fn pick_nodes(&mut self, pool: usize, count: u32, skip: u8) -> Vec<NodeId> {
         let c = &self.cluster;
         let mut live: Vec<NodeId> = c.pools[pool]
             .nodes
             .iter()
             .copied()
-            .filter(|n| c.node(*n).state == NodeState::Ready)
+            .filter(|n| c.node(*n).state == NodeState::Ready && c.node(*n).fault & skip == 0)
             .collect();
         let mut out = Vec::new();
         while out.len() < count as usize && !live.is_empty() {
@@ -308,7 +347,7 @@ impl Sim {
     }
 
     pub(super) fn spot_wave(&mut self, pool: usize, count: u32, now: SimTime) {
-        for node in self.pick_nodes(pool, count) {
+        for node in self.pick_nodes(pool, count, 0) {
             self.spot_evict(node, now, "eviction wave");
         }
     }

@@ -55,10 +55,11 @@ pub enum Event {
     /// A node has been NotReady for the pods' not-ready toleration: evict them. `since_ms`
     /// is when it turned NotReady (a later recovery makes the event stale).
     NodeEviction { node: NodeId, since_ms: u64 },
-    /// A node's VM fails.
-    NodeFailure { node: NodeId },
+    /// A node's VM fails. `epoch` is the node's VM epoch when the failure was drawn: a
+    /// failure or repair since then makes it stale.
+    NodeFailure { node: NodeId, epoch: u32 },
     /// Node auto-repair brings a failed VM back.
-    NodeRepaired { node: NodeId },
+    NodeRepaired { node: NodeId, epoch: u32 },
     /// Azure evicts a spot VM (at the pool's eviction rate).
     SpotEvict { node: NodeId },
     /// A zone outage ends.
@@ -348,9 +349,10 @@ impl Sim {
         match event {
             Event::Action { index } => self.action(index as usize, now),
             Event::NodeReady { node, generation } => self.node_ready(node, generation, now),
-            Event::NodeGone { node, generation } => {
-                let n = self.cluster.node(node);
-                if n.generation == generation && n.state == NodeState::Deleting {
+            Event::NodeGone { node, .. } => {
+                // Deleting is terminal: only a fault (not a new decision) can have changed the
+                // node's generation since the drain began, so the generation is not checked.
+                if self.cluster.node(node).state == NodeState::Deleting {
                     self.delete_node(node, now, "drained");
                 }
             }
@@ -387,8 +389,8 @@ impl Sim {
                 self.next_scan(now);
             }
             Event::NodeEviction { node, since_ms } => self.evict_from_unready(node, since_ms, now),
-            Event::NodeFailure { node } => self.node_failure(node, now),
-            Event::NodeRepaired { node } => self.node_repaired(node, now),
+            Event::NodeFailure { node, epoch } => self.node_failure(node, epoch, now),
+            Event::NodeRepaired { node, epoch } => self.node_repaired(node, epoch, now),
             Event::SpotEvict { node } => self.spot_evict(node, now, "spot eviction rate"),
             Event::ZoneRecovered { zone } => self.zone_recovered(zone, now),
             Event::Sample => {
@@ -498,7 +500,10 @@ impl Sim {
                 let generation = self.cluster.node(node).generation;
                 self.cluster.nodes[node.idx()].boot_due = now + delay;
                 if delay > SimDuration::ZERO {
-                    self.ca.upcoming.push(node);
+                    // The autoscaler tracks the nodes of the pools it manages.
+                    if self.scenario.pools[p].enable_auto_scaling {
+                        self.ca.upcoming.push(node);
+                    }
                     self.queue
                         .schedule(now + delay, Event::NodeReady { node, generation });
                 } else {
@@ -819,7 +824,8 @@ impl Sim {
                 return now;
             }
             return if p.phase == PodPhase::Terminating {
-                p.stops_at.max(now)
+                let stop = p.stops_at.max(now);
+                grace_cap.map_or(stop, |cap| stop.min(now + cap))
             } else {
                 now
             };

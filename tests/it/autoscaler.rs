@@ -76,10 +76,12 @@ fn a_windows_burst_grows_the_pool_by_the_binpacking_estimate() {
 #[test]
 fn an_idle_pool_shrinks_to_min_count_after_the_unneeded_time_not_before() {
     // Four empty nodes, min_count 1, no scale-up ever: each is unneeded from the first loop
-    // at 0 s; scale-down-unneeded-time is 10m, so three go at 600 s, in one bulk delete.
+    // at 0 s; scale-down-unneeded-time is 10m and must have passed strictly (upstream's
+    // `since + 10m` before now), so three go at the loop after 600 s, 610 s, in one bulk
+    // delete.
     let sim = run(&windows("", 0, "").replace("\ncount = 1\n", "\ncount = 4\n"));
     let deleted = times(&sim, "node_deleted", "win");
-    assert_eq!(deleted, vec![600.0; 3]);
+    assert_eq!(deleted, vec![610.0; 3]);
     assert_eq!(sim.cluster.pools[1].nodes.len(), 1);
     let kept = events(&sim, "ca_node_kept");
     assert!(
@@ -92,14 +94,15 @@ fn an_idle_pool_shrinks_to_min_count_after_the_unneeded_time_not_before() {
 #[test]
 fn scale_down_waits_for_the_delay_after_add() {
     // Burst at 10m (scale-up at 610 s), back to 2 replicas at 50m: the six new nodes empty
-    // out and are unneeded from 3000 s, so they go at 3600 s by the unneeded time. With
+    // out and are unneeded from 3000 s, so they go at 3610 s, the first loop after the
+    // unneeded time. With
     // scale-down-delay-after-add = 60m the cooldown lasts until 610 + 3600 = 4210 s instead.
     let back = format!(
         "{BURST}\n[[event]]\nat = \"50m\"\naction = \"scale\"\ndeployment = \"portal\"\nreplicas = 2\n"
     );
     let sim = run(&windows("", 2, &back).replace("duration = \"1h\"", "duration = \"2h\""));
     let first = times(&sim, "ca_scale_down", "win");
-    assert_eq!(first.first(), Some(&3600.0), "{first:?}");
+    assert_eq!(first.first(), Some(&3610.0), "{first:?}");
     let slow = windows("", 2, &back)
         .replace("duration = \"1h\"", "duration = \"2h\"")
         .replace(

@@ -3,6 +3,7 @@
 //! - `cli`: the `aksim` command end to end (run, validate, files written, exit codes);
 //! - `autoscaler`: the Cluster Autoscaler in whole runs: burst, scale-down timing, outage, subnet;
 //! - `bad_input`: every class of bad scenario gives exit code 2, names the line and writes nothing;
+//! - `ca_properties`: random autoscaled clusters with faults keep the autoscaler's bookkeeping;
 //! - `ca_config`: `[autoscaler]`, `[quota]`, pool faults, budgets and fault events, parsed and refused;
 //! - `determinism`: same seed → byte-identical files; another seed → other delays;
 //! - `behaviour`: small scenarios pinning scheduling, image pulls, scale-down order, costs;
@@ -15,6 +16,7 @@ mod autoscaler;
 mod bad_input;
 mod behaviour;
 mod ca_config;
+mod ca_properties;
 mod cli;
 mod determinism;
 mod hpa;
