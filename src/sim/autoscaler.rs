@@ -69,7 +69,6 @@ pub struct CaState {
     pub pools: Vec<PoolCa>,
     last_scale_up: Option<SimTime>,
     last_delete: Option<SimTime>,
-    last_failure: Option<SimTime>,
     /// Per node id: since when it has been unneeded.
     unneeded: Vec<Option<SimTime>>,
     /// Per node id: not simulated again before this instant.
@@ -114,7 +113,6 @@ impl CaState {
             pools: vec![PoolCa::default(); pools],
             last_scale_up: None,
             last_delete: None,
-            last_failure: None,
             unneeded: Vec::new(),
             recheck_at: Vec::new(),
             kept_reason: Vec::new(),
@@ -931,21 +929,7 @@ impl Sim {
             .drains
             .retain(|n| self.cluster.node(*n).state == NodeState::Deleting);
         self.update_unneeded(now);
-        let p = &self.scenario.autoscaler;
-        let cooldown = [
-            self.ca
-                .last_scale_up
-                .map(|t| t + p.scale_down_delay_after_add),
-            self.ca
-                .last_delete
-                .map(|t| t + p.scale_down_delay_after_delete),
-            self.ca
-                .last_failure
-                .map(|t| t + p.scale_down_delay_after_failure),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
+        let cooldown = self.cooldowns(now).iter().map(|(end, _)| *end).max();
         let due = self.due_for_removal(now);
         if due.is_empty() || !may_delete {
             return;
@@ -956,7 +940,12 @@ impl Sim {
             if self.ca.cooldown_logged != Some(end) {
                 self.ca.cooldown_logged = Some(end);
                 let until = self.log.wall_clock(end);
-                let why = self.cooldown_cause(now);
+                let causes: Vec<String> = self
+                    .cooldowns(now)
+                    .into_iter()
+                    .map(|(_, why)| why)
+                    .collect();
+                let why = causes.join("; ");
                 self.log.emit(
                     now,
                     "ca_scale_down_cooldown",
@@ -1026,37 +1015,33 @@ impl Sim {
         }
     }
 
-    fn cooldown_cause(&self, now: SimTime) -> String {
+    /// The scale-down cooldowns still running at `now`: when each ends and why. (Drains do not
+    /// fail here, so there is no cooldown after a failed scale-down.)
+    fn cooldowns(&self, now: SimTime) -> Vec<(SimTime, String)> {
         let p = &self.scenario.autoscaler;
-        let mut causes = Vec::new();
-        if let Some(t) = self.ca.last_scale_up
-            && t + p.scale_down_delay_after_add > now
-        {
-            causes.push(format!(
-                "scale-up at {} (scale-down-delay-after-add {})",
-                self.log.wall_clock(t),
-                p.scale_down_delay_after_add
-            ));
-        }
-        if let Some(t) = self.ca.last_delete
-            && t + p.scale_down_delay_after_delete > now
-        {
-            causes.push(format!(
-                "node deleted at {} (scale-down-delay-after-delete {})",
-                self.log.wall_clock(t),
-                p.scale_down_delay_after_delete
-            ));
-        }
-        if let Some(t) = self.ca.last_failure
-            && t + p.scale_down_delay_after_failure > now
-        {
-            causes.push(format!(
-                "failure at {} (scale-down-delay-after-failure {})",
-                self.log.wall_clock(t),
-                p.scale_down_delay_after_failure
-            ));
-        }
-        causes.join("; ")
+        [
+            (
+                self.ca.last_scale_up,
+                p.scale_down_delay_after_add,
+                "scale-up",
+                "scale-down-delay-after-add",
+            ),
+            (
+                self.ca.last_delete,
+                p.scale_down_delay_after_delete,
+                "node deleted",
+                "scale-down-delay-after-delete",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(at, delay, what, key)| {
+            let t = at?;
+            (t + delay > now).then(|| {
+                let why = format!("{what} at {} ({key} {delay})", self.log.wall_clock(t));
+                (t + delay, why)
+            })
+        })
+        .collect()
     }
 
     /// Unneeded nodes whose time has come: unneeded for `scale-down-unneeded-time` (unready

@@ -208,16 +208,19 @@ impl Sim {
         self.wake_scheduler(now);
     }
 
+    fn nodes_in_zone(&self, zone: u8) -> Vec<NodeId> {
+        self.cluster
+            .live_nodes()
+            .filter(|n| n.zone.0 == zone)
+            .map(|n| n.id)
+            .collect()
+    }
+
     pub(super) fn zone_outage(&mut self, zone: u8, duration: SimDuration, now: SimTime) {
         let until = now + duration;
         let slot = &mut self.ca.zone_down[zone as usize];
         *slot = Some(slot.map_or(until, |t| t.max(until)));
-        let ids: Vec<NodeId> = self
-            .cluster
-            .live_nodes()
-            .filter(|n| n.zone.0 == zone)
-            .map(|n| n.id)
-            .collect();
+        let ids = self.nodes_in_zone(zone);
         let mut hit = 0;
         for id in &ids {
             if self.fault(*id, FAULT_ZONE, now, "zone outage") {
@@ -250,13 +253,7 @@ impl Sim {
             return; // a later outage of the same zone is still running
         }
         self.ca.zone_down[zone as usize] = None;
-        let ids: Vec<NodeId> = self
-            .cluster
-            .live_nodes()
-            .filter(|n| n.zone.0 == zone)
-            .map(|n| n.id)
-            .collect();
-        for id in ids {
+        for id in self.nodes_in_zone(zone) {
             self.recover(id, FAULT_ZONE, now);
         }
         self.log

@@ -224,6 +224,13 @@ fn per_zone(sizes: &[u32], autoscaler: &str, extra: &str) -> String {
     toml
 }
 
+/// `PORTAL`, scaled from 15 to 27 replicas at 10m.
+fn portal_to_27() -> String {
+    format!(
+        "{PORTAL}\n[[event]]\nat = \"10m\"\naction = \"scale\"\ndeployment = \"portal\"\nreplicas = 27\n"
+    )
+}
+
 const PORTAL: &str = r#"
 [[deployment]]
 name = "portal"
@@ -237,9 +244,7 @@ image = { name = "portal", size = "3Gi", pull_time = "2m" }
 fn balancing_similar_pools_turns_3_1_1_plus_4_into_3_3_3() {
     // 15 pods fill the 5 nodes (3 each). 12 more at 10m need 4 nodes; the three pools are
     // similar, so the 4 nodes go to the smallest ones first: (3, 1, 1) → (3, 3, 3).
-    let extra = format!(
-        "{PORTAL}\n[[event]]\nat = \"10m\"\naction = \"scale\"\ndeployment = \"portal\"\nreplicas = 27\n"
-    );
+    let extra = portal_to_27();
     let sim = run(&per_zone(
         &[3, 1, 1],
         "balance-similar-node-groups = true",
@@ -258,9 +263,7 @@ fn balancing_similar_pools_turns_3_1_1_plus_4_into_3_3_3() {
 
 #[test]
 fn without_balancing_one_pool_takes_the_whole_scale_up() {
-    let extra = format!(
-        "{PORTAL}\n[[event]]\nat = \"10m\"\naction = \"scale\"\ndeployment = \"portal\"\nreplicas = 27\n"
-    );
+    let extra = portal_to_27();
     let sim = run(&per_zone(&[3, 1, 1], "", &extra));
     let grown: Vec<usize> = sim.cluster.pools[1..]
         .iter()
@@ -274,9 +277,7 @@ fn without_balancing_one_pool_takes_the_whole_scale_up() {
 #[test]
 fn the_priority_expander_picks_the_highest_matching_pool() {
     // Same burst; win3 has priority 20, the rest 10 through the catch-all.
-    let extra = format!(
-        "{PORTAL}\n[[event]]\nat = \"10m\"\naction = \"scale\"\ndeployment = \"portal\"\nreplicas = 27\n"
-    );
+    let extra = portal_to_27();
     let sim = run(&per_zone(
         &[3, 1, 1],
         "expander = \"priority\"\n\n[autoscaler.priorities]\n20 = [\"win3\"]\n10 = [\".*\"]",
