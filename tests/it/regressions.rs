@@ -582,26 +582,43 @@ path = \"jobs.csv\"
     );
 }
 
+/// `BASE` with the run's duration, `system` system nodes (tainted CriticalAddonsOnly when
+/// `tainted`, with `system_extra` lines), `autoscaler` lines, then `rest`.
+fn cluster(
+    duration: &str,
+    system: u32,
+    tainted: bool,
+    system_extra: &str,
+    autoscaler: &str,
+    rest: &str,
+) -> String {
+    let mut pool = format!("count = {system}\n{system_extra}");
+    if tainted {
+        pool.push_str("\nnode_taints = [\"CriticalAddonsOnly=true:NoSchedule\"]");
+    }
+    let mut toml = BASE
+        .replace("duration = \"1h\"", &format!("duration = \"{duration}\""))
+        .replace("count = 2", &pool);
+    if !autoscaler.is_empty() {
+        toml = toml.replace(
+            "[cluster]",
+            &format!("[autoscaler]\n{autoscaler}\n\n[cluster]"),
+        );
+    }
+    toml + "\n" + rest
+}
+
 #[test]
 fn a_fault_on_a_draining_node_kept_it_forever() {
     // A spot VM evicted at 10m (30 s notice) whose zone goes down at 10m05s must still be
     // deleted when its pods have stopped (20 s shutdown): at 620 s.
-    let sim = run(r#"[simulation]
-name = "a"
-duration = "2h"
-seed = 7
-
-[cluster]
-default_daemonsets = false
-
-[[node_pool]]
-name = "system"
-mode = "system"
-vm_size = "Standard_D4s_v5"
-zones = ["1"]
-count = 2
-
-[[node_pool]]
+    let sim = run(&cluster(
+        "2h",
+        2,
+        false,
+        "",
+        "",
+        r#"[[node_pool]]
 name = "spot"
 vm_size = "Standard_D4s_v5"
 priority = "spot"
@@ -631,7 +648,8 @@ at = "10m5s"
 action = "zone_outage"
 zone = 2
 duration = "5m"
-"#);
+"#,
+    ));
     let gone = events(&sim, "node_deleted");
     assert_eq!(gone.len(), 1, "{gone:?}");
     assert_eq!(gone[0]["time_s"], 620.0);
@@ -640,22 +658,13 @@ duration = "5m"
 #[test]
 fn a_node_ready_inside_the_autoscaler_loop_overran_its_tables() {
     // A 0s boot makes the scale-up's nodes Ready within the loop that created them.
-    let sim = run(r#"[simulation]
-name = "e"
-duration = "1h"
-seed = 7
-
-[cluster]
-default_daemonsets = false
-
-[[node_pool]]
-name = "system"
-mode = "system"
-vm_size = "Standard_D4s_v5"
-zones = ["1"]
-count = 1
-
-[[node_pool]]
+    let sim = run(&cluster(
+        "1h",
+        1,
+        false,
+        "",
+        "",
+        r#"[[node_pool]]
 name = "user"
 vm_size = "Standard_D4s_v5"
 zones = ["1"]
@@ -676,7 +685,8 @@ at = "5m"
 action = "scale"
 deployment = "web"
 replicas = 4
-"#);
+"#,
+    ));
     assert_eq!(sim.cluster.deployments[0].ready, 4);
 }
 
@@ -685,23 +695,13 @@ fn a_failed_removal_simulation_kept_its_destination_forever() {
     // Node a cannot go (pod y is not safe to evict); its first pod's simulated move onto b
     // used to mark b as a destination at every recheck, so b was never removed. b is
     // underutilized (500m of 3860m) and its pod fits on c: it goes after 10 minutes.
-    let sim = run(r#"[simulation]
-name = "d"
-duration = "1h"
-seed = 7
-
-[cluster]
-default_daemonsets = false
-
-[[node_pool]]
-name = "system"
-mode = "system"
-vm_size = "Standard_D4s_v5"
-zones = ["1"]
-count = 1
-node_taints = ["CriticalAddonsOnly=true:NoSchedule"]
-
-[[node_pool]]
+    let sim = run(&cluster(
+        "1h",
+        1,
+        true,
+        "",
+        "",
+        r#"[[node_pool]]
 name = "a"
 vm_size = "Standard_D4s_v5"
 zones = ["1"]
@@ -742,7 +742,8 @@ requests = { cpu = "200m", memory = "256Mi" }
 node_selector = { "kubernetes.azure.com/agentpool" = "a" }
 safe_to_evict = false
 
-"#);
+"#,
+    ));
     let downs = events(&sim, "ca_scale_down");
     assert!(downs.iter().any(|e| e["pool"] == "b"), "{downs:?}");
 }
@@ -751,26 +752,13 @@ safe_to_evict = false
 fn drains_in_one_loop_each_spent_the_whole_disruption_budget() {
     // 3 web pods, max_unavailable 1, max-drain-parallelism 3: one loop may evict one web pod
     // only, so no two drains evict web pods at the same instant.
-    let sim = run(r#"[simulation]
-name = "g"
-duration = "1h"
-seed = 7
-
-[cluster]
-default_daemonsets = false
-
-[autoscaler]
-max-drain-parallelism = 3
-
-[[node_pool]]
-name = "system"
-mode = "system"
-vm_size = "Standard_D4s_v5"
-zones = ["1"]
-count = 1
-node_taints = ["CriticalAddonsOnly=true:NoSchedule"]
-
-[[node_pool]]
+    let sim = run(&cluster(
+        "1h",
+        1,
+        true,
+        "",
+        "max-drain-parallelism = 3",
+        r#"[[node_pool]]
 name = "user"
 vm_size = "Standard_D4s_v5"
 zones = ["1"]
@@ -787,7 +775,8 @@ topology_spread = [{ topology_key = "hostname", max_skew = 1 }]
 pdb = { max_unavailable = 1 }
 shutdown_delay = "30s"
 readiness_delay = "20s"
-"#);
+"#,
+    ));
     let mut at: Vec<f64> = events(&sim, "pod_deleted")
         .iter()
         .filter(|e| e["reason"] == "evicted: node drained")
@@ -803,25 +792,13 @@ readiness_delay = "20s"
 fn fail_nodes_on_a_pool_with_mtbf_multiplied_its_failures() {
     // 3 nodes, mtbf 10h, 200 h: about 60 failures, plus 5 × 3 from the events (the picked
     // nodes that are already down are skipped). Each event used to start another chain.
-    let sim = run(r#"[simulation]
-name = "c"
-duration = "200h"
-seed = 7
-sample_interval = "1h"
-
-[cluster]
-default_daemonsets = false
-
-[[node_pool]]
-name = "system"
-mode = "system"
-vm_size = "Standard_D4s_v5"
-zones = ["1"]
-count = 3
-mtbf = "10h"
-repair_time = "5m"
-
-[[event]]
+    let sim = run(&cluster(
+        "200h",
+        3,
+        false,
+        "mtbf = \"10h\"\nrepair_time = \"5m\"",
+        "",
+        r#"[[event]]
 at = "1h"
 action = "fail_nodes"
 pool = "system"
@@ -868,7 +845,8 @@ at = "8h"
 action = "fail_nodes"
 pool = "system"
 count = 3
-"#);
+"#,
+    ));
     let failures = events(&sim, "node_not_ready").len();
     assert!((40..=120).contains(&failures), "{failures}");
 }
