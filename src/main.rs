@@ -234,6 +234,35 @@ fn print_screen(
             name, t.arrived, t.started, t.wait_s.p95_s, t.never_ran
         );
     }
+    let ca = &summary.autoscaler;
+    for (pool, a) in &ca.pools {
+        println!(
+            "  autoscaler      {pool}: {} scale-up(s), +{} / -{} nodes",
+            a.scale_ups, a.nodes_added, a.nodes_removed
+        );
+    }
+    if !ca.pools.is_empty() && ca.unschedulable_to_running_s.count > 0 {
+        println!(
+            "                  unschedulable to running p50 {:.0}s / p95 {:.0}s / max {:.0}s",
+            ca.unschedulable_to_running_s.p50_s,
+            ca.unschedulable_to_running_s.p95_s,
+            ca.unschedulable_to_running_s.max_s
+        );
+    }
+    for (reason, n) in &ca.failed_scale_ups {
+        println!("  failed scale-up {n} × {reason}");
+    }
+    for o in &ca.outages {
+        let cleared = o
+            .seconds_until_no_pending_pods
+            .map_or("pods still pending at the end".to_string(), |t| {
+                format!("pending pods back to zero {t:.0}s after it began")
+            });
+        println!(
+            "  zone outage     zone {}: {} nodes NotReady, {} pods evicted, {cleared}",
+            o.zone, o.nodes_not_ready, o.pods_evicted
+        );
+    }
     if summary.pods_image_pull_backoff > 0 {
         println!(
             "  image errors    {} pods landed on a node of the wrong OS (ImagePullBackOff)",
