@@ -21,7 +21,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario and write timeseries.csv, deployments.csv, events.jsonl, summary.json and plots.
+    /// Run a scenario and write timeseries.csv, deployments.csv, events.jsonl, summary.json, plots and report.html.
     #[command(after_help = AFTER_HELP)]
     Run {
         /// The scenario file (TOML).

@@ -1,7 +1,8 @@
-//! Outputs of a run: `timeseries.csv`, `events.jsonl`, `summary.json` and the plots, written
-//! atomically (each file goes to a temporary name and is renamed only when every file is
+//! Outputs of a run: `timeseries.csv`, `events.jsonl`, `summary.json`, the plots and
+//! `report.html`, written atomically (each file goes to a temporary name and is renamed only when every file is
 //! complete), holding nothing that depends on the wall clock.
 
+pub mod html;
 pub mod plots;
 
 use std::io::Write;
@@ -400,15 +401,32 @@ pub fn render(sim: &Sim) -> Result<Outputs, String> {
     let mut json = serde_json::to_vec_pretty(&summary).map_err(|e| e.to_string())?;
     json.push(b'\n');
     files.push(("summary.json".to_string(), Content::Bytes(json)));
+    // Drawn once: the page embeds the same SVG that the chart files hold.
+    let palette = plots::Palette::new(&palette_keys(sim));
+    let mut drawn = Vec::new();
+    for (name, chart) in charts(sim) {
+        let svg = plots::render_svg(&chart, &palette)?;
+        drawn.push(DrawnChart { name, chart, svg });
+    }
+    let page = html::render(sim, &summary, &drawn);
+    files.push(("report.html".to_string(), Content::Bytes(page.into_bytes())));
     if sim.scenario.output.plots {
-        let palette = plots::Palette::new(&palette_keys(sim));
-        for (name, chart) in charts(sim) {
-            let svg = plots::render_svg(&chart, &palette)?;
-            files.push((format!("{name}.svg"), Content::Bytes(svg.into_bytes())));
-            files.push((format!("{name}.png"), Content::Png(chart)));
+        for c in drawn {
+            files.push((
+                format!("{}.svg", c.name),
+                Content::Bytes(c.svg.into_bytes()),
+            ));
+            files.push((format!("{}.png", c.name), Content::Png(c.chart)));
         }
     }
     Ok(Outputs { files })
+}
+
+/// A chart with its file name (without extension) and its SVG.
+pub struct DrawnChart {
+    pub name: String,
+    pub chart: plots::Chart,
+    pub svg: String,
 }
 
 /// Colour keys: pools first, then zones, then pod states, so each keeps its colour everywhere.

@@ -44,6 +44,7 @@ fn run_quickstart_writes_every_output_and_no_progress_bar_off_a_terminal() {
         "timeseries.csv",
         "events.jsonl",
         "summary.json",
+        "report.html",
         "capacity.png",
         "capacity.svg",
         "capacity_by_zone.png",

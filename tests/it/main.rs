@@ -9,6 +9,7 @@
 //! - `behaviour`: small scenarios pinning scheduling, image pulls, scale-down order, costs;
 //! - `hpa`: the Horizontal Pod Autoscaler in whole runs, trajectories computed by hand;
 //! - `properties`: random scenarios keep the cluster's invariants.
+//! - `report_html`: report.html is self-contained and escaped, and renders in headless Chromium;
 //! - `workloads`: loads, HPAs and pod traces: bad input, CSV files, batch pods;
 //! - `regressions`: one test per fixed bug, named after it.
 
@@ -22,5 +23,6 @@ mod determinism;
 mod hpa;
 mod properties;
 mod regressions;
+mod report_html;
 mod support;
 mod workloads;
