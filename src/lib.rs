@@ -6,18 +6,20 @@
 //! from traces, timed actions — and answers how many nodes of which pool ran in which zone, at
 //! what cost, how long pods waited and how much traffic went unserved. The model follows
 //! kube-scheduler, the kubelet's image pulls, the ReplicaSet controller, metrics-server, the
-//! HPA controller and AKS's node reservations and prices (see ARCHITECTURE.md and the
-//! reference each module cites).
+//! HPA controller, the Cluster Autoscaler with AKS's profile, the node lifecycle controller's
+//! evictions, and AKS's node reservations, prices and Azure's refusals (see ARCHITECTURE.md
+//! and the reference each module cites).
 //!
 //! Deliberately not modelled: the API server and etcd, networking beyond subnet addresses,
-//! storage and volumes, preemption, inter-pod affinity, and container restarts. The Cluster
-//! Autoscaler is a controller still to come.
+//! storage and volumes, preemption, inter-pod affinity, and container restarts.
 //!
 //! The library never touches the wall clock or the terminal; `main.rs` does both.
 
 pub mod autoscaler;
 pub mod cluster;
+pub mod compare;
 pub mod engine;
+pub mod explain;
 pub mod hpa;
 pub mod observe;
 pub mod report;
@@ -35,6 +37,19 @@ pub fn simulate(
     progress: &mut dyn FnMut(engine::SimTime, engine::SimTime),
 ) -> Result<Sim, SimError> {
     let mut sim = Sim::new(scenario);
+    sim.run(progress)?;
+    Ok(sim)
+}
+
+/// Runs a validated scenario to its end with `tap` seeing every event as it is emitted (see
+/// `observe::EventLog::set_tap`); the outputs are the same as without it.
+pub fn simulate_with_tap(
+    scenario: Scenario,
+    tap: observe::Tap,
+    progress: &mut dyn FnMut(engine::SimTime, engine::SimTime),
+) -> Result<Sim, SimError> {
+    let mut sim = Sim::new(scenario);
+    sim.log.set_tap(tap);
     sim.run(progress)?;
     Ok(sim)
 }

@@ -39,6 +39,17 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Narrate decisions as they happen, on the simulated clock, instead of the progress
+        /// bar: every component, or only those listed (cluster-autoscaler, hpa, scheduler,
+        /// node, zone, spot, deployment), e.g. --explain cluster-autoscaler,hpa. With --quiet,
+        /// only the narration is printed.
+        #[arg(
+            long,
+            value_name = "COMPONENTS",
+            num_args = 0..=1,
+            default_missing_value = "all"
+        )]
+        explain: Option<aksim::explain::Components>,
     },
     /// Check a scenario and report every problem with its file, line and field; writes nothing.
     #[command(after_help = AFTER_HELP)]
@@ -48,6 +59,14 @@ enum Command {
         /// Override a value of the scenario before checking it. Repeatable.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+    },
+    /// Compare two runs: their summary.json side by side, with B − A and the change in %.
+    #[command(after_help = AFTER_HELP)]
+    Compare {
+        /// Run A: an output folder or its summary.json.
+        run_a: PathBuf,
+        /// Run B: an output folder or its summary.json.
+        run_b: PathBuf,
     },
 }
 
@@ -93,6 +112,7 @@ fn load(path: &std::path::Path, sets: &[String], quiet: bool) -> Result<aksim::L
 
 fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        Command::Compare { run_a, run_b } => compare_runs(&run_a, &run_b),
         Command::Validate { scenario, sets } => {
             let loaded = load(&scenario, &sets, false)?;
             let s = &loaded.scenario;
@@ -120,6 +140,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             seed,
             mut sets,
             quiet,
+            explain,
         } => {
             if let Some(seed) = seed {
                 sets.push(format!("simulation.seed={seed}"));
@@ -128,7 +149,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let s = loaded.scenario;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&s.simulation.name));
             let bar = indicatif::ProgressBar::new(s.simulation.duration.as_ms() / 1000);
-            if quiet {
+            if quiet || explain.is_some() {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
             }
             bar.set_style(
@@ -137,8 +158,10 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     .progress_chars("=> "),
             );
             let wall = Instant::now();
-            let sim = aksim::simulate(s, &mut |now, _| bar.set_position(now.as_ms() / 1000))
-                .map_err(|e| Failure::Run(e.into()))?;
+            let sim = simulate_with_explain(s, explain, &mut |now, _| {
+                bar.set_position(now.as_ms() / 1000)
+            })
+            .map_err(|e| Failure::Run(e.into()))?;
             bar.finish_and_clear();
             let elapsed = wall.elapsed();
             let outputs =
@@ -150,6 +173,62 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+    }
+}
+
+/// Runs the scenario; with `--explain`, the narration of the chosen components goes to
+/// stdout as the events happen.
+fn simulate_with_explain(
+    s: aksim::Scenario,
+    explain: Option<aksim::explain::Components>,
+    progress: &mut dyn FnMut(aksim::engine::SimTime, aksim::engine::SimTime),
+) -> Result<aksim::Sim, aksim::SimError> {
+    let Some(only) = explain else {
+        return aksim::simulate(s, progress);
+    };
+    let narrate = move |t: aksim::engine::SimTime, kind: &str, line: &str| {
+        if let Some(text) = aksim::explain::explain_line(t, kind, line, only) {
+            use std::io::Write;
+            // A closed pipe (`| head`) ends the narration, not the run.
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
+        }
+    };
+    aksim::simulate_with_tap(s, Box::new(narrate), progress)
+}
+
+/// `aksim compare`: reads both summaries and prints the table.
+fn compare_runs(run_a: &std::path::Path, run_b: &std::path::Path) -> Result<(), Failure> {
+    let (a, b) = (read_summary(run_a)?, read_summary(run_b)?);
+    println!("A  {}", summary_path(run_a).display());
+    println!("B  {}", summary_path(run_b).display());
+    println!();
+    print!("{}", aksim::compare::table(&a, &b));
+    Ok(())
+}
+
+/// A run's folder stands for its summary.json.
+fn summary_path(run: &std::path::Path) -> PathBuf {
+    if run.is_dir() {
+        run.join("summary.json")
+    } else {
+        run.to_path_buf()
+    }
+}
+
+fn read_summary(run: &std::path::Path) -> Result<serde_json::Value, Failure> {
+    let path = summary_path(run);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Failure::Input(format!("error: cannot read {}: {e}", path.display())))?;
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(v @ serde_json::Value::Object(_)) => Ok(v),
+        Ok(_) => Err(Failure::Input(format!(
+            "error: {} is not a run's summary.json (not a JSON object)",
+            path.display()
+        ))),
+        Err(e) => Err(Failure::Input(format!(
+            "error: {} is not a run's summary.json: {e}",
+            path.display()
+        ))),
     }
 }
 

@@ -1,8 +1,15 @@
 //! The event log: one JSON object per line, in simulation order, every line with the simulated
 //! time, the wall-clock time derived from the scenario's `start`, a `kind` and, for decisions,
 //! a `reason`. Built by hand (fields in a fixed order) so that it is fast and diffs cleanly.
+//!
+//! A tap (`set_tap`) sees every line as it is emitted, even with the buffer turned off; it
+//! only reads, so a run with a tap writes the same files as one without.
 
 use crate::engine::SimTime;
+
+/// A function called with every event as it is emitted: its time, its kind and its JSON line
+/// (without the newline). `Send`, so that a tapped run can still move between threads.
+pub type Tap = Box<dyn FnMut(SimTime, &str, &str) + Send>;
 
 /// A field value.
 pub enum Field<'a> {
@@ -13,8 +20,8 @@ pub enum Field<'a> {
     Raw(&'a str),
 }
 
-/// The JSONL buffer and a count per kind.
-#[derive(Debug, Clone, Default)]
+/// The JSONL buffer and the number of lines in it.
+#[derive(Debug, Default)]
 pub struct EventLog {
     pub enabled: bool,
     pub buf: String,
@@ -23,6 +30,21 @@ pub struct EventLog {
     offset_secs: i32,
     /// The last second formatted, and its text: lines come in time order, many per second.
     last_clock: (u64, String),
+    tap: TapSlot,
+}
+
+/// The optional tap, in a field that can be printed (a closure cannot).
+#[derive(Default)]
+struct TapSlot(Option<Tap>);
+
+impl std::fmt::Debug for TapSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Some(tap)"
+        } else {
+            "None"
+        })
+    }
 }
 
 impl EventLog {
@@ -34,7 +56,14 @@ impl EventLog {
             start_unix_ms,
             offset_secs,
             last_clock: (u64::MAX, String::new()),
+            tap: TapSlot(None),
         }
+    }
+
+    /// Calls `tap` with every event emitted from now on, whether or not the buffer is enabled.
+    /// It replaces any previous tap.
+    pub fn set_tap(&mut self, tap: Tap) {
+        self.tap = TapSlot(Some(tap));
     }
 
     /// The wall-clock time of a simulated instant, RFC 3339 in the scenario's UTC offset.
@@ -42,11 +71,14 @@ impl EventLog {
         wall_clock(self.start_unix_ms, self.offset_secs, t)
     }
 
+    /// Appends one line (when enabled) and shows it to the tap (when there is one).
     pub fn emit(&mut self, t: SimTime, kind: &str, fields: &[(&str, Field)]) {
-        if !self.enabled {
+        if !self.enabled && self.tap.0.is_none() {
             return;
         }
         use std::fmt::Write;
+        // Without the buffer the line is formatted in its spare capacity and cut off again.
+        let start = self.buf.len();
         let ms = t.as_ms();
         if self.last_clock.0 != ms / 1000 {
             self.last_clock = (ms / 1000, self.wall_clock(t));
@@ -79,8 +111,16 @@ impl EventLog {
                 }
             }
         }
-        self.buf.push_str("}\n");
-        self.lines += 1;
+        self.buf.push('}');
+        if let Some(tap) = &mut self.tap.0 {
+            tap(t, kind, &self.buf[start..]);
+        }
+        if self.enabled {
+            self.buf.push('\n');
+            self.lines += 1;
+        } else {
+            self.buf.truncate(start);
+        }
     }
 }
 
@@ -134,6 +174,43 @@ mod tests {
         assert_eq!(v["time"], "2026-01-05T00:00:01Z");
         assert_eq!(v["pod"], "web-\"1\"");
         assert_eq!(v["attempts"], 2);
+    }
+
+    /// Emits two lines into `log`; returns what its tap saw.
+    fn tapped(mut log: EventLog) -> (EventLog, Vec<(u64, String, String)>) {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        log.set_tap(Box::new(move |t, kind, line| {
+            sink.lock()
+                .unwrap()
+                .push((t.as_ms(), kind.to_string(), line.to_string()))
+        }));
+        log.emit(SimTime(0), "node_ready", &[("node", Field::Str("n0"))]);
+        log.emit(SimTime(2_500), "pod_ready", &[("pod", Field::Str("web-0"))]);
+        let seen = seen.lock().unwrap().clone();
+        (log, seen)
+    }
+
+    #[test]
+    fn the_tap_sees_exactly_the_lines_of_the_buffer() {
+        let (log, seen) = tapped(EventLog::new(true, 1_767_571_200_000, 0));
+        let lines: Vec<&str> = log.buf.lines().collect();
+        assert_eq!(log.lines, 2);
+        assert_eq!(seen.len(), 2);
+        assert_eq!((seen[1].0, seen[1].1.as_str()), (2_500, "pod_ready"));
+        for (line, (_, _, tapped)) in lines.iter().zip(&seen) {
+            assert_eq!(line, tapped);
+        }
+    }
+
+    #[test]
+    fn the_tap_runs_with_the_buffer_off_and_leaves_it_empty() {
+        let (log, seen) = tapped(EventLog::new(false, 1_767_571_200_000, 0));
+        assert_eq!((log.buf.as_str(), log.lines), ("", 0));
+        assert_eq!(
+            seen[1].2,
+            r#"{"time_s":2.500,"time":"2026-01-05T00:00:02Z","kind":"pod_ready","pod":"web-0"}"#
+        );
     }
 
     #[test]

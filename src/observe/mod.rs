@@ -8,7 +8,7 @@ pub mod cost;
 pub mod eventlog;
 
 pub use cost::CostMeter;
-pub use eventlog::{EventLog, Field};
+pub use eventlog::{EventLog, Field, Tap};
 
 use serde::Serialize;
 

@@ -139,9 +139,273 @@ fn help_is_there_for_each_command() {
         vec!["--help"],
         vec!["run", "--help"],
         vec!["validate", "--help"],
+        vec!["compare", "--help"],
     ] {
         let out = aksim().args(&args).output().unwrap();
         assert!(out.status.success());
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"));
     }
+}
+
+/// A Windows pool in zone 1 that the autoscaler grows for a burst at 10m and shrinks after
+/// the burst ends at 40m.
+const AUTOSCALED: &str = r#"
+[simulation]
+name = "explained"
+duration = "2h"
+seed = 3
+
+[cluster]
+default_daemonsets = false
+
+[[node_pool]]
+name = "system"
+mode = "system"
+vm_size = "Standard_D4s_v5"
+zones = ["1"]
+count = 1
+
+[[node_pool]]
+name = "win"
+os_type = "windows"
+vm_size = "Standard_D4s_v5"
+zones = ["1"]
+count = 1
+enable_auto_scaling = true
+min_count = 1
+max_count = 10
+provisioning_delay = "7m"
+
+[[deployment]]
+name = "portal"
+replicas = 2
+requests = { cpu = "1", memory = "2Gi" }
+node_selector = { "kubernetes.io/os" = "windows" }
+
+[[event]]
+at = "10m"
+action = "scale"
+deployment = "portal"
+replicas = 12
+
+[[event]]
+at = "40m"
+action = "scale"
+deployment = "portal"
+replicas = 2
+"#;
+
+/// Every file of a run folder, by name.
+fn files(dir: &std::path::Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
+    let mut all: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name(), std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn explain_narrates_only_the_components_asked_for_and_changes_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("explained.toml");
+    std::fs::write(&scenario, AUTOSCALED).unwrap();
+    let (told, plain) = (dir.path().join("told"), dir.path().join("plain"));
+    let out = aksim()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--explain", "cluster-autoscaler", "--out"])
+        .arg(&told)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The narration comes first, then the end screen, which starts with the scenario's name.
+    let (narration, screen) = stdout
+        .split_once("explained — ")
+        .unwrap_or_else(|| panic!("no end screen in:\n{stdout}"));
+    let lines: Vec<&str> = narration.lines().collect();
+    assert!(
+        lines.len() >= 3,
+        "scale-up, unneeded, removal:\n{narration}"
+    );
+    for line in &lines {
+        assert!(line.contains(" cluster-autoscaler: "), "{line}");
+    }
+    // 10 new pods at 10m, 3 per node, 1 fits on the existing node: ceil(9 / 3) = 3 nodes,
+    // asked for by the loop at 610 s.
+    assert!(
+        lines[0].starts_with("00:10:10 cluster-autoscaler: 9 pods unschedulable → +3 nodes in win"),
+        "{narration}"
+    );
+    assert!(screen.contains("files in"), "{screen}");
+    // The same run without --explain writes the same bytes.
+    aksim()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--quiet", "--out"])
+        .arg(&plain)
+        .assert()
+        .success();
+    let (a, b) = (files(&told), files(&plain));
+    assert!(a.len() >= 10);
+    assert_eq!(
+        a.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        b.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name:?} differs with --explain");
+    }
+}
+
+#[test]
+fn explain_alone_narrates_every_component_and_quiet_keeps_only_the_narration() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aksim()
+        .args([
+            "run",
+            &repo("scenarios/zone-outage-drill.toml"),
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path())
+        .arg("--explain")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for component in ["cluster-autoscaler", "hpa", "scheduler", "node", "zone"] {
+        assert!(
+            stdout.contains(&format!(" {component}: ")),
+            "no {component} line in:\n{stdout}"
+        );
+    }
+    // The drill takes zone 2 down at noon on the scenario's clock.
+    assert!(
+        stdout.contains("12:00:00 zone: zone 2 is down until 13:00:00 — 4 nodes NotReady"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("files in"), "--quiet drops the end screen");
+}
+
+#[test]
+fn explain_refuses_an_unknown_component_and_lists_the_valid_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aksim()
+        .args([
+            "run",
+            &repo("scenarios/quickstart.toml"),
+            "--explain",
+            "cluster-autoscaler,kubelet",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("\"kubelet\""), "{stderr}");
+    for name in [
+        "cluster-autoscaler",
+        "hpa",
+        "scheduler",
+        "node",
+        "zone",
+        "spot",
+        "deployment",
+    ] {
+        assert!(stderr.contains(name), "{stderr}");
+    }
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+#[test]
+fn compare_prints_two_runs_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for (seed, out) in [("42", &a), ("7", &b)] {
+        aksim()
+            .args(["run", &repo("scenarios/quickstart.toml"), "--quiet"])
+            .args(["--seed", seed, "--out"])
+            .arg(out)
+            .assert()
+            .success();
+    }
+    // A folder and a summary.json path are both accepted.
+    let out = aksim()
+        .arg("compare")
+        .arg(&a)
+        .arg(b.join("summary.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let row = |label: &str| -> Vec<String> {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{label}  ")))
+            .unwrap_or_else(|| panic!("no {label:?} row in:\n{stdout}"));
+        line[label.len()..]
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(row("metric"), ["A", "B", "B", "−", "A", "change"]);
+    assert_eq!(row("scenario"), ["quickstart", "quickstart"]);
+    assert_eq!(row("seed"), ["42", "7"]);
+    // The quickstart's nodes come from timed events, not from the seed: the same cost.
+    assert_eq!(row("cost $ total")[2], "0.00");
+    for label in [
+        "cost $ win",
+        "peak nodes",
+        "pending pod-s",
+        "time to ready p95 s",
+        "unschedulable → running p95 s",
+        "zone outages",
+    ] {
+        row(label);
+    }
+    // The seed changes the boot delays, and so how long pods waited.
+    let pending = row("pending pod-s");
+    assert_ne!(pending[0], pending[1]);
+}
+
+#[test]
+fn compare_names_a_missing_or_broken_summary_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere");
+    let out = aksim()
+        .arg("compare")
+        .arg(&missing)
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
+    let broken = dir.path().join("summary.json");
+    std::fs::write(&broken, "{ not json").unwrap();
+    let out = aksim()
+        .arg("compare")
+        .arg(dir.path())
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&broken.display().to_string()) && stderr.contains("not a run's summary"),
+        "{stderr}"
+    );
 }

@@ -89,3 +89,51 @@ fn a_new_random_stream_does_not_shift_existing_ones() {
     let again: u64 = s.stream("provisioning/win").random();
     assert_eq!(a, again);
 }
+
+/// Every output of a finished run that the library renders, by name, as bytes (PNGs are
+/// drawn from the same data as their SVG twins and left out).
+fn rendered(sim: &aksim::Sim) -> Vec<(String, Vec<u8>)> {
+    let outputs = aksim::report::render(sim).unwrap();
+    outputs
+        .files
+        .into_iter()
+        .filter_map(|(name, content)| match content {
+            aksim::report::Content::Bytes(b) => Some((name, b)),
+            aksim::report::Content::EventLog => Some((name, sim.log.buf.clone().into_bytes())),
+            aksim::report::Content::Png(_) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_tap_on_the_event_log_changes_no_output() {
+    for name in ["zone-outage-drill", "hpa-flapping", "spot-windows"] {
+        let path = format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+        let load = |sets: &[String]| aksim::load_file(std::path::Path::new(&path), sets).unwrap();
+        let plain = aksim::simulate(load(&[]).scenario, &mut |_, _| {}).unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let tap = |sink: std::sync::Arc<std::sync::Mutex<String>>| -> aksim::observe::Tap {
+            Box::new(move |_, _, line| {
+                let mut s = sink.lock().unwrap();
+                s.push_str(line);
+                s.push('\n');
+            })
+        };
+        let tapped =
+            aksim::simulate_with_tap(load(&[]).scenario, tap(seen.clone()), &mut |_, _| {})
+                .unwrap();
+        assert_eq!(rendered(&plain), rendered(&tapped), "{name}");
+        // The tap saw the event log, line for line.
+        assert_eq!(*seen.lock().unwrap(), plain.log.buf, "{name}");
+        // With the event log off, the tap still sees every line and nothing else changes.
+        let off = ["output.event_log=false".to_string()];
+        let quiet = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let untapped = aksim::simulate(load(&off).scenario, &mut |_, _| {}).unwrap();
+        let tapped_off =
+            aksim::simulate_with_tap(load(&off).scenario, tap(quiet.clone()), &mut |_, _| {})
+                .unwrap();
+        assert!(tapped_off.log.buf.is_empty());
+        assert_eq!(*quiet.lock().unwrap(), plain.log.buf, "{name}");
+        assert_eq!(rendered(&untapped), rendered(&tapped_off), "{name}");
+    }
+}

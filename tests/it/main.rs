@@ -1,11 +1,13 @@
 //! aksim's integration tests, one binary:
 //! - `support`: runs inline scenarios through the library;
-//! - `cli`: the `aksim` command end to end (run, validate, files written, exit codes);
+//! - `cli`: the `aksim` command end to end (run, validate, compare, --explain, files written,
+//!   exit codes);
 //! - `autoscaler`: the Cluster Autoscaler in whole runs: burst, scale-down timing, outage, subnet;
 //! - `bad_input`: every class of bad scenario gives exit code 2, names the line and writes nothing;
 //! - `ca_properties`: random autoscaled clusters with faults keep the autoscaler's bookkeeping;
 //! - `ca_config`: `[autoscaler]`, `[quota]`, pool faults, budgets and fault events, parsed and refused;
-//! - `determinism`: same seed → byte-identical files; another seed → other delays;
+//! - `determinism`: same seed → byte-identical files, with or without a tap on the event log;
+//!   another seed → other delays;
 //! - `behaviour`: small scenarios pinning scheduling, image pulls, scale-down order, costs;
 //! - `hpa`: the Horizontal Pod Autoscaler in whole runs, trajectories computed by hand;
 //! - `properties`: random scenarios keep the cluster's invariants.
