@@ -13,7 +13,8 @@
 //! Deliberately not modelled: the API server and etcd, networking beyond subnet addresses,
 //! storage and volumes, preemption, inter-pod affinity, and container restarts.
 //!
-//! The library never touches the wall clock or the terminal; `main.rs` does both.
+//! The library never touches the wall clock or the terminal, except the progress reporter of
+//! a sweep (`sweep::progress`); `main.rs` does both.
 
 pub mod autoscaler;
 pub mod cluster;
@@ -26,6 +27,7 @@ pub mod report;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;
+pub mod sweep;
 pub mod workload;
 
 pub use scenario::{Loaded, Scenario, ScenarioError, load_file, load_str};

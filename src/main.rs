@@ -68,7 +68,50 @@ enum Command {
         /// Run B: an output folder or its summary.json.
         run_b: PathBuf,
     },
+    /// Run a parameter sweep: every point of a sweep file, several seeds each, in parallel;
+    /// writes one file per run under runs/, then runs.csv and points.csv.
+    #[command(after_help = SWEEP_HELP)]
+    Sweep {
+        /// The sweep file (TOML).
+        sweep: PathBuf,
+        /// Output folder [default: results/<sweep.name>]. Runs already in it are skipped.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Runs at a time [default: one per core].
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Run only shard I of N (0-based): the runs r with r mod N = I.
+        #[arg(long, value_name = "I/N", conflicts_with = "shards")]
+        shard: Option<aksim::sweep::Shard>,
+        /// The number of shards of a Kubernetes Indexed Job (with JOB_COMPLETION_INDEX);
+        /// instead of the AKSIM_SHARDS variable.
+        #[arg(long, value_name = "N")]
+        shards: Option<u64>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Merge the folders of a sweep's shards into runs.csv and points.csv.
+    #[command(after_help = SWEEP_HELP)]
+    Merge {
+        /// The shards' output folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write runs.csv and points.csv [default: results/<sweep.name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
+
+/// Shown after the help of `sweep` and `merge`.
+const SWEEP_HELP: &str = "Without --shard, the shard comes from a Kubernetes Indexed Job \
+(JOB_COMPLETION_INDEX, with --shards N or AKSIM_SHARDS) or a Slurm array (SLURM_ARRAY_TASK_ID, \
+SLURM_ARRAY_TASK_COUNT, SLURM_ARRAY_TASK_MIN); otherwise every run is made. The README's \
+\"Experiments: sweeps\" section describes the sweep file.
+Exit codes: 0 ok, 2 bad input (nothing written), 1 a run file or a table could not be written.";
 
 /// Shown after every command's help: the value grammar users type most.
 const AFTER_HELP: &str =
@@ -173,7 +216,163 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Sweep {
+            sweep,
+            out,
+            jobs,
+            shard,
+            shards,
+            quiet,
+        } => sweep_command(&sweep, out, jobs, shard, shards, quiet),
+        Command::Merge { dirs, out, quiet } => merge_command(&dirs, out.as_deref(), quiet),
     }
+}
+
+fn sweep_failure(e: aksim::sweep::SweepError) -> Failure {
+    match e {
+        aksim::sweep::SweepError::Input(msg) => Failure::Input(msg),
+        aksim::sweep::SweepError::Output(msg) => Failure::Run(anyhow::anyhow!(msg)),
+    }
+}
+
+/// `aksim sweep`: the shard from the flags or the environment, the runs, the end screen.
+fn sweep_command(
+    file: &std::path::Path,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    shard: Option<aksim::sweep::Shard>,
+    shards: Option<u64>,
+    quiet: bool,
+) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    let env = |name: &str| std::env::var(name).ok();
+    let (shard, source) = aksim::sweep::shard::choose(shard, shards, &env)
+        .map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let sweep = aksim::sweep::Sweep::load(file).map_err(sweep_failure)?;
+    let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sweep.name));
+    let options = aksim::sweep::Options {
+        out: out.clone(),
+        jobs,
+        shard,
+    };
+    let label = if shard == aksim::sweep::Shard::ALL {
+        format!("sweep {}", sweep.name)
+    } else {
+        format!("sweep {} shard {shard}", sweep.name)
+    };
+    let reporter = aksim::sweep::Reporter::new(&label, quiet, std::io::stderr().is_terminal());
+    let wall = Instant::now();
+    let outcome = aksim::sweep::execute(&sweep, &options, &reporter).map_err(sweep_failure)?;
+    let elapsed = wall.elapsed();
+    if !quiet {
+        for w in &outcome.warnings {
+            eprintln!("{w}");
+        }
+        print_sweep_screen(&sweep, &outcome, shard, source, &out, elapsed);
+    }
+    Ok(())
+}
+
+/// The screen at the end of a sweep.
+fn print_sweep_screen(
+    sweep: &aksim::sweep::Sweep,
+    o: &aksim::sweep::Outcome,
+    shard: aksim::sweep::Shard,
+    source: aksim::sweep::ShardSource,
+    out: &std::path::Path,
+    elapsed: std::time::Duration,
+) {
+    let points = sweep.points.len();
+    println!(
+        "{} — {} runs: {points} point{} × {} replica{} of {} (sweep seed {})",
+        sweep.name,
+        o.runs,
+        if points == 1 { "" } else { "s" },
+        sweep.replicas,
+        if sweep.replicas == 1 { "" } else { "s" },
+        sweep.scenario_file,
+        sweep.seed
+    );
+    println!();
+    if shard != aksim::sweep::Shard::ALL {
+        println!("  shard           {shard} ({source}): {} runs", o.in_shard);
+    }
+    let failed = if o.failed > 0 {
+        format!(", {} failed (see the error column)", o.failed)
+    } else {
+        String::new()
+    };
+    println!(
+        "  runs            {} done, {} skipped (already in the folder){failed}",
+        o.done, o.skipped
+    );
+    let secs = elapsed.as_secs_f64().max(1e-6);
+    println!(
+        "  time            {secs:.2} s wall, {:.1} runs/s on {} job{}",
+        o.done as f64 / secs,
+        o.jobs,
+        if o.jobs == 1 { "" } else { "s" }
+    );
+    println!();
+    let runs_dir = format!("{}/runs/", out.display());
+    if o.written.is_empty() {
+        println!(
+            "  files           {} run files in {runs_dir}; {} runs of other shards are not there yet",
+            o.present,
+            o.runs - o.present
+        );
+        println!(
+            "                  when every shard is done: aksim merge SHARD_FOLDER... --out {}",
+            out.display()
+        );
+    } else {
+        println!(
+            "  files in {}/: {}, and {} run files in runs/",
+            out.display(),
+            o.written
+                .iter()
+                .filter_map(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(", "),
+            o.present
+        );
+    }
+}
+
+/// `aksim merge`: the shards' run files into runs.csv and points.csv.
+fn merge_command(
+    dirs: &[PathBuf],
+    out: Option<&std::path::Path>,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let merged = aksim::sweep::merge(dirs, out).map_err(sweep_failure)?;
+    if !quiet {
+        let failed = if merged.failed > 0 {
+            format!(", {} failed (see the error column)", merged.failed)
+        } else {
+            String::new()
+        };
+        println!(
+            "{} — {} runs from {} folder{}{failed}",
+            merged.name,
+            merged.runs,
+            dirs.len(),
+            if dirs.len() == 1 { "" } else { "s" }
+        );
+        println!(
+            "  files in {}/: {}",
+            merged.out.display(),
+            merged
+                .written
+                .iter()
+                .filter_map(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Runs the scenario; with `--explain`, the narration of the chosen components goes to

@@ -90,7 +90,7 @@ pub fn load_str(file: &str, original: &str, sets: &[String]) -> Result<Loaded, S
 }
 
 /// For "unknown field `x`, expected one of `a`, `b`": the closest expected name.
-fn typo_hint(message: &str) -> Option<String> {
+pub(crate) fn typo_hint(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
     let (found, rest) = rest.split_once('`')?;
     let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();

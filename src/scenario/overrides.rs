@@ -60,15 +60,20 @@ pub fn split_arg(arg: &str) -> Result<(String, String), OverrideError> {
 /// The TOML text of an override value.
 /// TOML dates are kept as strings: scenario times are RFC 3339 strings.
 fn value_text(raw: &str) -> String {
-    let probe = format!("v = {raw}");
-    let is_literal = !raw.is_empty()
-        && toml::from_str::<toml::Table>(&probe)
-            .is_ok_and(|t| !matches!(t.get("v"), Some(toml::Value::Datetime(_))));
-    if is_literal {
+    if is_literal(raw) {
         raw.to_string()
     } else {
         toml::Value::String(raw.to_string()).to_string()
     }
+}
+
+/// Whether `raw` is written into the scenario as it is (a TOML value other than a date) rather
+/// than as a string.
+pub(crate) fn is_literal(raw: &str) -> bool {
+    let probe = format!("v = {raw}");
+    !raw.is_empty()
+        && toml::from_str::<toml::Table>(&probe)
+            .is_ok_and(|t| !matches!(t.get("v"), Some(toml::Value::Datetime(_))))
 }
 
 /// Why a key cannot be added to a table defined by dotted keys (`a.b = 1`).

@@ -1,0 +1,187 @@
+//! A sweep's folder: one JSON file per finished run under `runs/`, each written atomically
+//! (a temporary file in the same folder, synced, then renamed), so that a killed sweep leaves
+//! whole files only and a rerun can tell which runs are done.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+
+use rayon::prelude::*;
+
+use super::SweepError;
+use super::run::RunRecord;
+
+/// The subfolder holding the run files.
+pub const RUNS_DIR: &str = "runs";
+
+/// `run-000042.json`: six digits hold the largest sweep (100,000 runs) and sort by index.
+pub fn run_file_name(run: u64) -> String {
+    format!("run-{run:06}.json")
+}
+
+/// The run index a file name stands for, if it is a run file's name.
+fn run_of_file_name(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix("run-")?.strip_suffix(".json")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Writes each `(path, bytes)` through a temporary file in the path's folder: all staged,
+/// each synced, then each renamed over its path, so that readers see the old file or the whole
+/// new one. Syncing a batch together lets one journal commit cover it.
+pub fn write_atomic(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
+    let mut staged: Vec<(PathBuf, &Path)> = Vec::with_capacity(files.len());
+    let result = stage_and_rename(files, &mut staged);
+    if result.is_err() {
+        for (tmp, _) in &staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+    result
+}
+
+fn stage_and_rename<'a>(
+    files: &'a [(PathBuf, Vec<u8>)],
+    staged: &mut Vec<(PathBuf, &'a Path)>,
+) -> Result<(), String> {
+    let mut handles = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // The process id keeps two processes writing into one folder apart.
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+        let mut f = std::fs::File::create(&tmp).map_err(fail)?;
+        staged.push((tmp, path));
+        f.write_all(bytes).map_err(fail)?;
+        handles.push(f);
+    }
+    for (f, (_, path)) in handles.iter().zip(staged.iter()) {
+        f.sync_all()
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    drop(handles);
+    while let Some((tmp, path)) = staged.first() {
+        std::fs::rename(tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        staged.remove(0);
+    }
+    Ok(())
+}
+
+/// A run file's bytes: pretty JSON and a final newline.
+pub fn encode(record: &RunRecord) -> Vec<u8> {
+    let mut json = serde_json::to_vec_pretty(record).expect("a run record serializes");
+    json.push(b'\n');
+    json
+}
+
+/// Runs at most this many files in one batch of `write_runs`.
+const MAX_BATCH: usize = 64;
+
+/// Writes the run files that arrive on `rx` (run index, encoded record) into `runs_dir`, in
+/// batches of what has arrived, calling `written` once per file, until every sender is gone.
+/// The workers that simulate hand their records over and go on; only this thread waits for
+/// the disk.
+pub fn write_runs(
+    runs_dir: &Path,
+    rx: Receiver<(u64, Vec<u8>)>,
+    written: &dyn Fn(),
+) -> Result<(), SweepError> {
+    while let Ok(first) = rx.recv() {
+        let batch: Vec<(PathBuf, Vec<u8>)> = std::iter::once(first)
+            .chain(rx.try_iter().take(MAX_BATCH - 1))
+            .map(|(r, bytes)| (runs_dir.join(run_file_name(r)), bytes))
+            .collect();
+        write_atomic(&batch).map_err(SweepError::Output)?;
+        for _ in &batch {
+            written();
+        }
+    }
+    Ok(())
+}
+
+/// Every run file in `out/runs/`, sorted by run index; none when the folder does not exist.
+/// Hidden files (temporary files of a sweep in progress or killed) are ignored.
+pub fn read_runs(out: &Path) -> Result<Vec<(PathBuf, RunRecord)>, SweepError> {
+    let dir = out.join(RUNS_DIR);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(SweepError::Output(format!(
+                "cannot read {}: {e}",
+                dir.display()
+            )));
+        }
+    };
+    let mut files: Vec<(u64, PathBuf)> = Vec::new();
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| SweepError::Output(format!("cannot read {}: {e}", dir.display())))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(r) = run_of_file_name(&name) {
+            files.push((r, entry.path()));
+        }
+    }
+    files.sort();
+    files
+        .into_par_iter()
+        .map(|(r, path)| {
+            let bytes = std::fs::read(&path).map_err(|e| {
+                SweepError::Output(format!("cannot read {}: {e}", path.display()))
+            })?;
+            let record: RunRecord = serde_json::from_slice(&bytes).map_err(|e| {
+                SweepError::Input(format!(
+                    "error: {} is not a run file of `aksim sweep` ({e}); remove it or use another --out",
+                    path.display()
+                ))
+            })?;
+            if record.run != r {
+                return Err(SweepError::Input(format!(
+                    "error: {} holds run {}, not run {r}; remove it or use another --out",
+                    path.display(),
+                    record.run
+                )));
+            }
+            Ok((path, record))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_file_names_round_trip_and_sort_by_index() {
+        assert_eq!(run_file_name(42), "run-000042.json");
+        assert_eq!(run_of_file_name("run-000042.json"), Some(42));
+        assert_eq!(run_of_file_name(".run-000042.json.tmp-7"), None);
+        assert_eq!(run_of_file_name("run-.json"), None);
+        assert_eq!(run_of_file_name("run-+1.json"), None);
+        assert!(run_file_name(9) < run_file_name(10));
+        assert!(run_file_name(99_999) < run_file_name(100_000));
+    }
+
+    #[test]
+    fn an_atomic_write_leaves_the_file_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        write_atomic(&[(a.clone(), b"old".to_vec())]).unwrap();
+        write_atomic(&[(a.clone(), b"new".to_vec()), (b.clone(), b"b".to_vec())]).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), b"new");
+        assert_eq!(std::fs::read(&b).unwrap(), b"b");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+        // A file that cannot be written leaves no temporary file and no other file changed.
+        let bad = dir.path().join("missing-folder/c.csv");
+        let e = write_atomic(&[(a.clone(), b"newer".to_vec()), (bad, Vec::new())]).unwrap_err();
+        assert!(e.contains("missing-folder/c.csv"), "{e}");
+        assert_eq!(std::fs::read(&a).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+}
