@@ -116,7 +116,7 @@ impl Payload for Event {
         match *self {
             Event::Action { index } => u64::from(index),
             Event::NodeReady { node, .. }
-            | Event::NodeGone { node, .. }
+            | Event::NodeGone { node }
             | Event::NodeEviction { node, .. }
             | Event::NodeFailure { node, .. }
             | Event::NodeRepaired { node, .. }

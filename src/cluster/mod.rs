@@ -512,8 +512,18 @@ impl Cluster {
     /// the first such zone on a tie (Azure spreads a scale set's instances across its zones).
     pub fn next_zone(&self, pool: PoolId) -> Zone {
         let p = self.pool(pool);
+        let counts = self.zone_counts(pool);
+        let i = (0..counts.len())
+            .min_by_key(|i| (counts[*i], *i))
+            .unwrap_or(0);
+        p.zones[i]
+    }
+
+    /// The pool's live nodes per zone (indexed like its `zones`). Draining nodes are on their
+    /// way out: they do not count for the balance.
+    pub fn zone_counts(&self, pool: PoolId) -> Vec<u32> {
+        let p = self.pool(pool);
         let mut counts = vec![0u32; p.zones.len()];
-        // Draining nodes are on their way out: they do not count for the balance.
         for n in p
             .nodes
             .iter()
@@ -522,10 +532,7 @@ impl Cluster {
         {
             counts[p.zone_index(n.zone)] += 1;
         }
-        let i = (0..counts.len())
-            .min_by_key(|i| (counts[*i], *i))
-            .unwrap_or(0);
-        p.zones[i]
+        counts
     }
 
     /// Starts creating a VM in `pool`/`zone`: takes subnet addresses and bills from now on.

@@ -12,6 +12,14 @@ pub use eventlog::{EventLog, Field, Tap};
 
 use serde::Serialize;
 
+/// The index of the nearest-rank p-th percentile in a sorted list of `n` ≥ 1 values: the
+/// smallest value with at least p % of the values at or below it (integer arithmetic, so that
+/// no rounding moves a rank).
+pub fn nearest_rank(p: u64, n: usize) -> usize {
+    let n = n as u64;
+    ((p * n).div_ceil(100)).max(1) as usize - 1
+}
+
 /// One row of `timeseries.csv`: one pool and zone at one sample instant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SampleRow {
@@ -92,12 +100,11 @@ impl Durations {
     pub fn percentiles(&self) -> Percentiles {
         let mut v = self.values_ms.clone();
         v.sort_unstable();
-        let rank = |p: f64| -> f64 {
+        let rank = |p: u64| -> f64 {
             if v.is_empty() {
                 return 0.0;
             }
-            let k = ((p / 100.0) * v.len() as f64).ceil().max(1.0) as usize;
-            v[k - 1] as f64 / 1000.0
+            v[nearest_rank(p, v.len())] as f64 / 1000.0
         };
         let mean = if v.is_empty() {
             0.0
@@ -106,9 +113,9 @@ impl Durations {
         };
         Percentiles {
             count: v.len(),
-            p50_s: rank(50.0),
-            p95_s: rank(95.0),
-            p99_s: rank(99.0),
+            p50_s: rank(50),
+            p95_s: rank(95),
+            p99_s: rank(99),
             max_s: v.last().map_or(0.0, |x| *x as f64 / 1000.0),
             mean_s: round3(mean),
         }
@@ -122,6 +129,19 @@ pub fn round3(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nearest_rank_picks_the_smallest_value_covering_p_percent() {
+        // 20 values: p5 → rank ceil(1) = 1st, p50 → 10th, p95 → 19th.
+        assert_eq!(nearest_rank(5, 20), 0);
+        assert_eq!(nearest_rank(50, 20), 9);
+        assert_eq!(nearest_rank(95, 20), 18);
+        // 3 values: p5 → ceil(0.15) = 1st, p50 → ceil(1.5) = 2nd, p95 → ceil(2.85) = 3rd.
+        assert_eq!(nearest_rank(5, 3), 0);
+        assert_eq!(nearest_rank(50, 3), 1);
+        assert_eq!(nearest_rank(95, 3), 2);
+        assert_eq!(nearest_rank(50, 1), 0);
+    }
 
     #[test]
     fn nearest_rank_percentiles() {

@@ -302,12 +302,7 @@ impl Sim {
             }
             Ok(())
         };
-        let mut counts: Vec<u32> = vec![0; p.zones.len()];
-        for node in p.nodes.iter().map(|id| c.node(*id)) {
-            if node.state != NodeState::Deleting {
-                counts[p.zone_index(node.zone)] += 1;
-            }
-        }
+        let mut counts = c.zone_counts(PoolId(pool as u32));
         let mut open: Vec<usize> = Vec::new();
         let mut refusals: Vec<Refusal> = Vec::new();
         for (i, z) in p.zones.iter().enumerate() {

@@ -35,8 +35,9 @@ pub enum Event {
     Action { index: u32 },
     /// A node's VM is up and the node registers Ready.
     NodeReady { node: NodeId, generation: u32 },
-    /// A draining node's last pod has stopped: its VM is deleted.
-    NodeGone { node: NodeId, generation: u32 },
+    /// A draining node's last pod has stopped: its VM is deleted. Deleting is terminal, so
+    /// the event needs no generation (a fault during the drain changes the node's).
+    NodeGone { node: NodeId },
     /// A pod's next lifecycle step is due (image pulled, ready, terminated).
     PodStep { pod: PodId, generation: u32 },
     /// The scheduler runs its queue.
@@ -349,9 +350,7 @@ impl Sim {
         match event {
             Event::Action { index } => self.action(index as usize, now),
             Event::NodeReady { node, generation } => self.node_ready(node, generation, now),
-            Event::NodeGone { node, .. } => {
-                // Deleting is terminal: only a fault (not a new decision) can have changed the
-                // node's generation since the drain began, so the generation is not checked.
+            Event::NodeGone { node } => {
                 if self.cluster.node(node).state == NodeState::Deleting {
                     self.delete_node(node, now, "drained");
                 }
@@ -596,9 +595,7 @@ impl Sim {
             last_stop = last_stop.max(stop);
         }
         self.reconcile_all(now);
-        let generation = self.cluster.node(node).generation;
-        self.queue
-            .schedule(last_stop, Event::NodeGone { node, generation });
+        self.queue.schedule(last_stop, Event::NodeGone { node });
     }
 
     /// Deletes a node at once; its pods are deleted and their deployments replace them.

@@ -1,6 +1,7 @@
 //! `runs.csv` and `points.csv` from a complete set of run records: the one function both a
 //! sweep and `aksim merge` call, with fixed decimals so that the files are byte-stable.
 
+use crate::observe::nearest_rank;
 use std::path::{Path, PathBuf};
 
 use super::SweepError;
@@ -144,13 +145,6 @@ pub fn render(records: &[RunRecord]) -> (Vec<u8>, Vec<u8>) {
     )
 }
 
-/// The index of the nearest-rank p-th percentile in a sorted list of `n` ≥ 1 values: the
-/// smallest value with at least p % of the values at or below it.
-fn nearest_rank(p: u64, n: usize) -> usize {
-    let n = n as u64;
-    ((p * n).div_ceil(100)).max(1) as usize - 1
-}
-
 /// Writes `runs.csv` and `points.csv` into `out`, each atomically.
 pub fn write(out: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, SweepError> {
     std::fs::create_dir_all(out)
@@ -198,19 +192,6 @@ mod tests {
             }),
             error: error.then(|| "stopped, a, b".to_string()),
         }
-    }
-
-    #[test]
-    fn nearest_rank_picks_the_smallest_value_covering_p_percent() {
-        // 20 values: p5 → rank ceil(1) = 1st, p50 → 10th, p95 → 19th.
-        assert_eq!(nearest_rank(5, 20), 0);
-        assert_eq!(nearest_rank(50, 20), 9);
-        assert_eq!(nearest_rank(95, 20), 18);
-        // 3 values: p5 → ceil(0.15) = 1st, p50 → ceil(1.5) = 2nd, p95 → ceil(2.85) = 3rd.
-        assert_eq!(nearest_rank(5, 3), 0);
-        assert_eq!(nearest_rank(50, 3), 1);
-        assert_eq!(nearest_rank(95, 3), 2);
-        assert_eq!(nearest_rank(50, 1), 0);
     }
 
     #[test]
