@@ -329,18 +329,43 @@ fn print_sweep_screen(
         println!(
             "  files in {}/: {}, and {} run files in runs/",
             out.display(),
-            o.written
-                .iter()
-                .filter_map(|p| p.file_name())
-                .map(|n| n.to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join(", "),
+            describe_results(&o.written),
             o.present
+        );
+        println!(
+            "  start with      {}, or the Pareto front in {}",
+            out.join("report.html").display(),
+            out.join(aksim::sweep::PLOTS_DIR)
+                .join("pareto_pending.png")
+                .display()
         );
     }
 }
 
-/// `aksim merge`: the shards' run files into runs.csv and points.csv.
+/// The files a finished sweep or merge wrote, in words: the tables and the page by name, the
+/// charts counted.
+fn describe_results(written: &[PathBuf]) -> String {
+    let plots = std::ffi::OsStr::new(aksim::sweep::PLOTS_DIR);
+    let in_plots = |p: &&PathBuf| p.parent().and_then(|d| d.file_name()) == Some(plots);
+    let mut words: Vec<String> = written
+        .iter()
+        .filter(|p| !in_plots(p))
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    let charts = written
+        .iter()
+        .filter(in_plots)
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+        .count();
+    words.push(format!(
+        "{charts} charts in {}/ (SVG and PNG)",
+        aksim::sweep::PLOTS_DIR
+    ));
+    words.join(", ")
+}
+
+/// `aksim merge`: the shards' run files into runs.csv, points.csv, the charts and the page.
 fn merge_command(
     dirs: &[PathBuf],
     out: Option<&std::path::Path>,
@@ -363,13 +388,7 @@ fn merge_command(
         println!(
             "  files in {}/: {}",
             merged.out.display(),
-            merged
-                .written
-                .iter()
-                .filter_map(|p| p.file_name())
-                .map(|n| n.to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join(", ")
+            describe_results(&merged.written)
         );
     }
     Ok(())

@@ -74,15 +74,9 @@ pub fn render(sim: &Sim, summary: &Summary, charts: &[DrawnChart]) -> String {
     let s = &sim.scenario;
     let name = &s.simulation.name;
     let mut out = String::with_capacity(64 * 1024 + charts.len() * 64 * 1024);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
-         <title>aksim: {} (seed {})</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
-        escape(CSP),
-        escape(name),
-        s.simulation.seed
+    page_head(
+        &mut out,
+        &format!("aksim: {name} (seed {})", s.simulation.seed),
     );
     let _ = write!(
         out,
@@ -109,27 +103,41 @@ pub fn render(sim: &Sim, summary: &Summary, charts: &[DrawnChart]) -> String {
     out
 }
 
+/// The page's start up to `<body>`: the policy that forbids fetching anything, the title
+/// (escaped here) and the style sheet.
+pub(crate) fn page_head(out: &mut String, title: &str) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
+         <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
+        escape(CSP),
+        escape(title),
+    );
+}
+
 /// A table cell: text, or a number (right-aligned, monospace), or a time (monospace).
-enum Cell {
+pub(crate) enum Cell {
     Text(String),
     Num(String),
     Time(String),
 }
 
-fn text(s: impl Into<String>) -> Cell {
+pub(crate) fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
-fn num(s: impl Into<String>) -> Cell {
+pub(crate) fn num(s: impl Into<String>) -> Cell {
     Cell::Num(s.into())
 }
 
-fn usd(x: f64) -> Cell {
+pub(crate) fn usd(x: f64) -> Cell {
     num(format!("{x:.2}"))
 }
 
 /// Writes one table; every header and cell is escaped here.
-fn table(out: &mut String, head: &[&str], rows: &[Vec<Cell>]) {
+pub(crate) fn table(out: &mut String, head: &[&str], rows: &[Vec<Cell>]) {
     out.push_str("<table>\n<thead><tr>");
     for h in head {
         let _ = write!(out, "<th>{}</th>", escape(h));
@@ -150,11 +158,11 @@ fn table(out: &mut String, head: &[&str], rows: &[Vec<Cell>]) {
     out.push_str("</tbody>\n</table>\n");
 }
 
-fn heading(out: &mut String, level: u8, title: &str) {
+pub(crate) fn heading(out: &mut String, level: u8, title: &str) {
     let _ = writeln!(out, "<h{level}>{}</h{level}>", escape(title));
 }
 
-fn note(out: &mut String, s: &str) {
+pub(crate) fn note(out: &mut String, s: &str) {
     let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(s));
 }
 
@@ -478,7 +486,7 @@ fn charts_section(out: &mut String, scenario_name: &str, charts: &[DrawnChart]) 
     out.push_str("</section>\n");
 }
 
-fn upper_first(s: &str) -> String {
+pub(crate) fn upper_first(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
@@ -486,7 +494,7 @@ fn upper_first(s: &str) -> String {
 
 /// An SVG document as an element of the page: anything before `<svg` (an XML prolog) goes,
 /// the namespace (implied in HTML) goes, and the chart gets an accessible name.
-fn inline_svg(svg: &str, label: &str) -> String {
+pub(crate) fn inline_svg(svg: &str, label: &str) -> String {
     let body = svg.find("<svg").map_or(svg, |i| &svg[i..]);
     let body = body.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
     format!(

@@ -351,8 +351,6 @@ pub enum Content {
     Bytes(Vec<u8>),
     /// The run's event log, written from the log itself (it can be hundreds of megabytes).
     EventLog,
-    /// A chart drawn as PNG by the writer (plotters draws PNGs to a path).
-    Png(plots::Chart),
 }
 
 /// Renders every output of a finished run.
@@ -416,7 +414,8 @@ pub fn render(sim: &Sim) -> Result<Outputs, String> {
                 format!("{}.svg", c.name),
                 Content::Bytes(c.svg.into_bytes()),
             ));
-            files.push((format!("{}.png", c.name), Content::Png(c.chart)));
+            let png = plots::render_png(&c.chart, &palette)?;
+            files.push((format!("{}.png", c.name), Content::Bytes(png)));
         }
     }
     Ok(Outputs { files })
@@ -517,11 +516,7 @@ pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
     }
     let series = |m: IndexMap<String, Vec<(f64, f64)>>| -> Vec<plots::Series> {
         m.into_iter()
-            .map(|(k, points)| plots::Series {
-                label: k.clone(),
-                key: k,
-                points,
-            })
+            .map(|(k, points)| plots::Series::line(k.clone(), k, points))
             .collect()
     };
     let name = &sim.scenario.simulation.name;
@@ -558,6 +553,7 @@ pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
                 series: series(by_pool),
                 stacked: true,
                 markers: markers.clone(),
+                ..plots::Chart::default()
             },
         ),
         (
@@ -569,6 +565,7 @@ pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
                 series: series(by_zone),
                 stacked: true,
                 markers,
+                ..plots::Chart::default()
             },
         ),
         (
@@ -578,19 +575,12 @@ pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
                 x_label: "time (h)".into(),
                 y_label: "pods".into(),
                 series: vec![
-                    plots::Series {
-                        label: "running".into(),
-                        key: "running".into(),
-                        points: running,
-                    },
-                    plots::Series {
-                        label: "pending (unscheduled or starting)".into(),
-                        key: "pending".into(),
-                        points: pending,
-                    },
+                    plots::Series::line("running", "running", running),
+                    plots::Series::line("pending (unscheduled or starting)", "pending", pending),
                 ],
                 stacked: false,
                 markers: Vec::new(),
+                ..plots::Chart::default()
             },
         ),
         (
@@ -602,6 +592,7 @@ pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
                 series: series(cost),
                 stacked: true,
                 markers: Vec::new(),
+                ..plots::Chart::default()
             },
         ),
     ];
@@ -641,11 +632,7 @@ fn deployment_charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
             demand.push((x, r.demand_rps));
             served.push((x, r.served_rps));
         }
-        let s = |label: &str, key: &str, points| plots::Series {
-            label: label.into(),
-            key: key.into(),
-            points,
-        };
+        let s = plots::Series::line;
         out.push((
             format!("deployment_{name}_replicas"),
             plots::Chart {
@@ -659,6 +646,7 @@ fn deployment_charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
                 ],
                 stacked: false,
                 markers: Vec::new(),
+                ..plots::Chart::default()
             },
         ));
         if sim.scenario.deployments[d].load.is_some() {
@@ -671,6 +659,7 @@ fn deployment_charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
                     series: vec![s("demand", "demand", demand), s("served", "served", served)],
                     stacked: false,
                     markers: Vec::new(),
+                    ..plots::Chart::default()
                 },
             ));
         }
@@ -688,15 +677,12 @@ pub fn write(sim: &Sim, outputs: &Outputs, dir: &Path) -> Result<Vec<PathBuf>, S
             let _ = std::fs::remove_file(tmp);
         }
     };
-    let palette = plots::Palette::new(&palette_keys(sim));
     for (name, content) in &outputs.files {
         let final_path = dir.join(name);
         let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
         let result = match content {
             Content::Bytes(b) => write_synced(&tmp, b),
             Content::EventLog => write_synced(&tmp, sim.log.buf.as_bytes()),
-            Content::Png(chart) => plots::render_png(chart, &palette, &with_png_ext(&tmp))
-                .and_then(|_| std::fs::rename(with_png_ext(&tmp), &tmp).map_err(|e| e.to_string())),
         };
         if let Err(e) = result {
             let _ = std::fs::remove_file(&tmp);
@@ -723,11 +709,4 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), String> {
             f.sync_all()
         })
         .map_err(|e| e.to_string())
-}
-
-/// plotters picks the image format from the extension, so PNGs are staged as `*.tmp.png`.
-fn with_png_ext(p: &Path) -> PathBuf {
-    let mut s = p.as_os_str().to_owned();
-    s.push(".png");
-    PathBuf::from(s)
 }

@@ -1,7 +1,8 @@
-//! Draws line and stacked-area time-series charts to SVG/PNG; the font is embedded so plotting needs no system libraries.
+//! Draws charts to SVG and PNG: lines and stacked areas over time, dots (scatter plots), lines
+//! with shaded bands, over numbers, durations or named categories. The font is embedded, so
+//! plotting needs no system library.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
@@ -22,12 +23,59 @@ const COLOURS: [u32; 10] = [
 /// Darker than any palette entry so markers never read as a series.
 const MARKER_COLOUR: RGBColor = RGBColor(200, 0, 0);
 
-/// One line on a chart. `key` picks the colour: the same key gets the same colour in every chart.
-#[derive(Debug, Clone, PartialEq)]
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Style {
+    #[default]
+    Line,
+    /// Unconnected dots of this radius (pixels); `faint` ones are translucent, for a cloud of
+    /// many points behind the ones that matter.
+    Dots { radius: u32, faint: bool },
+    /// A line with a dot at every point.
+    LineDots { radius: u32 },
+}
+
+/// One series on a chart. `key` picks the colour: the same key gets the same colour in every
+/// chart.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
     pub label: String,
     pub key: String,
     pub points: Vec<(f64, f64)>,
+    pub style: Style,
+    /// A shaded band `(x, low, high)` under the series, in its colour (e.g. p5 to p95).
+    pub band: Vec<(f64, f64, f64)>,
+    /// The band's legend entry; none when empty.
+    pub band_label: String,
+}
+
+impl Series {
+    /// A plain line.
+    pub fn line(label: impl Into<String>, key: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            label: label.into(),
+            key: key.into(),
+            points,
+            ..Series::default()
+        }
+    }
+}
+
+/// What the x values are, which decides how the ticks read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum XAxis {
+    #[default]
+    Number,
+    /// Named values at x = 0, 1, 2, …; the ticks print the names.
+    Categories(Vec<String>),
+}
+
+/// A text next to a point (e.g. the parameter values of a point on a Pareto front).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub x: f64,
+    pub y: f64,
+    pub text: String,
 }
 
 /// A vertical marker at x with a short label (e.g. an outage or a failed scale-up).
@@ -43,9 +91,13 @@ pub struct Chart {
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
-    /// true: stacked areas (cumulative sum in series order); false: lines.
+    /// true: stacked areas (cumulative sum in series order); false: each series as its style.
     pub stacked: bool,
     pub markers: Vec<Marker>,
+    pub x_axis: XAxis,
+    /// false: the y axis starts at 0; true: it spans the data with a margin (scatter plots).
+    pub y_fit: bool,
+    pub labels: Vec<Label>,
 }
 
 /// Assigns colours: keys in the order given get palette entries 0,1,2,... (wrapping).
@@ -87,12 +139,24 @@ pub fn render_svg(chart: &Chart, palette: &Palette) -> Result<String, String> {
     Ok(out)
 }
 
-pub fn render_png(chart: &Chart, palette: &Palette, path: &Path) -> Result<(), String> {
+/// The chart as a PNG file's bytes.
+pub fn render_png(chart: &Chart, palette: &Palette) -> Result<Vec<u8>, String> {
     ensure_font()?;
-    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-    draw(&root, chart, palette)?;
-    root.present()
-        .map_err(|e| format!("writing {}: {e}", path.display()))
+    let mut rgb = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root, chart, palette)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let mut png = Vec::with_capacity(rgb.len() / 8);
+    let mut encoder = png::Encoder::new(&mut png, WIDTH, HEIGHT);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .and_then(|mut w| w.write_image_data(&rgb))
+        .map_err(|e| format!("encoding a PNG: {e}"))?;
+    Ok(png)
 }
 
 fn ensure_font() -> Result<(), String> {
@@ -145,6 +209,30 @@ fn stack(lines: &[Vec<(f64, f64)>]) -> Vec<Vec<(f64, f64)>> {
     stacked
 }
 
+/// Band points with a non-finite value dropped, sorted by x.
+fn clean_band(band: &[(f64, f64, f64)]) -> Vec<(f64, f64, f64)> {
+    let mut b: Vec<_> = band
+        .iter()
+        .copied()
+        .filter(|(x, lo, hi)| x.is_finite() && lo.is_finite() && hi.is_finite())
+        .collect();
+    b.sort_by(|a, b| a.0.total_cmp(&b.0));
+    b
+}
+
+/// The span of `values` widened by `pad` of its width on each side; a lone value gets a
+/// unit-wide span centred on it, so that its point is not drawn on the axis.
+fn span(values: impl Iterator<Item = f64> + Clone, pad: f64) -> (f64, f64) {
+    let lo = values.clone().fold(f64::INFINITY, f64::min);
+    let hi = values.fold(f64::NEG_INFINITY, f64::max);
+    if hi > lo {
+        let m = (hi - lo) * pad;
+        (lo - m, hi + m)
+    } else {
+        (lo - 0.5, lo + 0.5)
+    }
+}
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
@@ -166,45 +254,99 @@ fn draw<DB: DrawingBackend>(
 
     let raw: Vec<Vec<(f64, f64)>> = cleaned.iter().map(|(_, p)| p.clone()).collect();
     let lines = if chart.stacked { stack(&raw) } else { raw };
+    let bands: Vec<Vec<(f64, f64, f64)>> =
+        cleaned.iter().map(|(s, _)| clean_band(&s.band)).collect();
     let markers: Vec<&Marker> = chart.markers.iter().filter(|m| m.x.is_finite()).collect();
-    let xs = || {
-        lines
-            .iter()
-            .flatten()
-            .map(|p| p.0)
-            .chain(markers.iter().map(|m| m.x))
+    let labels: Vec<&Label> = chart
+        .labels
+        .iter()
+        .filter(|l| l.x.is_finite() && l.y.is_finite())
+        .collect();
+    let xs = lines
+        .iter()
+        .flatten()
+        .map(|p| p.0)
+        .chain(bands.iter().flatten().map(|b| b.0))
+        .chain(markers.iter().map(|m| m.x))
+        .chain(labels.iter().map(|l| l.x));
+    // Dots and bands get a margin so that the outermost ones are not cut in half by the axes.
+    let only_lines = cleaned
+        .iter()
+        .all(|(s, _)| s.style == Style::Line && s.band.is_empty());
+    let (x_min, x_max) = match &chart.x_axis {
+        XAxis::Categories(names) => (-0.5, names.len().max(1) as f64 - 0.5),
+        _ => span(xs, if only_lines { 0.0 } else { 0.04 }),
     };
-    let x_min = xs().fold(f64::INFINITY, f64::min);
-    let x_max = xs().fold(f64::NEG_INFINITY, f64::max);
-    // A lone x value gets a unit-wide range centred on it, so its point is not drawn on the axis.
-    let (x_min, x_max) = if x_max > x_min {
-        (x_min, x_max)
+    let ys = lines
+        .iter()
+        .flatten()
+        .map(|p| p.1)
+        .chain(bands.iter().flatten().flat_map(|b| [b.1, b.2]))
+        .chain(labels.iter().map(|l| l.y));
+    let (y_min, y_max) = if chart.y_fit {
+        span(ys, 0.08)
     } else {
-        (x_min - 0.5, x_min + 0.5)
+        (0.0, (ys.fold(0.0, f64::max) * 1.1).max(1.0))
     };
-    let y_peak = lines.iter().flatten().map(|p| p.1).fold(0.0, f64::max);
-    let y_max = (y_peak * 1.1).max(1.0);
 
+    let x_tick = |v: &f64| match &chart.x_axis {
+        XAxis::Number => tick(v),
+        XAxis::Categories(names) => category_tick(names, *v),
+    };
     let mut ctx = ChartBuilder::on(root)
         .caption(chart.title.as_str(), (FONT, 28))
         .margin(15)
         .x_label_area_size(50)
         .y_label_area_size(65)
-        .build_cartesian_2d(x_min..x_max, 0.0..y_max)
+        .build_cartesian_2d(x_min..x_max, y_min..y_max)
         .map_err(err)?;
-    ctx.configure_mesh()
-        .x_desc(chart.x_label.as_str())
+    let mut mesh = ctx.configure_mesh();
+    mesh.x_desc(chart.x_label.as_str())
         .y_desc(chart.y_label.as_str())
         .axis_desc_style((FONT, 18))
         .label_style((FONT, 15))
-        .x_label_formatter(&tick)
+        .x_label_formatter(&x_tick)
         .y_label_formatter(&tick)
         .bold_line_style(RGBColor(215, 215, 215))
         .light_line_style(RGBColor(242, 242, 242))
-        .max_light_lines(1)
-        .draw()
-        .map_err(err)?;
+        .max_light_lines(1);
+    if let XAxis::Categories(names) = &chart.x_axis {
+        // One more than the names, so that the tick step is 1 and every name gets its tick.
+        mesh.x_labels(names.len() + 1);
+    }
+    mesh.draw().map_err(err)?;
 
+    let categories = matches!(chart.x_axis, XAxis::Categories(_));
+    // Bands first, so that every line and dot is drawn over them.
+    for ((series, _), band) in cleaned.iter().zip(&bands) {
+        if band.is_empty() {
+            continue;
+        }
+        let colour = palette.colour(&series.key);
+        let fill = colour.mix(0.2).filled();
+        let drawn = if categories {
+            // Named values have no order to draw a band along: each gets its own bar.
+            let bars = band
+                .iter()
+                .map(move |b| Rectangle::new([(b.0 - 0.12, b.1), (b.0 + 0.12, b.2)], fill));
+            ctx.draw_series(bars).map_err(err)?
+        } else {
+            let outline: Vec<(f64, f64)> = band
+                .iter()
+                .map(|b| (b.0, b.2))
+                .chain(band.iter().rev().map(|b| (b.0, b.1)))
+                .collect();
+            ctx.draw_series(std::iter::once(Polygon::new(outline, fill)))
+                .map_err(err)?
+        };
+        if !series.band_label.is_empty() {
+            drawn
+                .label(series.band_label.as_str())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 20, y + 6)], colour.mix(0.2).filled())
+                });
+        }
+    }
     if chart.stacked {
         // Stacked lines share one x grid (see `stack`), so the first band's floor is that grid at 0.
         let mut below: Vec<(f64, f64)> = lines[0].iter().map(|p| (p.0, 0.0)).collect();
@@ -221,19 +363,81 @@ fn draw<DB: DrawingBackend>(
     let hh = if chart.stacked { 5 } else { 1 };
     for ((series, _), line) in cleaned.iter().zip(&lines) {
         let colour = palette.colour(&series.key);
-        // A one-point line would be invisible, so it gets a dot.
-        let dot = if line.len() == 1 { 4 } else { 0 };
-        let drawn = LineSeries::new(line.iter().copied(), colour.stroke_width(2)).point_size(dot);
-        let swatch = move |(x, y)| Rectangle::new([(x, y - hh), (x + 20, y + hh)], colour.filled());
-        ctx.draw_series(drawn)
-            .map_err(err)?
+        let drawn = match series.style {
+            Style::Line | Style::LineDots { .. } => {
+                let radius = match series.style {
+                    Style::LineDots { radius } => radius,
+                    // A one-point line would be invisible, so it gets a dot.
+                    _ if line.len() == 1 => 4,
+                    _ => 0,
+                };
+                let dots = line
+                    .iter()
+                    .map(move |&p| Circle::new(p, radius, colour.filled()));
+                if radius > 0 && line.len() > 1 {
+                    ctx.draw_series(dots).map_err(err)?;
+                }
+                // Named values have no order, so nothing joins their dots.
+                let joined = if categories { &line[..0] } else { &line[..] };
+                let drawn = LineSeries::new(joined.iter().copied(), colour.stroke_width(2))
+                    .point_size(if line.len() == 1 { radius } else { 0 });
+                let anno = ctx
+                    .draw_series(drawn)
+                    .map_err(err)?
+                    .label(series.label.as_str());
+                if radius > 0 && categories {
+                    anno.legend(move |(x, y)| Circle::new((x + 10, y), radius, colour.filled()));
+                } else if radius > 0 {
+                    anno.legend(move |(x, y)| {
+                        EmptyElement::at((x, y))
+                            + PathElement::new([(0, 0), (20, 0)], colour.stroke_width(2))
+                            + Circle::new((10, 0), radius, colour.filled())
+                    });
+                } else {
+                    anno.legend(move |(x, y)| {
+                        Rectangle::new([(x, y - hh), (x + 20, y + hh)], colour.filled())
+                    });
+                }
+                continue;
+            }
+            Style::Dots { radius, faint } => {
+                let fill = if faint {
+                    colour.mix(0.35)
+                } else {
+                    colour.to_rgba()
+                }
+                .filled();
+                ctx.draw_series(line.iter().map(move |&p| Circle::new(p, radius, fill)))
+                    .map_err(err)?
+            }
+        };
+        let radius = match series.style {
+            Style::Dots { radius, .. } => radius,
+            _ => 0,
+        };
+        let fill = match series.style {
+            Style::Dots { faint: true, .. } => colour.mix(0.35),
+            _ => colour.to_rgba(),
+        };
+        drawn
             .label(series.label.as_str())
-            .legend(swatch);
+            .legend(move |(x, y)| Circle::new((x + 10, y), radius.max(3), fill.filled()));
+    }
+
+    let label_font = (FONT, 14).into_font().color(&RGBColor(40, 40, 40));
+    for l in &labels {
+        // Labels in the right fifth hang leftwards so that they are not cut off.
+        let right = l.x > x_min + 0.8 * (x_max - x_min);
+        let (dx, h) = [(8, HPos::Left), (-8, HPos::Right)][usize::from(right)];
+        let style = label_font.clone().pos(Pos::new(h, VPos::Bottom));
+        let text = EmptyElement::at((l.x, l.y)) + Text::new(l.text.clone(), (dx, -4), style);
+        ctx.draw_series(std::iter::once(text)).map_err(err)?;
     }
 
     let label_font = (FONT, 15).into_font().color(&MARKER_COLOUR);
     for (i, m) in markers.iter().enumerate() {
-        let dashes = DashedLineSeries::new([(m.x, 0.0), (m.x, y_max)], 6, 4, MARKER_COLOUR.into());
+        let dashes =
+            DashedLineSeries::new([(m.x, y_min), (m.x, y_max)], 6, 4, MARKER_COLOUR.into());
         ctx.draw_series(dashes).map_err(err)?;
         // Nearby markers would overprint each other, so labels cycle through three rows; labels
         // near the right edge hang leftwards so they are not cut off.
@@ -248,10 +452,11 @@ fn draw<DB: DrawingBackend>(
     // The legend sits below the marker label rows so it never hides them.
     let legend_font = TextStyle::from((FONT, 16).into_font());
     let mut text_w = 0;
-    for (series, _) in &cleaned {
-        let (w, _) = root
-            .estimate_text_size(&series.label, &legend_font)
-            .map_err(err)?;
+    let legend_texts = cleaned
+        .iter()
+        .flat_map(|(s, _)| [s.label.as_str(), s.band_label.as_str()]);
+    for label in legend_texts {
+        let (w, _) = root.estimate_text_size(label, &legend_font).map_err(err)?;
         text_w = text_w.max(w as i32);
     }
     // Mirrors plotters' legend box: swatch area (30) plus the margin on both sides.
@@ -261,11 +466,58 @@ fn draw<DB: DrawingBackend>(
     } else {
         8 + 17 * markers.len().min(3) as i32
     };
-    let plot_w = ctx.plotting_area().dim_in_pixel().0 as i32;
-    let legend_x = if left_is_emptier(&lines, x_min, x_max) {
-        5
+    let (plot_w, plot_h) = ctx.plotting_area().dim_in_pixel();
+    let (plot_w, plot_h) = (plot_w as i32, plot_h as i32);
+    let (legend_x, legend_y) = if only_lines {
+        let mut tops = lines.clone();
+        tops.extend(bands.iter().map(|b| b.iter().map(|p| (p.0, p.2)).collect()));
+        let x = if left_is_emptier(&tops, x_min, x_max) {
+            5
+        } else {
+            plot_w - legend_w - 5
+        };
+        (x, legend_y)
     } else {
-        plot_w - legend_w - 5
+        // Dots and bands fill any part of the plot, so the legend goes to the corner that
+        // covers the fewest of them (ties: upper right, upper left, lower right, lower left).
+        let entries: usize = cleaned
+            .iter()
+            .map(|(s, _)| 1 + usize::from(!s.band.is_empty() && !s.band_label.is_empty()))
+            .sum();
+        let legend_h = entries as i32 * 22 + 20;
+        let area = ctx.plotting_area();
+        let (base_x, base_y) = area.get_base_pixel();
+        let mut drawn: Vec<(i32, i32)> = Vec::new();
+        for p in lines.iter().flatten() {
+            drawn.push(area.map_coordinate(p));
+        }
+        for b in bands.iter().flatten() {
+            drawn.push(area.map_coordinate(&(b.0, b.1)));
+            drawn.push(area.map_coordinate(&(b.0, b.2)));
+        }
+        for l in &labels {
+            drawn.push(area.map_coordinate(&(l.x, l.y)));
+        }
+        let (right, bottom) = (plot_w - legend_w - 5, plot_h - legend_h - 5);
+        let corners = [
+            (right, legend_y),
+            (5, legend_y),
+            (right, bottom),
+            (5, bottom),
+        ];
+        let covered = |&(x, y): &(i32, i32)| {
+            let (x0, y0) = (base_x + x - 10, base_y + y - 10);
+            let (x1, y1) = (x0 + legend_w + 20, y0 + legend_h + 20);
+            drawn
+                .iter()
+                .filter(|(px, py)| (x0..=x1).contains(px) && (y0..=y1).contains(py))
+                .count()
+        };
+        corners
+            .iter()
+            .min_by_key(|c| covered(c))
+            .copied()
+            .unwrap_or((right, legend_y))
     };
     ctx.configure_series_labels()
         .position(SeriesLabelPosition::Coordinate(legend_x, legend_y))
@@ -296,6 +548,15 @@ fn left_is_emptier(lines: &[Vec<(f64, f64)>], x_min: f64, x_max: f64) -> bool {
     peak(x_min, x_min + third) <= peak(x_max - third, x_max)
 }
 
+/// A tick on a category axis: the name at a whole x, nothing between names.
+fn category_tick(names: &[String], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() > 1e-6 || i < 0.0 {
+        return String::new();
+    }
+    names.get(i as usize).cloned().unwrap_or_default()
+}
+
 /// Whole numbers print without decimals; otherwise up to two, trimmed, so ticks stay short.
 fn tick(v: &f64) -> String {
     let s = format!("{v:.2}");
@@ -308,11 +569,7 @@ mod tests {
     use super::*;
 
     fn series(label: &str, key: &str, points: Vec<(f64, f64)>) -> Series {
-        Series {
-            label: label.into(),
-            key: key.into(),
-            points,
-        }
+        Series::line(label, key, points)
     }
 
     fn sample(stacked: bool) -> Chart {
@@ -334,7 +591,75 @@ mod tests {
                 x: 6.5,
                 label: "outage".into(),
             }],
+            ..Chart::default()
         }
+    }
+
+    #[test]
+    fn dots_bands_labels_and_category_axes_render() {
+        let names: Vec<String> = ["Standard_D4s_v5", "Standard_D8s_v5", "Standard_E4s_v5"]
+            .map(String::from)
+            .to_vec();
+        let chart = Chart {
+            title: "cost by vm_size".into(),
+            x_label: "vm_size".into(),
+            y_label: "total cost (USD)".into(),
+            series: vec![
+                Series {
+                    label: "each run".into(),
+                    key: "p".into(),
+                    points: vec![(0.0, 3.0), (0.0, 4.0), (1.0, 5.0), (2.0, 6.0)],
+                    style: Style::Dots {
+                        radius: 3,
+                        faint: true,
+                    },
+                    ..Series::default()
+                },
+                Series {
+                    label: "median".into(),
+                    key: "p".into(),
+                    points: vec![(0.0, 3.5), (1.0, 5.0), (2.0, 6.0)],
+                    style: Style::LineDots { radius: 4 },
+                    band: vec![(0.0, 3.0, 4.0), (1.0, 5.0, 5.0), (2.0, 6.0, 6.0)],
+                    band_label: "p5 to p95".into(),
+                },
+            ],
+            x_axis: XAxis::Categories(names.clone()),
+            y_fit: true,
+            labels: vec![Label {
+                x: 1.0,
+                y: 5.0,
+                text: "a <label>".into(),
+            }],
+            ..Chart::default()
+        };
+        let palette = Palette::new(&["p".to_string()]);
+        let svg = render_svg(&chart, &palette).unwrap();
+        for text in [
+            "cost by vm_size",
+            "each run",
+            "median",
+            "p5 to p95",
+            "vm_size",
+        ] {
+            assert!(svg.contains(text), "missing {text}");
+        }
+        for name in &names {
+            assert!(svg.contains(name.as_str()), "no tick for {name}");
+        }
+        // The label's markup is text in the SVG, not an element.
+        assert!(svg.contains("a &lt;label&gt;") && !svg.contains("<label>"));
+        assert_eq!(svg, render_svg(&chart, &palette).unwrap());
+        assert!(render_png(&chart, &palette).is_ok());
+    }
+
+    #[test]
+    fn category_ticks_name_whole_positions_only() {
+        let names = ["a".to_string(), "b".to_string()];
+        assert_eq!(category_tick(&names, 1.0), "b");
+        assert_eq!(category_tick(&names, 0.5), "");
+        assert_eq!(category_tick(&names, 2.0), "");
+        assert_eq!(category_tick(&names, -1.0), "");
     }
 
     #[test]
@@ -367,7 +692,7 @@ mod tests {
         chart.series.clear();
         assert!(render_svg(&chart, &palette).unwrap().contains("no data"));
         let single = Chart {
-            series: vec![series("one", "k", vec![(2.0, 0.0)])],
+            series: vec![Series::line("one", "k", vec![(2.0, 0.0)])],
             ..Chart::default()
         };
         assert!(render_svg(&single, &palette).unwrap().contains("one"));
@@ -375,11 +700,11 @@ mod tests {
 
     #[test]
     fn png_has_magic_bytes() {
-        let name = format!("aksim-plots-test-{}.png", std::process::id());
-        let path = std::env::temp_dir().join(name);
-        render_png(&sample(true), &Palette::new(&[]), &path).unwrap();
-        let bytes = std::fs::read(&path).unwrap();
-        let _ = std::fs::remove_file(&path);
+        let bytes = render_png(&sample(true), &Palette::new(&[])).unwrap();
         assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+        assert_eq!(
+            bytes,
+            render_png(&sample(true), &Palette::new(&[])).unwrap()
+        );
     }
 }

@@ -7,9 +7,12 @@
 //! results do not depend on the number of threads, the shards, or the order runs finish in. Each
 //! finished run is a file (`store`), written atomically: an interrupted sweep resumes where it
 //! stopped, and shards written on different machines are merged (`merge`) into the same tables
-//! (`table`) as a sweep run in one place.
+//! (`table`) as a sweep run in one place, with the same charts (`charts`) and `report.html`
+//! (`report`).
 
+pub mod charts;
 pub mod progress;
+pub mod report;
 pub mod run;
 pub mod shard;
 pub mod spec;
@@ -24,6 +27,7 @@ pub use progress::{Progress, Reporter};
 pub use run::{METRICS, Metrics, RunRecord, SweepId};
 pub use shard::{Shard, ShardSource};
 pub use spec::{Mode, Sweep};
+pub use store::Manifest;
 
 /// Why a sweep or a merge stopped.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -65,7 +69,8 @@ pub struct Outcome {
     pub jobs: usize,
     /// The scenario's warnings with the first point's values.
     pub warnings: Vec<String>,
-    /// `runs.csv` and `points.csv`, when the folder holds every run; otherwise empty.
+    /// `runs.csv`, `points.csv`, `report.html` and the charts, when the folder holds every
+    /// run; otherwise empty.
     pub written: Vec<PathBuf>,
 }
 
@@ -104,6 +109,9 @@ pub fn execute(
     let runs_dir = opts.out.join(store::RUNS_DIR);
     std::fs::create_dir_all(&runs_dir)
         .map_err(|e| SweepError::Output(format!("cannot create {}: {e}", runs_dir.display())))?;
+    let manifest = Manifest::of(sweep);
+    store::write_atomic(&[(opts.out.join(store::MANIFEST), manifest.encode())])
+        .map_err(SweepError::Output)?;
     let id = SweepId::of(sweep);
     progress.start(to_do.len() as u64, skipped, jobs);
     // The pool's threads simulate and hand each record to one writer thread, which waits for
@@ -139,7 +147,7 @@ pub fn execute(
         .filter(|r| shard.contains(r.run) && r.error.is_some())
         .count() as u64;
     let written = match table::missing(&records, runs) {
-        None => table::write(&opts.out, &records)?,
+        None => pool.install(|| write_results(&opts.out, &records, Some(&manifest)))?,
         Some(_) => Vec::new(),
     };
     Ok(Outcome {
@@ -179,9 +187,54 @@ pub struct Merged {
     pub written: Vec<PathBuf>,
 }
 
+/// Writes what a whole sweep's runs give, each file atomically: `runs.csv`, `points.csv`, the
+/// charts under `plots/` (SVG and PNG, drawn in parallel on the current rayon pool) and
+/// `report.html`. `records` hold every run, sorted.
+pub fn write_results(
+    out: &Path,
+    records: &[RunRecord],
+    manifest: Option<&Manifest>,
+) -> Result<Vec<PathBuf>, SweepError> {
+    let plots_dir = out.join(PLOTS_DIR);
+    std::fs::create_dir_all(&plots_dir)
+        .map_err(|e| SweepError::Output(format!("cannot create {}: {e}", plots_dir.display())))?;
+    let (runs, points) = table::render(records);
+    let charts = charts::charts(records);
+    let palette = &charts.palette;
+    let drawn: Vec<(String, Vec<u8>)> = charts
+        .charts
+        .par_iter()
+        .with_max_len(1)
+        .map(|(_, chart)| {
+            let svg = crate::report::plots::render_svg(chart, palette)?;
+            let png = crate::report::plots::render_png(chart, palette)?;
+            Ok((svg, png))
+        })
+        .collect::<Result<_, String>>()
+        .map_err(|e| SweepError::Output(format!("cannot draw the sweep's charts: {e}")))?;
+    let svgs: Vec<String> = drawn.iter().map(|(svg, _)| svg.clone()).collect();
+    let page = report::render(records, manifest, &charts, &svgs);
+    let mut files = vec![
+        (out.join("runs.csv"), runs),
+        (out.join("points.csv"), points),
+        (out.join("report.html"), page.into_bytes()),
+    ];
+    for ((name, _), (svg, png)) in charts.charts.iter().zip(drawn) {
+        files.push((plots_dir.join(format!("{name}.svg")), svg.into_bytes()));
+        files.push((plots_dir.join(format!("{name}.png")), png));
+    }
+    store::write_atomic(&files).map_err(SweepError::Output)?;
+    Ok(files.into_iter().map(|(path, _)| path).collect())
+}
+
+/// The subfolder holding a sweep's charts.
+pub const PLOTS_DIR: &str = "plots";
+
 /// Reads the run files of every folder, checks that they are the runs of one sweep, each
-/// exactly once and none missing, and writes `runs.csv` and `points.csv` into `out`
-/// (`results/<name>` when `None`), byte-identical to what one sweep over every run writes.
+/// exactly once and none missing, and writes into `out` (`results/<name>` when `None`) the
+/// files `write_results` writes, byte-identical to what one sweep over every run writes. The
+/// first folder's `sweep.json` (any folder's, if the first has none) tells the report what was
+/// swept.
 pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<Merged, SweepError> {
     let mut first: Option<(PathBuf, PathBuf, SweepId)> = None; // folder, file, sweep
     let mut owner: Vec<Option<usize>> = Vec::new();
@@ -256,7 +309,22 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<Merged, SweepError>
         || PathBuf::from("results").join(&id.name),
         Path::to_path_buf,
     );
-    let written = table::write(&out, &records)?;
+    let mut manifest: Option<Manifest> = None;
+    for dir in dirs {
+        let Some(m) = store::read_manifest(dir)? else {
+            continue;
+        };
+        if m.identity != id.identity {
+            return Err(SweepError::Input(format!(
+                "error: {} describes sweep {}, but the runs are of sweep {};                  merge the shard folders of one sweep only",
+                dir.join(store::MANIFEST).display(),
+                m.identity,
+                id.identity
+            )));
+        }
+        manifest.get_or_insert(m);
+    }
+    let written = write_results(&out, &records, manifest.as_ref())?;
     Ok(Merged {
         name: id.name.clone(),
         runs: id.runs,

@@ -7,31 +7,64 @@ use serde::{Deserialize, Serialize};
 use super::spec::Sweep;
 use crate::report::Summary;
 
-/// A metric column: its name and whether it is a count (written without decimals).
+/// A metric column: its name, whether it is a count (written without decimals), and how a
+/// chart's axis names it, with its unit.
 #[derive(Debug, Clone, Copy)]
 pub struct MetricDef {
     pub name: &'static str,
     pub integer: bool,
+    pub axis: &'static str,
+    /// Whether the sweep's charts plot it against each parameter (not the simulator's own
+    /// event count).
+    pub plotted: bool,
 }
 
-const fn metric(name: &'static str, integer: bool) -> MetricDef {
-    MetricDef { name, integer }
+const fn metric(name: &'static str, integer: bool, axis: &'static str) -> MetricDef {
+    MetricDef {
+        name,
+        integer,
+        axis,
+        plotted: true,
+    }
 }
 
 /// The metrics of a run, in column order (the fields of `Metrics`).
 pub const METRICS: [MetricDef; 11] = [
-    metric("total_cost_usd", false),
-    metric("node_cost_usd", false),
-    metric("pending_pod_seconds", false),
-    metric("unschedulable_pod_seconds", false),
-    metric("unserved_requests", false),
-    metric("peak_nodes_total", true),
-    metric("pods_unscheduled_at_end", true),
-    metric("time_to_ready_p95_s", false),
-    metric("unschedulable_to_running_p95_s", false),
-    metric("failed_scale_ups", true),
-    metric("events_processed", true),
+    metric("total_cost_usd", false, "total cost (USD)"),
+    metric("node_cost_usd", false, "node cost (USD)"),
+    metric("pending_pod_seconds", false, "pending pod-seconds (pod·s)"),
+    metric(
+        "unschedulable_pod_seconds",
+        false,
+        "unschedulable pod-seconds (pod·s)",
+    ),
+    metric("unserved_requests", false, "unserved requests"),
+    metric("peak_nodes_total", true, "peak nodes"),
+    metric(
+        "pods_unscheduled_at_end",
+        true,
+        "pods unscheduled at the end",
+    ),
+    metric("time_to_ready_p95_s", false, "pod time to ready, p95 (s)"),
+    metric(
+        "unschedulable_to_running_p95_s",
+        false,
+        "unschedulable to running, p95 (s)",
+    ),
+    metric("failed_scale_ups", true, "failed scale-ups"),
+    MetricDef {
+        plotted: false,
+        ..metric("events_processed", true, "events processed")
+    },
 ];
+
+/// Index of a metric in `METRICS`.
+pub fn metric_index(name: &str) -> usize {
+    METRICS
+        .iter()
+        .position(|m| m.name == name)
+        .expect("a metric of METRICS")
+}
 
 /// What a sweep keeps of a run's `summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ use toml::Spanned;
 
 use super::SweepError;
 use crate::engine::rng::{RngStreams, Stream, fnv1a, splitmix64};
-use crate::engine::time::parse_duration;
+use crate::engine::time::{SimDuration, parse_duration};
 use crate::scenario::error::{self, Diagnostic, Location};
 use crate::scenario::overrides::{self, Edits};
 
@@ -82,6 +82,22 @@ pub enum Domain {
     Floats { lo: f64, hi: f64 },
     /// Uniform over whole seconds (milliseconds when an end is not whole seconds).
     Durations { lo_ms: u64, hi_ms: u64 },
+}
+
+impl Domain {
+    /// The values, or the range, in words: `2m, 5m, 10m`; `integers 1 to 8`; `0.3 to 0.7`.
+    pub fn describe(&self) -> String {
+        match self {
+            Domain::Values(v) => v.join(", "),
+            Domain::Integers { lo, hi } => format!("integers {lo} to {hi}"),
+            Domain::Floats { lo, hi } => format!("{lo} to {hi}"),
+            Domain::Durations { lo_ms, hi_ms } => format!(
+                "{} to {}",
+                SimDuration::from_ms(*lo_ms),
+                SimDuration::from_ms(*hi_ms)
+            ),
+        }
+    }
 }
 
 /// One `[[parameter]]`.
@@ -300,6 +316,11 @@ impl Sweep {
             identity,
             scenario_span: sweep.scenario.span(),
         })
+    }
+
+    /// The sweep file's text.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// Runs in the sweep: points × replicas.

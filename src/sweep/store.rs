@@ -8,11 +8,100 @@ use std::sync::mpsc::Receiver;
 
 use rayon::prelude::*;
 
+use serde::{Deserialize, Serialize};
+
 use super::SweepError;
 use super::run::RunRecord;
+use super::spec::{Mode, Sweep};
 
 /// The subfolder holding the run files.
 pub const RUNS_DIR: &str = "runs";
+
+/// The file describing the sweep a folder holds the runs of.
+pub const MANIFEST: &str = "sweep.json";
+
+/// `sweep.json`: the sweep file and its base scenario as they were run, so that a folder, or
+/// the shard folders merged from it, can report what was swept without the original files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub identity: String,
+    pub name: String,
+    /// The sweep file as the user named it, and its text.
+    pub file: String,
+    pub text: String,
+    /// The base scenario's path as the sweep reads it, and its text.
+    pub scenario_file: String,
+    pub scenario_text: String,
+    pub mode: Mode,
+    pub seed: u64,
+    pub replicas: u32,
+    pub points: u64,
+    pub parameters: Vec<ManifestParameter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestParameter {
+    pub name: String,
+    pub path: String,
+    /// Its values, or its range, in words.
+    pub domain: String,
+}
+
+impl Manifest {
+    pub fn of(sweep: &Sweep) -> Manifest {
+        Manifest {
+            identity: sweep.identity.clone(),
+            name: sweep.name.clone(),
+            file: sweep.file.clone(),
+            text: sweep.text().to_string(),
+            scenario_file: sweep.scenario_file.clone(),
+            scenario_text: sweep.scenario_text.clone(),
+            mode: sweep.mode,
+            seed: sweep.seed,
+            replicas: sweep.replicas,
+            points: sweep.points.len() as u64,
+            parameters: sweep
+                .parameters
+                .iter()
+                .map(|p| ManifestParameter {
+                    name: p.name.clone(),
+                    path: p.path.clone(),
+                    domain: p.domain.describe(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The bytes of `sweep.json`.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut json = serde_json::to_vec_pretty(self).expect("a manifest serializes");
+        json.push(b'\n');
+        json
+    }
+}
+
+/// The folder's `sweep.json`, if it has one.
+pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, SweepError> {
+    let path = dir.join(MANIFEST);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(SweepError::Output(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+        SweepError::Input(format!(
+            "error: {} is not the sweep.json of `aksim sweep` ({e}); remove it",
+            path.display()
+        ))
+    })
+}
 
 /// `run-000042.json`: six digits hold the largest sweep (100,000 runs) and sort by index.
 pub fn run_file_name(run: u64) -> String {

@@ -1,12 +1,8 @@
-//! `runs.csv` and `points.csv` from a complete set of run records: the one function both a
-//! sweep and `aksim merge` call, with fixed decimals so that the files are byte-stable.
+//! `runs.csv` and `points.csv` from a complete set of run records, with fixed decimals so that
+//! the files are byte-stable.
 
-use crate::observe::nearest_rank;
-use std::path::{Path, PathBuf};
-
-use super::SweepError;
 use super::run::{METRICS, RunRecord};
-use super::store::write_atomic;
+use crate::observe::nearest_rank;
 
 /// Percentiles of `points.csv`, nearest-rank.
 const PERCENTILES: [u64; 3] = [5, 50, 95];
@@ -143,19 +139,6 @@ pub fn render(records: &[RunRecord]) -> (Vec<u8>, Vec<u8>) {
         runs.into_inner().expect("in memory"),
         points.into_inner().expect("in memory"),
     )
-}
-
-/// Writes `runs.csv` and `points.csv` into `out`, each atomically.
-pub fn write(out: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, SweepError> {
-    std::fs::create_dir_all(out)
-        .map_err(|e| SweepError::Output(format!("cannot create {}: {e}", out.display())))?;
-    let (runs, points) = render(records);
-    let files = vec![
-        (out.join("runs.csv"), runs),
-        (out.join("points.csv"), points),
-    ];
-    write_atomic(&files).map_err(SweepError::Output)?;
-    Ok(files.into_iter().map(|(path, _)| path).collect())
 }
 
 #[cfg(test)]

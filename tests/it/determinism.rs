@@ -97,10 +97,9 @@ fn rendered(sim: &aksim::Sim) -> Vec<(String, Vec<u8>)> {
     outputs
         .files
         .into_iter()
-        .filter_map(|(name, content)| match content {
-            aksim::report::Content::Bytes(b) => Some((name, b)),
-            aksim::report::Content::EventLog => Some((name, sim.log.buf.clone().into_bytes())),
-            aksim::report::Content::Png(_) => None,
+        .map(|(name, content)| match content {
+            aksim::report::Content::Bytes(b) => (name, b),
+            aksim::report::Content::EventLog => (name, sim.log.buf.clone().into_bytes()),
         })
         .collect()
 }

@@ -253,3 +253,85 @@ fn report_html_renders_in_headless_chromium_without_errors() {
         console.join("\n")
     );
 }
+
+/// A parameter name that would run a script if it reached the sweep's page unescaped.
+const HOSTILE_PARAMETER: &str = "<script>alert(3)</script>";
+
+/// Sweeps the hostile scenario (its comment tries to close the page's `<pre>`) over two
+/// parameters, one of them named `HOSTILE_PARAMETER`, from a sweep file whose comment does the
+/// same; returns the results folder.
+fn hostile_sweep(dir: &Path) -> PathBuf {
+    std::fs::write(dir.join("base.toml"), scenario()).unwrap();
+    let file = dir.join("sweep.toml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"# </pre><script>alert(4)</script>
+[sweep]
+name = "hostile"
+scenario = "base.toml"
+replicas = 2
+
+[[parameter]]
+path = "deployment.web.hpa.cpu_utilization"
+name = "{HOSTILE_PARAMETER}"
+values = [40, 70]
+
+[[parameter]]
+path = "autoscaler.scale-down-unneeded-time"
+values = ["5m", "10m"]
+"#
+        ),
+    )
+    .unwrap();
+    let sweep = aksim::sweep::Sweep::load(&file).unwrap();
+    let out = dir.join("results");
+    let opts = aksim::sweep::Options {
+        out: out.clone(),
+        jobs: Some(2),
+        shard: aksim::sweep::Shard::ALL,
+    };
+    aksim::sweep::execute(&sweep, &opts, &aksim::sweep::Reporter::Hidden)
+        .unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+#[test]
+fn a_sweeps_report_is_self_contained_escapes_and_renders_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hostile_sweep(dir.path());
+    let page = out.join("report.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_self_contained(&html);
+    assert!(html.contains("&lt;script&gt;alert(3)&lt;/script&gt;"));
+    assert!(html.contains("# &lt;/pre&gt;&lt;script&gt;alert(4)&lt;/script&gt;"));
+    assert!(html.contains("# &lt;/pre&gt;&lt;script&gt;alert(2)&lt;/script&gt;"));
+    // The page holds every chart of plots/, inline.
+    let charts = std::fs::read_dir(out.join("plots"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().unwrap() == "svg")
+        .count();
+    assert!(charts >= 5, "{charts} charts");
+    assert_eq!(html.matches("<svg").count(), charts);
+
+    let Some(chromium) = chromium() else { return };
+    let (dom, log) = load_in_chromium(&chromium, &page, dir.path());
+    assert_eq!(dom.matches("<svg").count(), charts, "{dom}");
+    for section in [
+        "Summary",
+        "Cost against waiting",
+        "Points",
+        "By parameter",
+        "Sweep file",
+    ] {
+        assert!(dom.contains(&format!("<h2>{section}</h2>")), "no {section}");
+    }
+    assert!(dom.contains("<h3>Cost against pending pod-seconds</h3>"));
+    assert!(!dom.to_ascii_lowercase().contains("<script"), "{dom}");
+    let console = console_lines(&log);
+    assert!(
+        console.is_empty(),
+        "the page logged to the console:\n{}",
+        console.join("\n")
+    );
+}

@@ -109,6 +109,21 @@ fn execute(sweep: &Sweep, out: &Path, jobs: usize, shard: Shard) -> sweep::Outco
     sweep::execute(sweep, &opts, &Reporter::Hidden).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Every file of a sweep's folder but its run files, by path relative to the folder.
+fn results(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    for sub in ["", "plots"] {
+        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let name = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
 fn tables(dir: &Path) -> (Vec<u8>, Vec<u8>) {
     (
         std::fs::read(dir.join("runs.csv")).unwrap(),
@@ -140,9 +155,29 @@ fn one_or_two_jobs_give_byte_identical_tables() {
     let two = execute(&sweep, &dir.path().join("two"), 2, Shard::ALL);
     assert_eq!((one.done, one.skipped, one.failed, one.jobs), (8, 0, 0, 1));
     assert_eq!(two.jobs, 2);
-    assert_eq!(one.written.len(), 2);
+    // The tables, the page, and the charts as SVG and PNG: cost against pending pod-seconds
+    // and each plotted metric against each of the two parameters.
+    let one_files = results(&dir.path().join("one"));
+    for name in [
+        "runs.csv",
+        "points.csv",
+        "report.html",
+        "sweep.json",
+        "plots/pareto_pending.svg",
+        "plots/pareto_pending.png",
+        "plots/total_cost_usd_by_vm_size.png",
+        "plots/pending_pod_seconds_by_autoscaler.scale-down-unneeded-time.svg",
+    ] {
+        assert!(
+            one_files.contains_key(name),
+            "no {name}: {:?}",
+            one_files.keys()
+        );
+    }
+    assert_eq!(one.written.len(), one_files.len() - 1, "all but sweep.json");
+    // Every output, page and pictures included, is the same byte for byte.
+    assert_eq!(one_files, results(&dir.path().join("two")));
     let a = tables(&dir.path().join("one"));
-    assert_eq!(a, tables(&dir.path().join("two")));
     let runs = String::from_utf8(a.0).unwrap();
     assert_eq!(runs.lines().count(), 1 + 8);
     assert!(runs.starts_with(
@@ -183,6 +218,12 @@ fn one_shard_or_three_merged_give_byte_identical_tables() {
     let m = sweep::merge(&shards, Some(&merged)).unwrap();
     assert_eq!((m.runs, m.failed), (8, 0));
     assert_eq!(tables(&whole), tables(&merged));
+    // The charts and the page too: the shards' sweep.json tells the page what was swept.
+    let mut expected = results(&whole);
+    expected.remove("sweep.json");
+    assert_eq!(expected, results(&merged));
+    let page = String::from_utf8(expected["report.html"].clone()).unwrap();
+    assert!(page.contains("autoscaler.scale-down-unneeded-time") && page.contains("aksim run "));
     // The drawn values are in the tables, as --set reads them.
     let points = String::from_utf8(tables(&whole).1).unwrap();
     let first: Vec<&str> = points.lines().nth(1).unwrap().split(',').collect();
@@ -270,6 +311,16 @@ fn merge_refuses_shards_of_different_sweeps() {
         )),
         "{msg}"
     );
+    // The runs of one sweep with another sweep's sweep.json.
+    std::fs::copy(foreign.join("sweep.json"), shards[1].join("sweep.json")).unwrap();
+    let msg = merge_error(&shards, &dir.path().join("merged"));
+    assert!(
+        msg.contains(&format!(
+            "{} describes sweep",
+            shards[1].join("sweep.json").display()
+        )) && msg.contains("but the runs are of sweep"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -278,7 +329,7 @@ fn a_resumed_sweep_equals_an_uninterrupted_one() {
     let sweep = Sweep::load(&setup(dir.path(), GRID)).unwrap();
     let out = dir.path().join("out");
     execute(&sweep, &out, 2, Shard::ALL);
-    let before = tables(&out);
+    let before = results(&out);
     // As if the sweep had been killed after five runs: three run files and the tables missing,
     // and a temporary file left behind.
     for r in [1, 4, 6] {
@@ -286,14 +337,15 @@ fn a_resumed_sweep_equals_an_uninterrupted_one() {
     }
     std::fs::remove_file(out.join("runs.csv")).unwrap();
     std::fs::remove_file(out.join("points.csv")).unwrap();
+    std::fs::remove_dir_all(out.join("plots")).unwrap();
     std::fs::write(out.join("runs/.run-000006.json.tmp-1"), "{\"half").unwrap();
     let o = execute(&sweep, &out, 2, Shard::ALL);
     assert_eq!((o.done, o.skipped, o.present), (3, 5, 8));
-    assert_eq!(tables(&out), before);
-    // Once everything is there, a rerun runs nothing and writes the same tables.
+    assert_eq!(results(&out), before);
+    // Once everything is there, a rerun runs nothing and writes the same files.
     let o = execute(&sweep, &out, 1, Shard::ALL);
     assert_eq!((o.done, o.skipped), (0, 8));
-    assert_eq!(tables(&out), before);
+    assert_eq!(results(&out), before);
 }
 
 #[test]
@@ -637,7 +689,7 @@ fn a_killed_sweep_leaves_whole_run_files_and_resumes_to_the_same_tables() {
         .arg(&file)
         .assert()
         .success();
-    assert_eq!(tables(&out), tables(&whole));
+    assert_eq!(results(&out), results(&whole));
 }
 
 #[test]

@@ -1,0 +1,478 @@
+//! A sweep's `report.html`: one self-contained page (the same policy, style and escaping as a
+//! run's page) with what was swept, the Pareto charts and the points on each front with the
+//! command that reproduces them, every point's main metrics, each metric against each
+//! parameter, the failed runs, and the sweep file with its base scenario.
+
+use std::fmt::Write;
+
+use crate::report::html::{
+    Cell, escape, heading, inline_svg, note, num, page_head, table, text, upper_first,
+};
+
+use super::charts::SweepCharts;
+use super::run::{METRICS, RunRecord, metric_index};
+use super::store::Manifest;
+
+/// Points listed in the table of points at most; `points.csv` has them all.
+pub const MAX_POINT_ROWS: usize = 1_000;
+/// Failed runs listed at most; `runs.csv` has them all.
+pub const MAX_FAILED_ROWS: usize = 100;
+
+/// The metrics of the tables, besides the ones left out because every run has 0.
+const TABLE_METRICS: [&str; 6] = [
+    "total_cost_usd",
+    "pending_pod_seconds",
+    "unserved_requests",
+    "peak_nodes_total",
+    "time_to_ready_p95_s",
+    "failed_scale_ups",
+];
+
+/// The page. `records` hold every run, sorted; `svgs` are `charts.charts` drawn, in order.
+pub fn render(
+    records: &[RunRecord],
+    manifest: Option<&Manifest>,
+    charts: &SweepCharts,
+    svgs: &[String],
+) -> String {
+    let Some(first) = records.first() else {
+        return String::new();
+    };
+    let id = &first.sweep;
+    let failed = records.iter().filter(|r| r.error.is_some()).count();
+    let mut out = String::with_capacity(64 * 1024 + svgs.iter().map(String::len).sum::<usize>());
+    page_head(&mut out, &format!("aksim sweep: {}", id.name));
+    let points = id.runs / u64::from(id.replicas.max(1));
+    let mode = manifest.map_or(String::new(), |m| {
+        format!(
+            " · {} · sweep seed {}",
+            match m.mode {
+                super::Mode::Grid => "grid",
+                super::Mode::Random => "random samples",
+            },
+            m.seed
+        )
+    });
+    let _ = write!(
+        out,
+        "<header>\n<h1>{}</h1>\n<p class=\"meta\">sweep of {} point{} × {} seed{} = {} runs{} · \
+         identity {} · aksim {}</p>\n<nav><a href=\"#summary\">Summary</a>\
+         <a href=\"#pareto\">Cost against waiting</a><a href=\"#points\">Points</a>\
+         <a href=\"#parameters\">By parameter</a><a href=\"#sweep\">Sweep file</a></nav>\n</header>\n",
+        escape(&id.name),
+        points,
+        plural(points),
+        id.replicas,
+        plural(u64::from(id.replicas)),
+        id.runs,
+        escape(&mode),
+        escape(&id.identity),
+        env!("CARGO_PKG_VERSION"),
+    );
+
+    out.push_str("<section id=\"summary\">\n");
+    heading(&mut out, 2, "Summary");
+    match manifest {
+        Some(m) => {
+            let rows: Vec<Vec<Cell>> = m
+                .parameters
+                .iter()
+                .map(|p| vec![text(&p.name), text(&p.path), text(&p.domain)])
+                .collect();
+            table(&mut out, &["parameter", "scenario path", "values"], &rows);
+        }
+        None => {
+            let rows: Vec<Vec<Cell>> = id.parameters.iter().map(|p| vec![text(p)]).collect();
+            table(&mut out, &["parameter"], &rows);
+        }
+    }
+    let finished = records.len() - failed;
+    note(
+        &mut out,
+        &format!(
+            "{finished} of {} runs finished{}. Costs and pending pod-seconds are per run; a point's \
+             value is the mean over its seeds.",
+            records.len(),
+            if failed == 0 {
+                String::new()
+            } else {
+                format!("; {failed} failed (listed below)")
+            }
+        ),
+    );
+    let cost = metric_index("total_cost_usd");
+    let pending = metric_index("pending_pod_seconds");
+    let best = |k: usize| {
+        charts.means.iter().min_by(|a, b| {
+            a.means[k]
+                .total_cmp(&b.means[k])
+                .then(a.point.cmp(&b.point))
+        })
+    };
+    if let (Some(c), Some(p)) = (best(cost), best(pending)) {
+        let rows = vec![
+            vec![
+                text("lowest cost"),
+                text(c.values.join(", ")),
+                num(format!("{:.2}", c.means[cost])),
+                num(format!("{:.0}", c.means[pending])),
+            ],
+            vec![
+                text("least waiting"),
+                text(p.values.join(", ")),
+                num(format!("{:.2}", p.means[cost])),
+                num(format!("{:.0}", p.means[pending])),
+            ],
+        ];
+        table(
+            &mut out,
+            &[
+                "",
+                &id.parameters.join(", "),
+                "total cost (USD)",
+                "pending pod-seconds",
+            ],
+            &rows,
+        );
+    }
+    out.push_str("</section>\n");
+
+    let columns: Vec<usize> = TABLE_METRICS
+        .iter()
+        .map(|m| metric_index(m))
+        .filter(|&k| !charts.always_zero.contains(&METRICS[k].name))
+        .collect();
+    out.push_str("<section id=\"pareto\">\n");
+    heading(&mut out, 2, "Cost against waiting");
+    note(
+        &mut out,
+        "Each dot is a point of the sweep (the mean over its seeds), the faint dots its runs. A \
+         point is on the Pareto front when no other point is both cheaper and waits less: the \
+         choice between the points on the front is a trade, the others are beaten.",
+    );
+    // The Pareto charts are the first charts, one per front.
+    for (((metric, front), (_, chart)), svg) in charts.fronts.iter().zip(&charts.charts).zip(svgs) {
+        out.push_str("<figure>\n");
+        heading(
+            &mut out,
+            3,
+            &upper_first(strip_name(&chart.title, &id.name)),
+        );
+        out.push_str(&inline_svg(svg, &chart.title));
+        out.push_str("</figure>\n");
+        let axis = METRICS[metric_index(metric)].axis;
+        let _ = writeln!(
+            out,
+            "<p>The {} point{} on the front, by {} (least first):</p>",
+            front.len(),
+            plural(front.len() as u64),
+            escape(axis.split(" (").next().unwrap_or(axis))
+        );
+        let mut head: Vec<String> = vec!["point".into()];
+        head.extend(id.parameters.iter().cloned());
+        head.extend(columns.iter().map(|&k| METRICS[k].axis.to_string()));
+        let rows: Vec<Vec<Cell>> = front
+            .iter()
+            .map(|&i| {
+                let m = &charts.means[i];
+                point_row(m.point, &m.values, &m.means, &columns)
+            })
+            .collect();
+        let head: Vec<&str> = head.iter().map(String::as_str).collect();
+        table(&mut out, &head, &rows);
+        if let Some(manifest) = manifest {
+            out.push_str(
+                "<p>Each of them again, its first seed, with a report of its own:</p>\n<pre>",
+            );
+            for &i in front {
+                let m = &charts.means[i];
+                let _ = writeln!(
+                    out,
+                    "# point {}: {}\n{}",
+                    m.point,
+                    escape(&m.values.join(", ")),
+                    escape(&reproduce(manifest, records, m.point))
+                );
+            }
+            out.push_str("</pre>\n");
+        }
+    }
+    out.push_str("</section>\n");
+
+    out.push_str("<section id=\"points\">\n");
+    heading(&mut out, 2, "Points");
+    let on_front: Vec<u64> = charts
+        .fronts
+        .first()
+        .map(|(_, f)| f.iter().map(|&i| charts.means[i].point).collect())
+        .unwrap_or_default();
+    note(
+        &mut out,
+        &format!(
+            "Means over each point's finished seeds; ★ marks the points on the front of cost \
+             against pending pod-seconds. points.csv has every metric with its p5, p50 and p95{}.",
+            if charts.means.len() > MAX_POINT_ROWS {
+                format!(
+                    "; the first {MAX_POINT_ROWS} of {} points are listed",
+                    charts.means.len()
+                )
+            } else {
+                String::new()
+            }
+        ),
+    );
+    let mut head: Vec<String> = vec!["point".into()];
+    head.extend(id.parameters.iter().cloned());
+    head.extend(columns.iter().map(|&k| METRICS[k].axis.to_string()));
+    head.push("seeds finished".into());
+    let rows: Vec<Vec<Cell>> = charts
+        .means
+        .iter()
+        .take(MAX_POINT_ROWS)
+        .map(|m| {
+            let mut row = point_row(m.point, &m.values, &m.means, &columns);
+            if on_front.contains(&m.point) {
+                row[0] = num(format!("★ {}", m.point));
+            }
+            row.push(num(m.runs.to_string()));
+            row
+        })
+        .collect();
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    table(&mut out, &head, &rows);
+    out.push_str("</section>\n");
+
+    out.push_str("<section id=\"parameters\">\n");
+    heading(&mut out, 2, "By parameter");
+    note(
+        &mut out,
+        "At each value of a parameter: the median of the runs with that value (over the seeds \
+         and, when other parameters vary, over their values too), with the band from their 5th \
+         to their 95th percentile.",
+    );
+    if !charts.always_zero.is_empty() {
+        note(
+            &mut out,
+            &format!(
+                "Not drawn, 0 in every run: {}.",
+                charts.always_zero.join(", ")
+            ),
+        );
+    }
+    for ((_, chart), svg) in charts.charts.iter().zip(svgs).skip(charts.fronts.len()) {
+        out.push_str("<figure>\n");
+        heading(
+            &mut out,
+            3,
+            &upper_first(strip_name(&chart.title, &id.name)),
+        );
+        out.push_str(&inline_svg(svg, &chart.title));
+        out.push_str("</figure>\n");
+    }
+    out.push_str("</section>\n");
+
+    if failed > 0 {
+        out.push_str("<section id=\"failed\">\n");
+        heading(&mut out, 2, "Failed runs");
+        let rows: Vec<Vec<Cell>> = records
+            .iter()
+            .filter_map(|r| r.error.as_ref().map(|e| (r, e)))
+            .take(MAX_FAILED_ROWS)
+            .map(|(r, e)| {
+                vec![
+                    num(r.run.to_string()),
+                    num(r.point.to_string()),
+                    num(r.seed.to_string()),
+                    text(e),
+                ]
+            })
+            .collect();
+        table(&mut out, &["run", "point", "seed", "error"], &rows);
+        if failed > MAX_FAILED_ROWS {
+            note(
+                &mut out,
+                &format!("{} more in runs.csv.", failed - MAX_FAILED_ROWS),
+            );
+        }
+        out.push_str("</section>\n");
+    }
+
+    out.push_str("<section id=\"sweep\">\n");
+    heading(&mut out, 2, "Sweep file");
+    match manifest {
+        Some(m) => {
+            let _ = write!(
+                out,
+                "<p class=\"note\">{}:</p>\n<pre>{}</pre>\n<h3>Base scenario</h3>\n\
+                 <p class=\"note\">{}, before each point's values:</p>\n<pre>{}</pre>\n",
+                escape(&m.file),
+                escape(&m.text),
+                escape(&m.scenario_file),
+                escape(&m.scenario_text)
+            );
+        }
+        None => note(
+            &mut out,
+            "The folders held no sweep.json, so the sweep file and its scenario are not shown.",
+        ),
+    }
+    out.push_str("</section>\n</body>\n</html>\n");
+    out
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn strip_name<'a>(title: &'a str, name: &str) -> &'a str {
+    title
+        .strip_prefix(name)
+        .and_then(|t| t.strip_prefix(": "))
+        .unwrap_or(title)
+}
+
+fn point_row(point: u64, values: &[String], means: &[f64], columns: &[usize]) -> Vec<Cell> {
+    let mut row = vec![num(point.to_string())];
+    row.extend(values.iter().map(text));
+    row.extend(columns.iter().map(|&k| {
+        let decimals = if METRICS[k].name.ends_with("_usd") {
+            2
+        } else {
+            1
+        };
+        num(format!("{:.*}", decimals, means[k]))
+    }));
+    row
+}
+
+/// The `aksim run` command of a point's first run: the base scenario, the point's values and
+/// the run's seed.
+fn reproduce(manifest: &Manifest, records: &[RunRecord], point: u64) -> String {
+    let Some(r) = records.iter().find(|r| r.point == point) else {
+        return String::new();
+    };
+    let mut words = vec![
+        "aksim".to_string(),
+        "run".to_string(),
+        shell_word(&manifest.scenario_file),
+    ];
+    for p in &manifest.parameters {
+        if let Some(v) = r.values.get(&p.name) {
+            words.push("--set".into());
+            words.push(shell_word(&format!("{}={v}", p.path)));
+        }
+    }
+    words.push("--seed".into());
+    words.push(r.seed.to_string());
+    words.join(" ")
+}
+
+/// A word as a POSIX shell reads it back: bare when it is safe, else in single quotes.
+fn shell_word(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::run::{Metrics, SweepId};
+    use crate::sweep::store::ManifestParameter;
+
+    const HOSTILE: &str = "<img src=x onerror=alert(1)>";
+
+    fn record(run: u64, cost: f64, error: Option<&str>) -> RunRecord {
+        RunRecord {
+            sweep: SweepId {
+                identity: "abc".into(),
+                name: "s".into(),
+                runs: 4,
+                replicas: 2,
+                parameters: vec![HOSTILE.into()],
+            },
+            run,
+            point: run / 2,
+            replica: (run % 2) as u32,
+            seed: 40 + run,
+            values: [(HOSTILE.to_string(), format!("{HOSTILE}{}", run / 2))].into(),
+            metrics: error.is_none().then_some(Metrics {
+                total_cost_usd: cost,
+                node_cost_usd: cost,
+                pending_pod_seconds: 100.0 - cost,
+                unschedulable_pod_seconds: 0.0,
+                unserved_requests: 0.0,
+                peak_nodes_total: 2,
+                pods_unscheduled_at_end: 0,
+                time_to_ready_p95_s: 1.0,
+                unschedulable_to_running_p95_s: 0.0,
+                failed_scale_ups: 0,
+                events_processed: 9,
+            }),
+            error: error.map(String::from),
+        }
+    }
+
+    #[test]
+    fn every_text_of_the_sweep_is_escaped_and_failed_runs_are_listed() {
+        let records = vec![
+            record(0, 10.0, None),
+            record(1, 12.0, None),
+            record(2, 20.0, None),
+            record(3, 0.0, Some(HOSTILE)),
+        ];
+        let manifest = Manifest {
+            identity: "abc".into(),
+            name: "s".into(),
+            file: format!("{HOSTILE}.toml"),
+            text: HOSTILE.into(),
+            scenario_file: "base.toml".into(),
+            scenario_text: format!("# </pre>{HOSTILE}"),
+            mode: crate::sweep::Mode::Grid,
+            seed: 1,
+            replicas: 2,
+            points: 2,
+            parameters: vec![ManifestParameter {
+                name: HOSTILE.into(),
+                path: "deployment.web.image.name".into(),
+                domain: HOSTILE.into(),
+            }],
+        };
+        let charts = crate::sweep::charts::charts(&records);
+        let svgs: Vec<String> = charts
+            .charts
+            .iter()
+            .map(|(_, c)| crate::report::plots::render_svg(c, &charts.palette).unwrap())
+            .collect();
+        let page = render(&records, Some(&manifest), &charts, &svgs);
+        assert!(!page.contains("<img"), "{page}");
+        assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        // Both points are on the front (one is cheaper, the other waits less); the command
+        // that reproduces one quotes its value for the shell.
+        assert!(page.contains("The 2 points on the front"), "{page}");
+        assert!(page.contains(
+            "--set &#39;deployment.web.image.name=&lt;img src=x onerror=alert(1)&gt;0&#39; --seed 40"
+        ));
+        assert!(page.contains("<h2>Failed runs</h2>"));
+        assert!(page.contains("3 of 4 runs finished; 1 failed"));
+        // Without sweep.json the page says so and shows no command.
+        let page = render(&records, None, &charts, &svgs);
+        assert!(page.contains("held no sweep.json") && !page.contains("aksim run"));
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(
+            shell_word("node_pool.win.vm_size=Standard_D4s_v5"),
+            "node_pool.win.vm_size=Standard_D4s_v5"
+        );
+        assert_eq!(shell_word("a.b=\"7\""), "'a.b=\"7\"'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word("my scenarios/x.toml"), "'my scenarios/x.toml'");
+    }
+}
