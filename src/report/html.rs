@@ -471,22 +471,26 @@ fn charts_section(out: &mut String, scenario_name: &str, charts: &[DrawnChart]) 
     if charts.is_empty() {
         note(out, "No chart: the run has no sample.");
     }
-    let prefix = format!("{scenario_name}: ");
     for c in charts {
-        let title = c
-            .chart
-            .title
-            .strip_prefix(&prefix)
-            .unwrap_or(&c.chart.title);
-        out.push_str("<figure>\n");
-        heading(out, 3, &upper_first(title));
-        out.push_str(&inline_svg(&c.svg, &c.chart.title));
-        out.push_str("</figure>\n");
+        figure(out, &c.chart.title, scenario_name, &c.svg);
     }
     out.push_str("</section>\n");
 }
 
-pub(crate) fn upper_first(s: &str) -> String {
+/// A chart as a figure: its title, without the leading "`name`: ", as the heading, and the
+/// SVG inline, named by the whole title.
+pub(crate) fn figure(out: &mut String, title: &str, name: &str, svg: &str) {
+    let short = title
+        .strip_prefix(name)
+        .and_then(|t| t.strip_prefix(": "))
+        .unwrap_or(title);
+    out.push_str("<figure>\n");
+    heading(out, 3, &upper_first(short));
+    out.push_str(&inline_svg(svg, title));
+    out.push_str("</figure>\n");
+}
+
+fn upper_first(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
@@ -494,7 +498,7 @@ pub(crate) fn upper_first(s: &str) -> String {
 
 /// An SVG document as an element of the page: anything before `<svg` (an XML prolog) goes,
 /// the namespace (implied in HTML) goes, and the chart gets an accessible name.
-pub(crate) fn inline_svg(svg: &str, label: &str) -> String {
+fn inline_svg(svg: &str, label: &str) -> String {
     let body = svg.find("<svg").map_or(svg, |i| &svg[i..]);
     let body = body.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
     format!(

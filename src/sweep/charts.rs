@@ -139,16 +139,7 @@ pub fn pareto_chart(
     };
     let mut series = Vec::new();
     if replicas > 1 {
-        series.push(Series {
-            label: "each run".into(),
-            key: POINTS.into(),
-            points: runs,
-            style: Style::Dots {
-                radius: 3,
-                faint: true,
-            },
-            ..Series::default()
-        });
+        series.push(each_run(POINTS, runs));
     }
     series.push(Series {
         label: format!("each point ({seeds})"),
@@ -297,16 +288,7 @@ pub fn metric_chart(sweep: &str, records: &[RunRecord], param: usize, metric: us
             ),
         };
         if split.is_none() {
-            series.push(Series {
-                label: "each run".into(),
-                key: key.clone(),
-                points: runs,
-                style: Style::Dots {
-                    radius: 3,
-                    faint: true,
-                },
-                ..Series::default()
-            });
+            series.push(each_run(&key, runs));
         }
         series.push(Series {
             label,
@@ -329,6 +311,20 @@ pub fn metric_chart(sweep: &str, records: &[RunRecord], param: usize, metric: us
         series,
         x_axis,
         ..Chart::default()
+    }
+}
+
+/// Faint dots, one per run, behind the points or lines that sum them up.
+fn each_run(key: &str, points: Vec<(f64, f64)>) -> Series {
+    Series {
+        label: "each run".into(),
+        key: key.into(),
+        points,
+        style: Style::Dots {
+            radius: 3,
+            faint: true,
+        },
+        ..Series::default()
     }
 }
 
@@ -481,19 +477,7 @@ mod tests {
                 ("size".to_string(), values[1].to_string()),
             ]
             .into(),
-            metrics: Some(Metrics {
-                total_cost_usd: cost,
-                node_cost_usd: cost,
-                pending_pod_seconds: pending,
-                unschedulable_pod_seconds: 0.0,
-                unserved_requests: 0.0,
-                peak_nodes_total: 3,
-                pods_unscheduled_at_end: 0,
-                time_to_ready_p95_s: 0.0,
-                unschedulable_to_running_p95_s: 0.0,
-                failed_scale_ups: 0,
-                events_processed: 10,
-            }),
+            metrics: Some(Metrics::sample(cost, pending)),
             error: None,
         }
     }

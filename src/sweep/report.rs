@@ -5,9 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::report::html::{
-    Cell, escape, heading, inline_svg, note, num, page_head, table, text, upper_first,
-};
+use crate::report::html::{Cell, escape, figure, heading, note, num, page_head, table, text};
 
 use super::charts::SweepCharts;
 use super::run::{METRICS, RunRecord, metric_index};
@@ -152,14 +150,7 @@ pub fn render(
     );
     // The Pareto charts are the first charts, one per front.
     for (((metric, front), (_, chart)), svg) in charts.fronts.iter().zip(&charts.charts).zip(svgs) {
-        out.push_str("<figure>\n");
-        heading(
-            &mut out,
-            3,
-            &upper_first(strip_name(&chart.title, &id.name)),
-        );
-        out.push_str(&inline_svg(svg, &chart.title));
-        out.push_str("</figure>\n");
+        figure(&mut out, &chart.title, &id.name, svg);
         let axis = METRICS[metric_index(metric)].axis;
         let _ = writeln!(
             out,
@@ -260,14 +251,7 @@ pub fn render(
         );
     }
     for ((_, chart), svg) in charts.charts.iter().zip(svgs).skip(charts.fronts.len()) {
-        out.push_str("<figure>\n");
-        heading(
-            &mut out,
-            3,
-            &upper_first(strip_name(&chart.title, &id.name)),
-        );
-        out.push_str(&inline_svg(svg, &chart.title));
-        out.push_str("</figure>\n");
+        figure(&mut out, &chart.title, &id.name, svg);
     }
     out.push_str("</section>\n");
 
@@ -322,13 +306,6 @@ pub fn render(
 
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-fn strip_name<'a>(title: &'a str, name: &str) -> &'a str {
-    title
-        .strip_prefix(name)
-        .and_then(|t| t.strip_prefix(": "))
-        .unwrap_or(title)
 }
 
 fn point_row(point: u64, values: &[String], means: &[f64], columns: &[usize]) -> Vec<Cell> {
@@ -401,19 +378,9 @@ mod tests {
             replica: (run % 2) as u32,
             seed: 40 + run,
             values: [(HOSTILE.to_string(), format!("{HOSTILE}{}", run / 2))].into(),
-            metrics: error.is_none().then_some(Metrics {
-                total_cost_usd: cost,
-                node_cost_usd: cost,
-                pending_pod_seconds: 100.0 - cost,
-                unschedulable_pod_seconds: 0.0,
-                unserved_requests: 0.0,
-                peak_nodes_total: 2,
-                pods_unscheduled_at_end: 0,
-                time_to_ready_p95_s: 1.0,
-                unschedulable_to_running_p95_s: 0.0,
-                failed_scale_ups: 0,
-                events_processed: 9,
-            }),
+            metrics: error
+                .is_none()
+                .then_some(Metrics::sample(cost, 100.0 - cost)),
             error: error.map(String::from),
         }
     }

@@ -120,6 +120,27 @@ impl Metrics {
     }
 }
 
+#[cfg(test)]
+impl Metrics {
+    /// A run's metrics in tests: its cost and pending pod-seconds; 3 nodes at the peak and 10
+    /// events; every other metric 0.
+    pub fn sample(cost: f64, pending: f64) -> Metrics {
+        Metrics {
+            total_cost_usd: cost,
+            node_cost_usd: cost,
+            pending_pod_seconds: pending,
+            unschedulable_pod_seconds: 0.0,
+            unserved_requests: 0.0,
+            peak_nodes_total: 3,
+            pods_unscheduled_at_end: 0,
+            time_to_ready_p95_s: 0.0,
+            unschedulable_to_running_p95_s: 0.0,
+            failed_scale_ups: 0,
+            events_processed: 10,
+        }
+    }
+}
+
 /// Which sweep a run file belongs to, and what merging needs to know of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

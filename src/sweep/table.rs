@@ -160,19 +160,7 @@ mod tests {
             replica: (run % 2) as u32,
             seed: 100 + run,
             values: [("a.x".to_string(), format!("{}m", run / 2 + 5))].into(),
-            metrics: (!error).then_some(Metrics {
-                total_cost_usd: cost,
-                node_cost_usd: cost,
-                pending_pod_seconds: 0.0,
-                unschedulable_pod_seconds: 0.0,
-                unserved_requests: 0.0,
-                peak_nodes_total: 3,
-                pods_unscheduled_at_end: 0,
-                time_to_ready_p95_s: 0.0,
-                unschedulable_to_running_p95_s: 0.0,
-                failed_scale_ups: 0,
-                events_processed: 10,
-            }),
+            metrics: (!error).then_some(Metrics::sample(cost, 0.0)),
             error: error.then(|| "stopped, a, b".to_string()),
         }
     }

@@ -237,16 +237,22 @@ fn report_html_renders_in_headless_chromium_without_errors() {
     let (page, charts) = hostile_report(dir.path());
     let (dom, log) = load_in_chromium(&chromium, &page, dir.path());
     assert_eq!(dom.matches("<svg").count(), charts, "{dom}");
-    for section in ["Summary", "Charts", "Timeline", "Scenario"] {
-        assert!(dom.contains(&format!("<h2>{section}</h2>")), "no {section}");
-    }
+    assert_rendered(&dom, &log, &["Summary", "Charts", "Timeline", "Scenario"]);
     for h3 in ["Cost", "Cluster Autoscaler", "Deployments", "Nodes by pool"] {
         assert!(dom.contains(&format!("<h3>{h3}")), "no {h3}");
     }
-    // The hostile name is text in the DOM, and no script element came from it.
+    // The hostile name is text in the DOM.
     assert!(dom.contains("<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
+}
+
+/// Checks a page as Chromium built it: every section heading is there, no script element
+/// came from any text, and nothing was logged to the console.
+fn assert_rendered(dom: &str, log: &str, sections: &[&str]) {
+    for section in sections {
+        assert!(dom.contains(&format!("<h2>{section}</h2>")), "no {section}");
+    }
     assert!(!dom.to_ascii_lowercase().contains("<script"), "{dom}");
-    let console = console_lines(&log);
+    let console = console_lines(log);
     assert!(
         console.is_empty(),
         "the page logged to the console:\n{}",
@@ -317,21 +323,13 @@ fn a_sweeps_report_is_self_contained_escapes_and_renders_in_chromium() {
     let Some(chromium) = chromium() else { return };
     let (dom, log) = load_in_chromium(&chromium, &page, dir.path());
     assert_eq!(dom.matches("<svg").count(), charts, "{dom}");
-    for section in [
+    let sections = [
         "Summary",
         "Cost against waiting",
         "Points",
         "By parameter",
         "Sweep file",
-    ] {
-        assert!(dom.contains(&format!("<h2>{section}</h2>")), "no {section}");
-    }
+    ];
+    assert_rendered(&dom, &log, &sections);
     assert!(dom.contains("<h3>Cost against pending pod-seconds</h3>"));
-    assert!(!dom.to_ascii_lowercase().contains("<script"), "{dom}");
-    let console = console_lines(&log);
-    assert!(
-        console.is_empty(),
-        "the page logged to the console:\n{}",
-        console.join("\n")
-    );
 }
