@@ -69,7 +69,7 @@ enum Command {
         run_b: PathBuf,
     },
     /// Run a parameter sweep: every point of a sweep file, several seeds each, in parallel;
-    /// writes one file per run under runs/, then runs.csv and points.csv.
+    /// writes one file per run under runs/, then runs.csv, points.csv, plots/ and report.html.
     #[command(after_help = SWEEP_HELP)]
     Sweep {
         /// The sweep file (TOML).
@@ -91,13 +91,13 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Merge the folders of a sweep's shards into runs.csv and points.csv.
+    /// Merge the folders of a sweep's shards into runs.csv, points.csv, plots/ and report.html.
     #[command(after_help = SWEEP_HELP)]
     Merge {
         /// The shards' output folders.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        /// Where to write runs.csv and points.csv [default: results/<sweep.name>].
+        /// Where to write the merged results [default: results/<sweep.name>].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Print nothing but errors.
@@ -332,13 +332,17 @@ fn print_sweep_screen(
             describe_results(&o.written),
             o.present
         );
-        println!(
-            "  start with      {}, or the Pareto front in {}",
-            out.join("report.html").display(),
-            out.join(aksim::sweep::PLOTS_DIR)
-                .join("pareto_pending.png")
-                .display()
-        );
+        let pareto = out.join(aksim::sweep::PLOTS_DIR).join("pareto_pending.png");
+        let page = out.join("report.html");
+        if o.written.contains(&pareto) {
+            println!(
+                "  start with      {}, or the Pareto front in {}",
+                page.display(),
+                pareto.display()
+            );
+        } else {
+            println!("  start with      {}", page.display());
+        }
     }
 }
 
@@ -358,8 +362,9 @@ fn describe_results(written: &[PathBuf]) -> String {
         .filter(in_plots)
         .filter(|p| p.extension().is_some_and(|e| e == "svg"))
         .count();
+    let s = if charts == 1 { "" } else { "s" };
     words.push(format!(
-        "{charts} charts in {}/ (SVG and PNG)",
+        "{charts} chart{s} in {}/ (SVG and PNG)",
         aksim::sweep::PLOTS_DIR
     ));
     words.join(", ")

@@ -317,6 +317,14 @@ fn draw<DB: DrawingBackend>(
     mesh.draw().map_err(err)?;
 
     let categories = matches!(chart.x_axis, XAxis::Categories(_));
+    // Bars instead of a band along x: for names (no order to draw a band along, and one bar
+    // per band side by side), and for a band of a single x (no width).
+    let banded = bands.iter().filter(|b| !b.is_empty()).count().max(1);
+    let bar_half = if categories {
+        0.12 / banded as f64
+    } else {
+        0.012 * (x_max - x_min)
+    };
     // Bands first, so that every line and dot is drawn over them.
     for ((series, _), band) in cleaned.iter().zip(&bands) {
         if band.is_empty() {
@@ -324,11 +332,10 @@ fn draw<DB: DrawingBackend>(
         }
         let colour = palette.colour(&series.key);
         let fill = colour.mix(0.2).filled();
-        let drawn = if categories {
-            // Named values have no order to draw a band along: each gets its own bar.
+        let drawn = if categories || band.len() == 1 {
             let bars = band
                 .iter()
-                .map(move |b| Rectangle::new([(b.0 - 0.12, b.1), (b.0 + 0.12, b.2)], fill));
+                .map(move |b| Rectangle::new([(b.0 - bar_half, b.1), (b.0 + bar_half, b.2)], fill));
             ctx.draw_series(bars).map_err(err)?
         } else {
             let outline: Vec<(f64, f64)> = band
@@ -381,20 +388,20 @@ fn draw<DB: DrawingBackend>(
                 let joined = if categories { &line[..0] } else { &line[..] };
                 let drawn = LineSeries::new(joined.iter().copied(), colour.stroke_width(2))
                     .point_size(if line.len() == 1 { radius } else { 0 });
-                let anno = ctx
-                    .draw_series(drawn)
-                    .map_err(err)?
-                    .label(series.label.as_str());
-                if radius > 0 && categories {
-                    anno.legend(move |(x, y)| Circle::new((x + 10, y), radius, colour.filled()));
+                let anno = ctx.draw_series(drawn).map_err(err)?;
+                if series.label.is_empty() {
+                    // A line with no name has no legend entry.
+                } else if radius > 0 && categories {
+                    anno.label(series.label.as_str())
+                        .legend(move |(x, y)| Circle::new((x + 10, y), radius, colour.filled()));
                 } else if radius > 0 {
-                    anno.legend(move |(x, y)| {
+                    anno.label(series.label.as_str()).legend(move |(x, y)| {
                         EmptyElement::at((x, y))
                             + PathElement::new([(0, 0), (20, 0)], colour.stroke_width(2))
                             + Circle::new((10, 0), radius, colour.filled())
                     });
                 } else {
-                    anno.legend(move |(x, y)| {
+                    anno.label(series.label.as_str()).legend(move |(x, y)| {
                         Rectangle::new([(x, y - hh), (x + 20, y + hh)], colour.filled())
                     });
                 }
@@ -482,7 +489,10 @@ fn draw<DB: DrawingBackend>(
         // covers the fewest of them (ties: upper right, upper left, lower right, lower left).
         let entries: usize = cleaned
             .iter()
-            .map(|(s, _)| 1 + usize::from(!s.band.is_empty() && !s.band_label.is_empty()))
+            .map(|(s, _)| {
+                usize::from(!s.label.is_empty())
+                    + usize::from(!s.band.is_empty() && !s.band_label.is_empty())
+            })
             .sum();
         let legend_h = entries as i32 * 22 + 20;
         let area = ctx.plotting_area();

@@ -3,28 +3,73 @@
 //! front marked; and each metric against each parameter, the median of the runs at each value
 //! with their p5–p95 band.
 
+use std::collections::HashMap;
+
 use crate::observe::nearest_rank;
 use crate::report::plots::{Chart, Label, Palette, Series, Style, XAxis};
 
 use super::run::{METRICS, RunRecord, metric_index};
 
-/// Front points labelled with their values at most; a longer front labels every k-th point.
+/// Front points labelled with their values at most.
 const MAX_LABELS: usize = 12;
+
+/// Runs drawn as faint dots in one chart at most; more are thinned to every k-th run.
+const MAX_RUN_DOTS: usize = 2_000;
+
+/// A numeric parameter with more distinct values than this (random mode) is grouped into
+/// `BINS` equal slices of its range.
+const MAX_X_GROUPS: usize = 12;
+const BINS: usize = 10;
+
+/// Lines a chart splits into, one per value of the other parameter, when there is one other
+/// parameter with at most this many values.
+const MAX_SPLIT: usize = 6;
+
+/// Nearest-rank p5 and p95 of fewer runs than this are their minimum and maximum.
+const RUNS_FOR_PERCENTILES: usize = 20;
 
 /// Colour keys: the points, runs and bands share the first colour, the front has the second;
 /// lines split by another parameter's values follow (see `split_key`).
 const POINTS: &str = "points";
 const FRONT: &str = "front";
 
+/// A parameter's values in the order the runs first take them, and each run's value (an index
+/// into them).
+#[derive(Debug, Clone)]
+pub struct ParamValues {
+    pub name: String,
+    pub values: Vec<String>,
+    pub of_run: Vec<usize>,
+}
+
+impl ParamValues {
+    pub fn of(records: &[RunRecord], name: &str) -> ParamValues {
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut values: Vec<String> = Vec::new();
+        let of_run = records
+            .iter()
+            .map(|r| {
+                let v = r.values.get(name).map_or("", String::as_str);
+                *index.entry(v).or_insert_with(|| {
+                    values.push(v.to_string());
+                    values.len() - 1
+                })
+            })
+            .collect();
+        ParamValues {
+            name: name.to_string(),
+            values,
+            of_run,
+        }
+    }
+}
+
 /// The colours of a sweep's charts: the same value of a parameter gets the same colour in
 /// every chart.
-fn palette(records: &[RunRecord]) -> Palette {
+fn palette(params: &[ParamValues]) -> Palette {
     let mut keys = vec![POINTS.to_string(), FRONT.to_string()];
-    if let Some(first) = records.first() {
-        for name in first.sweep.parameters.iter().rev() {
-            let (values, _) = values_of(records, name);
-            keys.extend(values.iter().map(|v| split_key(name, v)));
-        }
+    for p in params.iter().rev() {
+        keys.extend(p.values.iter().map(|v| split_key(&p.name, v)));
     }
     Palette::new(&keys)
 }
@@ -74,9 +119,9 @@ pub fn point_means(records: &[RunRecord]) -> Vec<PointMeans> {
         .collect()
 }
 
-/// Indexes (into `xy`) of the points no other point beats on both: none has an x and a y at
-/// least as low with one of them lower. Both are minimised. Sorted by x, then y; points with
-/// equal x and y are all on the front or all off it.
+/// Indexes (into `xy`) of the points no other point beats: none has an x and a y at least as
+/// low with one of them lower. Both are minimised. Sorted by x, then y; points with equal x
+/// and y are all on the front or all off it.
 pub fn pareto_front(xy: &[(f64, f64)]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..xy.len())
         .filter(|&i| xy[i].0.is_finite() && xy[i].1.is_finite())
@@ -105,6 +150,66 @@ pub fn pareto_front(xy: &[(f64, f64)]) -> Vec<usize> {
     front
 }
 
+/// The boundary of what a front (sorted by x, so y falls) beats: right from each point at its
+/// y, then down to the next point. No setting between two front points was simulated; the
+/// steps show what each point beats, not a curve to pick from.
+fn staircase(front: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(2 * front.len());
+    for (i, &p) in front.iter().enumerate() {
+        if i > 0 {
+            out.push((p.0, front[i - 1].1));
+        }
+        out.push(p);
+    }
+    out
+}
+
+/// Faint dots, one per run (every k-th run past `MAX_RUN_DOTS`), behind the points or lines
+/// that sum them up.
+fn each_run(key: &str, points: Vec<(f64, f64)>) -> Series {
+    let step = points.len().div_ceil(MAX_RUN_DOTS).max(1);
+    let label = if step == 1 {
+        "each run".to_string()
+    } else {
+        format!("each run (1 in {step} drawn)")
+    };
+    Series {
+        label,
+        key: key.into(),
+        points: points.into_iter().step_by(step).collect(),
+        style: Style::Dots {
+            radius: 3,
+            faint: true,
+        },
+        ..Series::default()
+    }
+}
+
+/// Labels for the front points, from the left, leaving out a point too close to one already
+/// labelled for its text to be read (a label is wide and one line tall).
+fn front_labels(front: &[(f64, f64)], texts: &[String], all: &[(f64, f64)]) -> Vec<Label> {
+    let spread = |f: fn(&(f64, f64)) -> f64| {
+        let lo = all.iter().map(f).fold(f64::INFINITY, f64::min);
+        let hi = all.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
+        if hi > lo { hi - lo } else { 1.0 }
+    };
+    let (dx, dy) = (spread(|p| p.0), spread(|p| p.1));
+    let mut labels: Vec<Label> = Vec::new();
+    for (p, text) in front.iter().zip(texts) {
+        let clear = labels
+            .iter()
+            .all(|l| (p.0 - l.x).abs() / dx > 0.15 || (p.1 - l.y).abs() / dy > 0.06);
+        if clear && labels.len() < MAX_LABELS {
+            labels.push(Label {
+                x: p.0,
+                y: p.1,
+                text: text.clone(),
+            });
+        }
+    }
+    labels
+}
+
 /// The Pareto chart of cost against `x_metric`, and the points on its front (into `means`).
 pub fn pareto_chart(
     sweep: &str,
@@ -116,23 +221,17 @@ pub fn pareto_chart(
     let (xk, yk) = (metric_index(x_metric), metric_index("total_cost_usd"));
     let xy: Vec<(f64, f64)> = means.iter().map(|m| (m.means[xk], m.means[yk])).collect();
     let front = pareto_front(&xy);
+    let front_xy: Vec<(f64, f64)> = front.iter().map(|&i| xy[i]).collect();
+    let texts: Vec<String> = front.iter().map(|&i| means[i].values.join(", ")).collect();
     let runs: Vec<(f64, f64)> = records
         .iter()
         .filter_map(|r| r.metrics.as_ref().map(|m| m.values()))
         .map(|v| (v[xk], v[yk]))
         .collect();
     let replicas = records.first().map_or(1, |r| r.sweep.replicas);
-    let step = front.len().div_ceil(MAX_LABELS).max(1);
-    let labels = front
-        .iter()
-        .step_by(step)
-        .map(|&i| Label {
-            x: xy[i].0,
-            y: xy[i].1,
-            text: means[i].values.join(", "),
-        })
-        .collect();
-    let seeds = if replicas == 1 {
+    let seeds = if means.iter().any(|m| m.runs < replicas as usize) {
+        "mean of its finished seeds".to_string()
+    } else if replicas == 1 {
         "one seed".to_string()
     } else {
         format!("mean of {replicas} seeds")
@@ -155,10 +254,19 @@ pub fn pareto_chart(
         .first()
         .map_or(String::new(), |r| r.sweep.parameters.join(", "));
     series.push(Series {
-        label: format!("Pareto front, labelled {names}"),
+        // No legend entry: the dots below carry it.
         key: FRONT.into(),
-        points: front.iter().map(|&i| xy[i]).collect(),
-        style: Style::LineDots { radius: 6 },
+        points: staircase(&front_xy),
+        ..Series::default()
+    });
+    series.push(Series {
+        label: format!("Pareto front (labels: {names})"),
+        key: FRONT.into(),
+        points: front_xy.clone(),
+        style: Style::Dots {
+            radius: 6,
+            faint: false,
+        },
         ..Series::default()
     });
     let chart = Chart {
@@ -167,7 +275,7 @@ pub fn pareto_chart(
         y_label: format!("{}, {seeds}", METRICS[yk].axis),
         series,
         y_fit: true,
-        labels,
+        labels: front_labels(&front_xy, &texts, &xy),
         ..Chart::default()
     };
     (chart, front)
@@ -206,125 +314,133 @@ pub fn axis_of(values: &[String]) -> (XAxis, Vec<f64>, Option<&'static str>) {
     (XAxis::Categories(values.to_vec()), xs, None)
 }
 
-/// A parameter's values, in the order the runs first take them, with the index of each run's.
-fn values_of(records: &[RunRecord], name: &str) -> (Vec<String>, Vec<usize>) {
-    let mut values: Vec<String> = Vec::new();
-    let of_run = records
+/// Where the runs of each value are summed up on the x axis: at the value itself, or, for a
+/// numeric parameter with more than `MAX_X_GROUPS` values, at the middle of its slice of the
+/// range (`BINS` equal slices). Returns each value's group and the groups' x.
+fn x_groups(axis: &XAxis, xs: &[f64]) -> (Vec<usize>, Vec<f64>) {
+    if *axis != XAxis::Number || xs.len() <= MAX_X_GROUPS {
+        return ((0..xs.len()).collect(), xs.to_vec());
+    }
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let width = (hi - lo) / BINS as f64;
+    let group = xs
         .iter()
-        .map(|r| {
-            let v = r.values.get(name).map_or("", String::as_str);
-            values.iter().position(|x| x == v).unwrap_or_else(|| {
-                values.push(v.to_string());
-                values.len() - 1
-            })
-        })
+        .map(|x| (((x - lo) / width) as usize).min(BINS - 1))
         .collect();
-    (values, of_run)
+    let centres = (0..BINS).map(|b| lo + (b as f64 + 0.5) * width).collect();
+    (group, centres)
 }
 
-/// Lines a chart splits into, one per value of the other parameter, when there is one other
-/// parameter with at most this many values.
-const MAX_SPLIT: usize = 6;
+/// The median: the middle value, or the mean of the two middle ones. `ys` are sorted.
+fn median(ys: &[f64]) -> f64 {
+    let n = ys.len();
+    if n % 2 == 1 {
+        ys[n / 2]
+    } else {
+        (ys[n / 2 - 1] + ys[n / 2]) / 2.0
+    }
+}
 
-/// The chart of one metric against one parameter. At each of the parameter's values: the
-/// median of the finished runs with that value and their p5–p95 band. With one other parameter
-/// of at most `MAX_SPLIT` values, one line per value of it (over the seeds); otherwise one line
-/// over the seeds and the other parameters' values.
-pub fn metric_chart(sweep: &str, records: &[RunRecord], param: usize, metric: usize) -> Chart {
-    let params = &records[0].sweep.parameters;
-    let name = &params[param];
-    let (values, value_of) = values_of(records, name);
-    let (x_axis, xs, unit) = axis_of(&values);
-    let split = match params.len() {
-        2 => {
-            let other = &params[1 - param];
-            Some((other, values_of(records, other))).filter(|(_, (v, _))| v.len() <= MAX_SPLIT)
-        }
+/// The chart of one metric against one parameter. At each of the parameter's values (or
+/// slices of its range): the median of the finished runs and their p5–p95 band. With one other
+/// parameter of at most `MAX_SPLIT` values, one line per value of it (over the seeds);
+/// otherwise one line over the seeds and the other parameters' values.
+pub fn metric_chart(
+    sweep: &str,
+    params: &[ParamValues],
+    records: &[RunRecord],
+    param: usize,
+    metric: usize,
+) -> Chart {
+    let this = &params[param];
+    let (x_axis, xs, unit) = axis_of(&this.values);
+    let (group_of_value, group_x) = x_groups(&x_axis, &xs);
+    let split = match params {
+        [_, _] => Some(&params[1 - param]).filter(|o| o.values.len() <= MAX_SPLIT),
         _ => None,
     };
-    let (groups, group_of) = match &split {
-        Some((_, (values, of))) => (values.clone(), of.clone()),
-        None => (vec![String::new()], vec![0; records.len()]),
+    let lines = split.map_or(1, |o| o.values.len());
+    // Side by side, so that the bars and dots of one name do not hide each other.
+    let dodge = |line: usize| match (&x_axis, lines) {
+        (XAxis::Categories(_), n) if n > 1 => (line as f64 - (n - 1) as f64 / 2.0) * 0.12,
+        _ => 0.0,
     };
+    let mut fewest = usize::MAX;
     let mut series = Vec::new();
-    for (g, group) in groups.iter().enumerate() {
-        let mut by_value: Vec<Vec<f64>> = vec![Vec::new(); values.len()];
-        for ((r, &v), _) in records
-            .iter()
-            .zip(&value_of)
-            .zip(&group_of)
-            .filter(|(_, gr)| **gr == g)
-        {
-            if let Some(m) = &r.metrics {
-                by_value[v].push(m.values()[metric]);
+    for line in 0..lines {
+        let mut by_group: Vec<Vec<f64>> = vec![Vec::new(); group_x.len()];
+        let mut runs = Vec::new();
+        for (r, record) in records.iter().enumerate() {
+            if split.is_some_and(|o| o.of_run[r] != line) {
+                continue;
+            }
+            if let Some(m) = &record.metrics {
+                let v = m.values()[metric];
+                let value = this.of_run[r];
+                by_group[group_of_value[value]].push(v);
+                runs.push((xs[value] + dodge(line), v));
             }
         }
-        let (mut runs, mut median, mut band) = (Vec::new(), Vec::new(), Vec::new());
-        for (x, ys) in xs.iter().zip(by_value.iter_mut()) {
+        let (mut mid, mut band) = (Vec::new(), Vec::new());
+        for (x, ys) in group_x.iter().zip(by_group.iter_mut()) {
             if ys.is_empty() {
                 continue;
             }
-            runs.extend(ys.iter().map(|y| (*x, *y)));
+            fewest = fewest.min(ys.len());
             ys.sort_by(f64::total_cmp);
             let at = |p: u64| ys[nearest_rank(p, ys.len())];
-            median.push((*x, at(50)));
-            band.push((*x, at(5), at(95)));
+            mid.push((x + dodge(line), median(ys)));
+            band.push((x + dodge(line), at(5), at(95)));
         }
-        let (label, key, band_label) = match &split {
-            Some((other, _)) => (
-                format!("{other} = {group}, median of the seeds"),
-                split_key(other, group),
-                if g == 0 { "p5 to p95 of the seeds" } else { "" },
-            ),
-            None if params.len() > 1 => (
-                "median of the runs at each value (all seeds and other parameters)".into(),
-                POINTS.to_string(),
-                "p5 to p95",
-            ),
-            None => (
-                "median of the runs at each value".into(),
-                POINTS.to_string(),
-                "p5 to p95",
-            ),
+        let label = match split {
+            Some(o) => format!("{} = {}, median of the seeds", o.name, o.values[line]),
+            None if params.len() > 1 => {
+                "median at each value (all seeds and other parameters)".to_string()
+            }
+            None => "median at each value".to_string(),
         };
+        let key = split.map_or(POINTS.to_string(), |o| split_key(&o.name, &o.values[line]));
         if split.is_none() {
             series.push(each_run(&key, runs));
         }
         series.push(Series {
             label,
             key,
-            points: median,
+            points: mid,
             style: Style::LineDots { radius: 5 },
             band,
-            band_label: band_label.into(),
+            band_label: String::new(),
         });
+    }
+    // One legend entry for the bands, on the first line.
+    let of = if split.is_some() { " of the seeds" } else { "" };
+    let band_label = if fewest >= RUNS_FOR_PERCENTILES {
+        format!("p5 to p95{of}")
+    } else {
+        format!("p5 to p95{of} (min to max under {RUNS_FOR_PERCENTILES} runs)")
+    };
+    if let Some(s) = series.iter_mut().find(|s| !s.band.is_empty()) {
+        s.band_label = band_label;
     }
     let def = &METRICS[metric];
     let axis_name = def.axis.split(" (").next().unwrap_or(def.axis);
+    let name = &this.name;
+    let grouped = if group_x.len() < xs.len() {
+        format!(", runs grouped in {BINS} slices")
+    } else {
+        String::new()
+    };
     Chart {
         title: format!("{sweep}: {axis_name} by {name}"),
         x_label: match unit {
-            Some(u) => format!("{name} ({u})"),
-            None => name.clone(),
+            Some(u) => format!("{name} ({u}){grouped}"),
+            None => format!("{name}{grouped}"),
         },
         y_label: def.axis.to_string(),
         series,
         x_axis,
         ..Chart::default()
-    }
-}
-
-/// Faint dots, one per run, behind the points or lines that sum them up.
-fn each_run(key: &str, points: Vec<(f64, f64)>) -> Series {
-    Series {
-        label: "each run".into(),
-        key: key.into(),
-        points,
-        style: Style::Dots {
-            radius: 3,
-            faint: true,
-        },
-        ..Series::default()
     }
 }
 
@@ -355,26 +471,31 @@ pub struct SweepCharts {
     pub means: Vec<PointMeans>,
     /// Per Pareto chart (same order as the first charts): its x metric and its front.
     pub fronts: Vec<(&'static str, Vec<usize>)>,
-    /// Plotted metrics left out because every run has 0.
+    /// Plotted metrics left out because every finished run has 0.
     pub always_zero: Vec<&'static str>,
 }
 
 pub fn charts(records: &[RunRecord]) -> SweepCharts {
+    let names = records
+        .first()
+        .map_or(&[][..], |r| r.sweep.parameters.as_slice());
+    let params: Vec<ParamValues> = names.iter().map(|n| ParamValues::of(records, n)).collect();
     let mut out = SweepCharts {
         charts: Vec::new(),
-        palette: palette(records),
+        palette: palette(&params),
         means: point_means(records),
         fronts: Vec::new(),
         always_zero: Vec::new(),
     };
-    let Some(first) = records.first() else {
-        return out;
-    };
-    let sweep = &first.sweep.name;
     let values: Vec<[f64; METRICS.len()]> = records
         .iter()
         .filter_map(|r| r.metrics.as_ref().map(|m| m.values()))
         .collect();
+    // Nothing finished: nothing to draw.
+    let Some(first) = records.first().filter(|_| !values.is_empty()) else {
+        return out;
+    };
+    let sweep = &first.sweep.name;
     let nonzero = |k: usize| values.iter().any(|v| v[k] != 0.0);
     let unserved = metric_index("unserved_requests");
     let mut pareto = vec![(
@@ -390,19 +511,31 @@ pub fn charts(records: &[RunRecord]) -> SweepCharts {
         out.charts.push((file.to_string(), chart));
         out.fronts.push((metric, front));
     }
-    for (p, name) in first.sweep.parameters.iter().enumerate() {
+    out.always_zero = METRICS
+        .iter()
+        .enumerate()
+        .filter(|(k, def)| def.plotted && !nonzero(*k))
+        .map(|(_, def)| def.name)
+        .collect();
+    // Two names may give one stem ("a b", "a/b"): the later one gets its column number.
+    let mut stems: Vec<String> = Vec::new();
+    for (p, param) in params.iter().enumerate() {
+        let base = stem(&param.name);
+        let mut s = base.clone();
+        let mut n = p + 1;
+        while stems.contains(&s) {
+            s = format!("{base}_{n}");
+            n += 1;
+        }
+        stems.push(s);
+    }
+    for (p, s) in stems.iter().enumerate() {
         for (k, def) in METRICS.iter().enumerate() {
-            if !def.plotted {
-                continue;
+            if def.plotted && nonzero(k) {
+                let file = format!("{}_by_{s}", def.name);
+                out.charts
+                    .push((file, metric_chart(sweep, &params, records, p, k)));
             }
-            if !nonzero(k) {
-                if p == 0 {
-                    out.always_zero.push(def.name);
-                }
-                continue;
-            }
-            let file = format!("{}_by_{}", def.name, stem(name));
-            out.charts.push((file, metric_chart(sweep, records, p, k)));
         }
     }
     out
@@ -503,11 +636,22 @@ mod tests {
         assert_eq!(means[1].means[0], 21.0);
         let (chart, front) = pareto_chart("s", &records, &means, "pending_pod_seconds", "p");
         assert_eq!(front, vec![3, 1, 0]);
-        let front_series = &chart.series[2];
+        // The front's points, and the steps of what they beat: right, then down.
         assert_eq!(
-            front_series.points,
+            chart.series[3].points,
             vec![(40.0, 26.0), (60.0, 21.0), (120.0, 11.0)]
         );
+        assert_eq!(
+            chart.series[2].points,
+            vec![
+                (40.0, 26.0),
+                (60.0, 26.0),
+                (60.0, 21.0),
+                (120.0, 21.0),
+                (120.0, 11.0)
+            ]
+        );
+        assert_eq!(chart.series[2].label, "", "the steps have no legend entry");
         let labels: Vec<&str> = chart.labels.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(labels, ["10m, D8", "5m, D8", "5m, D4"]);
         assert_eq!(chart.series[0].points.len(), 8, "one faint dot per run");
@@ -521,24 +665,33 @@ mod tests {
             r.sweep.parameters.push("z".into());
             r.values.insert("z".into(), "1".into());
         }
-        let c = metric_chart("s", &records, 0, 0);
+        let params: Vec<ParamValues> = ["t", "size", "z"]
+            .iter()
+            .map(|n| ParamValues::of(&records, n))
+            .collect();
+        let c = metric_chart("s", &params, &records, 0, 0);
         assert_eq!(c.x_axis, XAxis::Number);
         assert_eq!(c.x_label, "t (min)");
-        // t = 5m: costs 10, 12, 20, 22 → nearest-rank p5 10, p50 12, p95 22.
+        // t = 5m: costs 10, 12, 20, 22 → median (12 + 20) / 2, nearest-rank p5 10, p95 22.
         let median = &c.series[1];
-        assert_eq!(median.points, vec![(5.0, 12.0), (10.0, 27.0)]);
+        assert_eq!(median.points, vec![(5.0, 16.0), (10.0, 28.5)]);
         assert_eq!(median.band, vec![(5.0, 10.0, 22.0), (10.0, 25.0, 30.0)]);
+        assert_eq!(median.band_label, "p5 to p95 (min to max under 20 runs)");
         assert_eq!(c.series[0].points.len(), 8, "one faint dot per run");
-        let c = metric_chart("s", &records, 1, 2);
+        let c = metric_chart("s", &params, &records, 1, 2);
         assert_eq!(c.x_axis, XAxis::Categories(vec!["D4".into(), "D8".into()]));
-        // size = D8: pending 50, 70, 40, 40 → sorted 40, 40, 50, 70; the median is the 2nd.
-        assert_eq!(c.series[1].points, vec![(0.0, 140.0), (1.0, 40.0)]);
+        // size = D8: pending 50, 70, 40, 40 → sorted 40, 40, 50, 70; median 45.
+        assert_eq!(c.series[1].points, vec![(0.0, 170.0), (1.0, 45.0)]);
     }
 
     #[test]
     fn with_two_parameters_each_value_of_the_other_gets_its_line() {
         let records = sample();
-        let c = metric_chart("s", &records, 0, 0);
+        let params: Vec<ParamValues> = ["t", "size"]
+            .iter()
+            .map(|n| ParamValues::of(&records, n))
+            .collect();
+        let c = metric_chart("s", &params, &records, 0, 0);
         let labels: Vec<&str> = c.series.iter().map(|s| s.label.as_str()).collect();
         assert_eq!(
             labels,
@@ -548,16 +701,63 @@ mod tests {
             ]
         );
         // size = D4: costs 10, 12 at 5m and 30, 30 at 10m, over the two seeds.
-        assert_eq!(c.series[0].points, vec![(5.0, 10.0), (10.0, 30.0)]);
+        assert_eq!(c.series[0].points, vec![(5.0, 11.0), (10.0, 30.0)]);
         assert_eq!(
             c.series[0].band,
             vec![(5.0, 10.0, 12.0), (10.0, 30.0, 30.0)]
         );
-        assert_eq!(c.series[1].points, vec![(5.0, 20.0), (10.0, 25.0)]);
+        assert_eq!(c.series[1].points, vec![(5.0, 21.0), (10.0, 26.0)]);
         // One legend entry for the bands, and a colour per value shared by every chart.
-        assert_eq!(c.series[0].band_label, "p5 to p95 of the seeds");
+        assert_eq!(
+            c.series[0].band_label,
+            "p5 to p95 of the seeds (min to max under 20 runs)"
+        );
         assert_eq!(c.series[1].band_label, "");
         assert_eq!(c.series[1].key, split_key("size", "D8"));
+        // Against the names, the two lines stand side by side.
+        let c = metric_chart("s", &params, &records, 1, 0);
+        assert_eq!(c.series[0].points[0].0, -0.06);
+        assert_eq!(c.series[1].points[0].0, 0.06);
+    }
+
+    #[test]
+    fn many_numeric_values_are_grouped_in_slices_of_the_range() {
+        // Random mode: 40 distinct values of x from 0 to 39, cost = x.
+        let records: Vec<RunRecord> = (0..40)
+            .map(|i| {
+                let mut r = record(i, ["5m", "D4"], i as f64, 0.0);
+                r.sweep.parameters = vec!["x".into()];
+                r.sweep.runs = 40;
+                r.sweep.replicas = 1;
+                r.point = i;
+                r.values = [("x".to_string(), i.to_string())].into();
+                r
+            })
+            .collect();
+        let params = [ParamValues::of(&records, "x")];
+        let c = metric_chart("s", &params, &records, 0, 0);
+        let median = &c.series[1];
+        // Ten slices of width 3.9: the first holds 0..=3 (median 1.5) at its middle, 1.95.
+        assert_eq!(median.points.len(), 10);
+        assert!(
+            (median.points[0].0 - 1.95).abs() < 1e-9,
+            "{:?}",
+            median.points
+        );
+        assert_eq!(median.points[0].1, 1.5);
+        assert!(c.x_label.ends_with("runs grouped in 10 slices"));
+        assert_eq!(c.series[0].points.len(), 40, "each run at its own x");
+    }
+
+    #[test]
+    fn the_front_is_labelled_where_the_labels_can_be_read() {
+        let all = [(0.0, 0.0), (100.0, 100.0)];
+        let front = [(0.0, 50.0), (1.0, 50.5), (50.0, 40.0), (51.0, 20.0)];
+        let texts: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+        let labels = front_labels(&front, &texts, &all);
+        let labels: Vec<&str> = labels.iter().map(|l| l.text.as_str()).collect();
+        // b would print over a; d is under c, but far enough below to be read.
+        assert_eq!(labels, ["a", "c", "d"]);
     }
 
     #[test]
@@ -577,5 +777,33 @@ mod tests {
         assert_eq!(names.len(), 1 + 4 * 2);
         assert!(all.always_zero.contains(&"unserved_requests"));
         assert_eq!(stem("a b/c.d-e"), "a_b_c.d-e");
+        // Two names with one stem get two files.
+        let mut renamed = sample();
+        for r in &mut renamed {
+            r.sweep.parameters = vec!["a b".into(), "a/b".into()];
+            let (t, size) = (r.values["t"].clone(), r.values["size"].clone());
+            r.values = [("a b".to_string(), t), ("a/b".to_string(), size)].into();
+        }
+        let names: Vec<String> = charts(&renamed)
+            .charts
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert!(names.contains(&"total_cost_usd_by_a_b".to_string()));
+        assert!(
+            names.contains(&"total_cost_usd_by_a_b_2".to_string()),
+            "{names:?}"
+        );
+        // Nothing finished: nothing drawn, and no metric called 0 in every run.
+        let failed: Vec<RunRecord> = sample()
+            .into_iter()
+            .map(|mut r| {
+                r.metrics = None;
+                r.error = Some("stopped".into());
+                r
+            })
+            .collect();
+        let none = charts(&failed);
+        assert!(none.charts.is_empty() && none.always_zero.is_empty() && none.means.is_empty());
     }
 }

@@ -316,7 +316,8 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<Merged, SweepError>
         };
         if m.identity != id.identity {
             return Err(SweepError::Input(format!(
-                "error: {} describes sweep {}, but the runs are of sweep {};                  merge the shard folders of one sweep only",
+                "error: {} describes sweep {}, but the runs are of sweep {}; \
+                 merge the shard folders of one sweep only",
                 dir.join(store::MANIFEST).display(),
                 m.identity,
                 id.identity

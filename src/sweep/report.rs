@@ -145,9 +145,14 @@ pub fn render(
     note(
         &mut out,
         "Each dot is a point of the sweep (the mean over its seeds), the faint dots its runs. A \
-         point is on the Pareto front when no other point is both cheaper and waits less: the \
-         choice between the points on the front is a trade, the others are beaten.",
+         point is on the Pareto front when no other point costs as little and waits as little \
+         and does better on one of the two: the choice between the points on the front is a \
+         trade, every other point is beaten by one of them. The steps mark what the front \
+         beats; no setting between two front points was simulated.",
     );
+    if charts.fronts.is_empty() {
+        note(&mut out, "No run finished, so there is nothing to draw.");
+    }
     // The Pareto charts are the first charts, one per front.
     for (((metric, front), (_, chart)), svg) in charts.fronts.iter().zip(&charts.charts).zip(svgs) {
         figure(&mut out, &chart.title, &id.name, svg);
@@ -173,7 +178,8 @@ pub fn render(
         table(&mut out, &head, &rows);
         if let Some(manifest) = manifest {
             out.push_str(
-                "<p>Each of them again, its first seed, with a report of its own:</p>\n<pre>",
+                "<p>Each of them again, its first finished seed, with every output of a run \
+                 (events, charts, its own report):</p>\n<pre>",
             );
             for &i in front {
                 let m = &charts.means[i];
@@ -182,7 +188,7 @@ pub fn render(
                     "# point {}: {}\n{}",
                     m.point,
                     escape(&m.values.join(", ")),
-                    escape(&reproduce(manifest, records, m.point))
+                    escape(&reproduce(manifest, &id.name, records, m.point))
                 );
             }
             out.push_str("</pre>\n");
@@ -202,11 +208,8 @@ pub fn render(
         &format!(
             "Means over each point's finished seeds; ★ marks the points on the front of cost \
              against pending pod-seconds. points.csv has every metric with its p5, p50 and p95{}.",
-            if charts.means.len() > MAX_POINT_ROWS {
-                format!(
-                    "; the first {MAX_POINT_ROWS} of {} points are listed",
-                    charts.means.len()
-                )
+            if points > MAX_POINT_ROWS as u64 {
+                format!("; the first {MAX_POINT_ROWS} of {points} points are listed")
             } else {
                 String::new()
             }
@@ -216,16 +219,31 @@ pub fn render(
     head.extend(id.parameters.iter().cloned());
     head.extend(columns.iter().map(|&k| METRICS[k].axis.to_string()));
     head.push("seeds finished".into());
-    let rows: Vec<Vec<Cell>> = charts
-        .means
-        .iter()
+    // Every point, those whose seeds all failed too (with empty cells).
+    let mut means = charts.means.iter().peekable();
+    let rows: Vec<Vec<Cell>> = records
+        .chunk_by(|a, b| a.point == b.point)
         .take(MAX_POINT_ROWS)
-        .map(|m| {
-            let mut row = point_row(m.point, &m.values, &m.means, &columns);
-            if on_front.contains(&m.point) {
-                row[0] = num(format!("★ {}", m.point));
+        .map(|group| {
+            let point = group[0].point;
+            let m = means.next_if(|m| m.point == point);
+            let values: Vec<String> = id
+                .parameters
+                .iter()
+                .map(|p| group[0].values.get(p).cloned().unwrap_or_default())
+                .collect();
+            let mut row = match m {
+                Some(m) => point_row(point, &values, &m.means, &columns),
+                None => {
+                    let mut row = point_row(point, &values, &[], &[]);
+                    row.extend(columns.iter().map(|_| num("")));
+                    row
+                }
+            };
+            if on_front.contains(&point) {
+                row[0] = num(format!("★ {point}"));
             }
-            row.push(num(m.runs.to_string()));
+            row.push(num(m.map_or(0, |m| m.runs).to_string()));
             row
         })
         .collect();
@@ -322,10 +340,13 @@ fn point_row(point: u64, values: &[String], means: &[f64], columns: &[usize]) ->
     row
 }
 
-/// The `aksim run` command of a point's first run: the base scenario, the point's values and
-/// the run's seed.
-fn reproduce(manifest: &Manifest, records: &[RunRecord], point: u64) -> String {
-    let Some(r) = records.iter().find(|r| r.point == point) else {
+/// The `aksim run` command of a point's first finished run: the base scenario, the point's
+/// values, the run's seed, and a folder of its own (`results/<sweep>/point-<p>`).
+fn reproduce(manifest: &Manifest, sweep: &str, records: &[RunRecord], point: u64) -> String {
+    let Some(r) = records
+        .iter()
+        .find(|r| r.point == point && r.metrics.is_some())
+    else {
         return String::new();
     };
     let mut words = vec![
@@ -341,6 +362,8 @@ fn reproduce(manifest: &Manifest, records: &[RunRecord], point: u64) -> String {
     }
     words.push("--seed".into());
     words.push(r.seed.to_string());
+    words.push("--out".into());
+    words.push(shell_word(&format!("results/{sweep}/point-{point}")));
     words.join(" ")
 }
 
@@ -411,11 +434,14 @@ mod tests {
             }],
         };
         let charts = crate::sweep::charts::charts(&records);
-        let svgs: Vec<String> = charts
-            .charts
-            .iter()
-            .map(|(_, c)| crate::report::plots::render_svg(c, &charts.palette).unwrap())
-            .collect();
+        let draw = |charts: &SweepCharts| -> Vec<String> {
+            charts
+                .charts
+                .iter()
+                .map(|(_, c)| crate::report::plots::render_svg(c, &charts.palette).unwrap())
+                .collect()
+        };
+        let svgs = draw(&charts);
         let page = render(&records, Some(&manifest), &charts, &svgs);
         assert!(!page.contains("<img"), "{page}");
         assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
@@ -427,6 +453,16 @@ mod tests {
         ));
         assert!(page.contains("<h2>Failed runs</h2>"));
         assert!(page.contains("3 of 4 runs finished; 1 failed"));
+        assert!(page.contains("--out results/s/point-0"));
+        // A point whose seeds all failed is still listed, with 0 seeds finished.
+        let mut all_failed = records.clone();
+        all_failed[2] = record(2, 0.0, Some("stopped"));
+        let charts_1 = crate::sweep::charts::charts(&all_failed);
+        let page_1 = render(&all_failed, Some(&manifest), &charts_1, &draw(&charts_1));
+        assert!(page_1.contains("The 1 point on the front"), "{page_1}");
+        let last_row = page_1.split("<tr><td class=\"n\">1</td>").nth(1).unwrap();
+        let last_row = &last_row[..last_row.find("</tr>").unwrap()];
+        assert!(last_row.ends_with("<td class=\"n\">0</td>"), "{last_row}");
         // Without sweep.json the page says so and shows no command.
         let page = render(&records, None, &charts, &svgs);
         assert!(page.contains("held no sweep.json") && !page.contains("aksim run"));

@@ -494,6 +494,12 @@ fn check_parameter(
             format!("{field}.name"),
             "a parameter's name cannot be empty",
         ));
+    } else if name.contains(|c: char| c.is_control()) {
+        diags.push(Diagnostic::error(
+            Some(name_span.clone()),
+            format!("{field}.name"),
+            "a parameter's name cannot hold control characters (it heads a column and names charts)",
+        ));
     } else if earlier.iter().any(|q| q.name == name) {
         diags.push(Diagnostic::error(
             Some(name_span.clone()),

@@ -595,6 +595,10 @@ fn bad_sweep_files_exit_2_name_the_line_and_field_and_write_nothing() {
             GRID.replace("name = \"vm_size\"", "name = \"seed\""),
             "sweep.toml:13:8: parameter[1].name: \"seed\" is a column of runs.csv already",
         ),
+        (
+            GRID.replace("name = \"vm_size\"", "name = \"vm\\u0007size\""),
+            "sweep.toml:13:8: parameter[1].name: a parameter's name cannot hold control characters",
+        ),
         // A value the scenario refuses: the sweep file's line of that value, and the
         // scenario's own message for it.
         (
@@ -662,10 +666,15 @@ fn a_killed_sweep_leaves_whole_run_files_and_resumes_to_the_same_tables() {
         .spawn()
         .unwrap();
     // Kill it once a few runs are written (SIGKILL: no chance to clean up).
+    // Finished run files only: a hidden temporary file is a run still being written.
     let count = || {
-        std::fs::read_dir(out.join("runs"))
-            .map(|d| d.count())
-            .unwrap_or(0)
+        std::fs::read_dir(out.join("runs")).map_or(0, |d| {
+            d.filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                name.to_string_lossy().starts_with("run-")
+            })
+            .count()
+        })
     };
     let start = std::time::Instant::now();
     while count() < 3 && start.elapsed() < std::time::Duration::from_secs(60) {
