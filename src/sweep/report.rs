@@ -255,9 +255,11 @@ pub fn render(
     heading(&mut out, 2, "By parameter");
     note(
         &mut out,
-        "At each value of a parameter: the median of the runs with that value (over the seeds \
-         and, when other parameters vary, over their values too), with the band from their 5th \
-         to their 95th percentile.",
+        "At each value of a parameter (or, past twelve numeric values, each tenth of its \
+         range): the median of the runs, with a band from their 5th to their 95th percentile \
+         (their minimum to maximum under 20 runs). With two parameters, each value of the \
+         other one gets its own line over the seeds when it has at most six values; otherwise \
+         one line covers the seeds and the other parameters' values.",
     );
     if !charts.always_zero.is_empty() {
         note(
