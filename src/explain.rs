@@ -200,12 +200,31 @@ pub fn narrate(kind: &str, e: &Value) -> Option<(Component, String)> {
     Some((component, on_wall_clock(&text, e)))
 }
 
+/// The reason a scale-up's pods wait, from its `reasons` (most met first: "node(s) had
+/// untolerated taint {…} (7); Insufficient cpu (7)"), as " (Insufficient cpu, …)": a shortage
+/// of a resource when there is one (what new nodes cure; the other reasons are the nodes the
+/// pods could never use), else the most met; nothing when there is none.
+fn main_reason(reasons: &str) -> String {
+    let all: Vec<&str> = reasons
+        .split("; ")
+        .filter(|r| !r.is_empty())
+        .map(|r| r.rsplit_once(" (").map_or(r, |(name, _)| name))
+        .collect();
+    let shortage = |r: &&&str| r.starts_with("Insufficient ") || **r == "Too many pods";
+    let Some(main) = all.iter().find(shortage).or(all.first()) else {
+        return String::new();
+    };
+    let more = if all.len() > 1 { ", …" } else { "" };
+    format!(" ({main}{more})")
+}
+
 fn autoscaler(kind: &str, e: &Value) -> Option<String> {
     Some(match kind {
         "ca_scale_up" if e.get("pending_pods").is_some() => {
             let mut text = format!(
-                "{} unschedulable → +{} in {}",
+                "{} unschedulable{} → +{} in {}",
                 count(i(e, "pending_pods"), "pod"),
+                main_reason(s(e, "reasons")),
                 count(i(e, "nodes"), "node"),
                 pools_grown(s(e, "pools"))
             );
@@ -524,6 +543,22 @@ fn on_wall_clock(text: &str, e: &Value) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_scale_up_names_the_shortage_before_the_nodes_never_usable() {
+        assert_eq!(
+            main_reason(
+                "node(s) didn't match Pod's node affinity/selector (7); Insufficient cpu (7)"
+            ),
+            " (Insufficient cpu, …)"
+        );
+        assert_eq!(main_reason("Too many pods (2)"), " (Too many pods)");
+        assert_eq!(
+            main_reason("node(s) had untolerated taint {os: windows} (3)"),
+            " (node(s) had untolerated taint {os: windows})"
+        );
+        assert_eq!(main_reason(""), "");
+    }
+
     /// Two small runs that between them emit every narrated kind. `A`: an autoscaled
     /// Windows pool in zone 2 behind a /24 subnet, a burst, a zone outage, a pod that fits no
     /// pool, a scale-down held by the delay after add, a stock-out, manual node events and a
@@ -738,11 +773,26 @@ count = 1
 
     #[test]
     fn the_autoscaler_tells_each_decision() {
-        // 17 of the 20 portal pods find no room at 10m; the loop at 610 s asks for 6 nodes.
+        // 17 of the 20 portal pods find no room at 10m (the Windows node lacks cpu, the
+        // other nodes are Linux); the loop at 610 s asks for 6 nodes.
         assert_eq!(
             first("ca_scale_up"),
-            "00:10:10 cluster-autoscaler: 17 pods unschedulable → +6 nodes in win \
-             (expander random: 1 of 1)"
+            "00:10:10 cluster-autoscaler: 17 pods unschedulable (Insufficient cpu, …) → +6 \
+             nodes in win (expander random: 1 of 1)"
+        );
+        let up: Value = serde_json::from_str(
+            lines()
+                .iter()
+                .find(|l| l.contains("\"kind\":\"ca_scale_up\",\"pools\":\"win"))
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            up["reasons"]
+                .as_str()
+                .unwrap()
+                .contains("Insufficient cpu (17)"),
+            "{up}"
         );
         assert_eq!(
             told("ca_scale_up", |v| v.get("pending_pods").is_none()),

@@ -634,6 +634,7 @@ fn describe(kind: &str, v: &Value) -> String {
                     ""
                 }
             ),
+            labelled("unschedulable", &f("reasons")),
             labelled("expander", &f("expander")),
             labelled("skipped", &f("skipped")),
         ],

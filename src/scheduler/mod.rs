@@ -263,6 +263,37 @@ impl Scheduler {
             .map(|(p, _)| p)
     }
 
+    /// The reasons of the pods' last failed attempts ("Insufficient cpu", "node(s) had
+    /// untolerated taint …"), each with how many of the pods met it, most met first (ties in
+    /// the order the scheduler first met them).
+    pub fn reasons_of(&self, pods: &[PodId]) -> Vec<(&str, u32)> {
+        let mut counts = vec![0u32; self.reason_pods.len()];
+        for p in pods {
+            for &r in self
+                .last_reasons
+                .get(p.idx())
+                .map_or(&[][..], Vec::as_slice)
+            {
+                counts[r as usize] += 1;
+            }
+        }
+        let mut out: Vec<(usize, u32)> = counts
+            .into_iter()
+            .enumerate()
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        out.sort_by_key(|&(r, n)| (std::cmp::Reverse(n), r));
+        out.into_iter()
+            .map(|(r, n)| {
+                let name = self
+                    .reason_pods
+                    .get_index(r)
+                    .map_or("", |(k, _)| k.as_str());
+                (name, n)
+            })
+            .collect()
+    }
+
     /// Whether some node could take `pod` now, with every filter the scheduler applies (the
     /// cluster autoscaler's check that a pending pod still needs a new node).
     pub fn fits_existing(&mut self, cluster: &Cluster, pod: PodId) -> bool {

@@ -790,6 +790,12 @@ impl Sim {
         let split = autoscaler::balance(&sizes, wanted);
         // The decision, with the options and the expander's reasoning.
         let names: Vec<String> = pods.iter().take(5).map(|p| self.pod_name(*p)).collect();
+        let reasons: Vec<String> = self
+            .scheduler
+            .reasons_of(&pods)
+            .into_iter()
+            .map(|(r, n)| format!("{r} ({n})"))
+            .collect();
         let listed: Vec<String> = options
             .iter()
             .map(|o| format!("{}: {} node(s) for {} pod(s)", o.name, o.node_count, o.pods))
@@ -808,6 +814,7 @@ impl Sim {
                 ("nodes", Field::Int(split.iter().sum::<u32>().into())),
                 ("pending_pods", Field::Int(pending.into())),
                 ("pods", Field::Str(&names.join(", "))),
+                ("reasons", Field::Str(&reasons.join("; "))),
                 ("options", Field::Str(&listed.join("; "))),
                 ("expander", Field::Str(&why)),
                 ("skipped", Field::Str(&skipped.join("; "))),

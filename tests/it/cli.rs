@@ -242,7 +242,9 @@ fn explain_narrates_only_the_components_asked_for_and_changes_no_file() {
     // 10 new pods at 10m, 3 per node, 1 fits on the existing node: ceil(9 / 3) = 3 nodes,
     // asked for by the loop at 610 s.
     assert!(
-        lines[0].starts_with("00:10:10 cluster-autoscaler: 9 pods unschedulable → +3 nodes in win"),
+        lines[0].starts_with(
+            "00:10:10 cluster-autoscaler: 9 pods unschedulable (Insufficient cpu, …) → +3 nodes in win"
+        ),
         "{narration}"
     );
     assert!(screen.contains("files in"), "{screen}");
