@@ -381,7 +381,9 @@ fn draw<DB: DrawingBackend>(
                 let dots = line
                     .iter()
                     .map(move |&p| Circle::new(p, radius, colour.filled()));
-                if radius > 0 && line.len() > 1 {
+                // A lone point of a line over names is not joined to anything, so it too
+                // needs its dot.
+                if radius > 0 && (line.len() > 1 || categories) {
                     ctx.draw_series(dots).map_err(err)?;
                 }
                 // Named values have no order, so nothing joins their dots.
@@ -426,9 +428,11 @@ fn draw<DB: DrawingBackend>(
             Style::Dots { faint: true, .. } => colour.mix(0.35),
             _ => colour.to_rgba(),
         };
-        drawn
-            .label(series.label.as_str())
-            .legend(move |(x, y)| Circle::new((x + 10, y), radius.max(3), fill.filled()));
+        if !series.label.is_empty() {
+            drawn
+                .label(series.label.as_str())
+                .legend(move |(x, y)| Circle::new((x + 10, y), radius.max(3), fill.filled()));
+        }
     }
 
     let label_font = (FONT, 14).into_font().color(&RGBColor(40, 40, 40));
@@ -661,6 +665,25 @@ mod tests {
         assert!(svg.contains("a &lt;label&gt;") && !svg.contains("<label>"));
         assert_eq!(svg, render_svg(&chart, &palette).unwrap());
         assert!(render_png(&chart, &palette).is_ok());
+        // A line of one point over names still shows its dot.
+        let mut lone = chart.clone();
+        lone.series.truncate(1);
+        let without = render_svg(&lone, &palette)
+            .unwrap()
+            .matches("<circle")
+            .count();
+        lone.series.push(Series {
+            label: "median".into(),
+            key: "p".into(),
+            points: vec![(1.0, 5.0)],
+            style: Style::LineDots { radius: 4 },
+            ..Series::default()
+        });
+        let with = render_svg(&lone, &palette)
+            .unwrap()
+            .matches("<circle")
+            .count();
+        assert_eq!(with, without + 2, "the dot and its legend swatch");
     }
 
     #[test]

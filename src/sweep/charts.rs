@@ -164,19 +164,24 @@ fn staircase(front: &[(f64, f64)]) -> Vec<(f64, f64)> {
     out
 }
 
-/// Faint dots, one per run (every k-th run past `MAX_RUN_DOTS`), behind the points or lines
-/// that sum them up.
-fn each_run(key: &str, points: Vec<(f64, f64)>) -> Series {
-    let step = points.len().div_ceil(MAX_RUN_DOTS).max(1);
+/// Faint dots, one per run, behind the points or lines that sum them up: `(point, (x, y))`.
+/// Past `MAX_RUN_DOTS` runs, the runs of every k-th point are drawn, so that every seed of a
+/// drawn point shows.
+fn each_run(key: &str, runs: Vec<(u64, (f64, f64))>) -> Series {
+    let step = runs.len().div_ceil(MAX_RUN_DOTS).max(1) as u64;
     let label = if step == 1 {
         "each run".to_string()
     } else {
-        format!("each run (1 in {step} drawn)")
+        format!("each run (of 1 point in {step})")
     };
     Series {
         label,
         key: key.into(),
-        points: points.into_iter().step_by(step).collect(),
+        points: runs
+            .into_iter()
+            .filter(|(point, _)| point % step == 0)
+            .map(|(_, xy)| xy)
+            .collect(),
         style: Style::Dots {
             radius: 3,
             faint: true,
@@ -185,20 +190,28 @@ fn each_run(key: &str, points: Vec<(f64, f64)>) -> Series {
     }
 }
 
+/// The plot area of a chart in pixels, roughly (the chart less its axes, title and margins),
+/// and the width of one character and the height of a line of a label there.
+const PLOT_PX: (f64, f64) = (900.0, 440.0);
+const LABEL_PX: (f64, f64) = (6.5, 18.0);
+
 /// Labels for the front points, from the left, leaving out a point too close to one already
-/// labelled for its text to be read (a label is wide and one line tall).
-fn front_labels(front: &[(f64, f64)], texts: &[String], all: &[(f64, f64)]) -> Vec<Label> {
+/// labelled for its text to be read: a label runs rightwards from its point, as wide as its
+/// text, one line tall. `extent` is everything the chart's axes span.
+fn front_labels(front: &[(f64, f64)], texts: &[String], extent: &[(f64, f64)]) -> Vec<Label> {
     let spread = |f: fn(&(f64, f64)) -> f64| {
-        let lo = all.iter().map(f).fold(f64::INFINITY, f64::min);
-        let hi = all.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
+        let lo = extent.iter().map(f).fold(f64::INFINITY, f64::min);
+        let hi = extent.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
         if hi > lo { hi - lo } else { 1.0 }
     };
-    let (dx, dy) = (spread(|p| p.0), spread(|p| p.1));
+    // Pixels per unit of x and of y.
+    let (px, py) = (PLOT_PX.0 / spread(|p| p.0), PLOT_PX.1 / spread(|p| p.1));
     let mut labels: Vec<Label> = Vec::new();
     for (p, text) in front.iter().zip(texts) {
-        let clear = labels
-            .iter()
-            .all(|l| (p.0 - l.x).abs() / dx > 0.15 || (p.1 - l.y).abs() / dy > 0.06);
+        let clear = labels.iter().all(|l| {
+            let wide = l.text.chars().count().max(text.chars().count()) as f64 * LABEL_PX.0;
+            (p.0 - l.x).abs() * px > wide + 4.0 || (p.1 - l.y).abs() * py > LABEL_PX.1
+        });
         if clear && labels.len() < MAX_LABELS {
             labels.push(Label {
                 x: p.0,
@@ -223,11 +236,12 @@ pub fn pareto_chart(
     let front = pareto_front(&xy);
     let front_xy: Vec<(f64, f64)> = front.iter().map(|&i| xy[i]).collect();
     let texts: Vec<String> = front.iter().map(|&i| means[i].values.join(", ")).collect();
-    let runs: Vec<(f64, f64)> = records
+    let runs: Vec<(u64, (f64, f64))> = records
         .iter()
-        .filter_map(|r| r.metrics.as_ref().map(|m| m.values()))
-        .map(|v| (v[xk], v[yk]))
+        .filter_map(|r| r.metrics.as_ref().map(|m| (r.point, m.values())))
+        .map(|(p, v)| (p, (v[xk], v[yk])))
         .collect();
+    let extent: Vec<(f64, f64)> = runs.iter().map(|(_, xy)| *xy).chain(xy.clone()).collect();
     let replicas = records.first().map_or(1, |r| r.sweep.replicas);
     let seeds = if means.iter().any(|m| m.runs < replicas as usize) {
         "mean of its finished seeds".to_string()
@@ -275,7 +289,7 @@ pub fn pareto_chart(
         y_label: format!("{}, {seeds}", METRICS[yk].axis),
         series,
         y_fit: true,
-        labels: front_labels(&front_xy, &texts, &xy),
+        labels: front_labels(&front_xy, &texts, &extent),
         ..Chart::default()
     };
     (chart, front)
@@ -318,7 +332,11 @@ pub fn axis_of(values: &[String]) -> (XAxis, Vec<f64>, Option<&'static str>) {
 /// numeric parameter with more than `MAX_X_GROUPS` values, at the middle of its slice of the
 /// range (`BINS` equal slices). Returns each value's group and the groups' x.
 fn x_groups(axis: &XAxis, xs: &[f64]) -> (Vec<usize>, Vec<f64>) {
-    if *axis != XAxis::Number || xs.len() <= MAX_X_GROUPS {
+    let mut distinct = xs.to_vec();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    // ("1" and "1.0" are two values but one x.)
+    if *axis != XAxis::Number || distinct.len() <= MAX_X_GROUPS {
         return ((0..xs.len()).collect(), xs.to_vec());
     }
     let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
@@ -379,7 +397,7 @@ pub fn metric_chart(
                 let v = m.values()[metric];
                 let value = this.of_run[r];
                 by_group[group_of_value[value]].push(v);
-                runs.push((xs[value] + dodge(line), v));
+                runs.push((record.point, (xs[value] + dodge(line), v)));
             }
         }
         let (mut mid, mut band) = (Vec::new(), Vec::new());
@@ -747,6 +765,20 @@ mod tests {
         assert_eq!(median.points[0].1, 1.5);
         assert!(c.x_label.ends_with("runs grouped in 10 slices"));
         assert_eq!(c.series[0].points.len(), 40, "each run at its own x");
+    }
+
+    #[test]
+    fn past_two_thousand_runs_every_seed_of_every_kth_point_is_drawn() {
+        // 2,000 points of 2 seeds: the runs of every other point, both seeds each.
+        let runs: Vec<(u64, (f64, f64))> = (0..4000u64)
+            .map(|r| (r / 2, (r as f64, (r % 2) as f64)))
+            .collect();
+        let s = each_run("k", runs);
+        assert_eq!(s.points.len(), 2000);
+        assert_eq!(s.label, "each run (of 1 point in 2)");
+        let seeds: Vec<f64> = s.points.iter().map(|p| p.1).take(4).collect();
+        assert_eq!(seeds, [0.0, 1.0, 0.0, 1.0]);
+        assert_eq!(each_run("k", vec![(0, (1.0, 1.0))]).label, "each run");
     }
 
     #[test]

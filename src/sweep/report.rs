@@ -144,15 +144,16 @@ pub fn render(
     heading(&mut out, 2, "Cost against waiting");
     note(
         &mut out,
-        "Each dot is a point of the sweep (the mean over its seeds), the faint dots its runs. A \
-         point is on the Pareto front when no other point costs as little and waits as little \
-         and does better on one of the two: the choice between the points on the front is a \
-         trade, every other point is beaten by one of them. The steps mark what the front \
-         beats; no setting between two front points was simulated.",
+        if charts.fronts.is_empty() {
+            "No run finished, so there is nothing to draw."
+        } else {
+            "Each dot is a point of the sweep (the mean over its seeds), the faint dots its runs. \
+             A point is on the Pareto front when no other point costs as little and waits as \
+             little and does better on one of the two: the choice between the points on the \
+             front is a trade, every other point is beaten by one of them. The steps mark what \
+             the front beats; no setting between two front points was simulated."
+        },
     );
-    if charts.fronts.is_empty() {
-        note(&mut out, "No run finished, so there is nothing to draw.");
-    }
     // The Pareto charts are the first charts, one per front.
     for (((metric, front), (_, chart)), svg) in charts.fronts.iter().zip(&charts.charts).zip(svgs) {
         figure(&mut out, &chart.title, &id.name, svg);
