@@ -18,16 +18,15 @@
 //! (`aksim run target/bench-inputs/autoscaler-week.toml --out /tmp/ca-week`) to measure wall
 //! time and memory and to read the autoscaler's figures in `summary.json`.
 
+mod common;
+
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use aksim::Scenario;
 use divan::Bencher;
-use divan::counter::ItemsCount;
 
 fn main() {
-    inputs();
+    common::write_generated(WEEK, &autoscaler_week());
     divan::main();
 }
 
@@ -172,34 +171,7 @@ fn autoscaler_week() -> String {
     s
 }
 
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-inputs")
-}
-
 const WEEK: &str = "autoscaler-week.toml";
-
-/// Writes the input once.
-fn inputs() {
-    let d = dir();
-    std::fs::create_dir_all(&d).expect("create target/bench-inputs");
-    let p = d.join(WEEK);
-    let t = autoscaler_week();
-    if std::fs::read_to_string(&p).ok().as_deref() != Some(t.as_str()) {
-        std::fs::write(&p, t).expect("write a bench input");
-    }
-}
-
-fn load(name: &str) -> Scenario {
-    let p = dir().join(name);
-    match aksim::load_file(&p, &[]) {
-        Ok(l) => l.scenario,
-        Err(e) => panic!("{} does not load:\n{e}", p.display()),
-    }
-}
-
-fn run(s: Scenario) -> aksim::Sim {
-    aksim::simulate(s, &mut |_, _| {}).expect("the scenario runs to its end")
-}
 
 static WEEK_EVENTS: OnceLock<u64> = OnceLock::new();
 
@@ -207,9 +179,5 @@ static WEEK_EVENTS: OnceLock<u64> = OnceLock::new();
 /// afterwards. Also reported as simulated events per second.
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn simulate_autoscaler_week(bencher: Bencher) {
-    let n = *WEEK_EVENTS.get_or_init(|| run(load(WEEK)).stats.events_processed);
-    bencher
-        .counter(ItemsCount::new(n))
-        .with_inputs(|| load(WEEK))
-        .bench_local_values(run);
+    common::bench_simulate(bencher, &common::generated(WEEK), &WEEK_EVENTS);
 }

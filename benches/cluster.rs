@@ -8,12 +8,13 @@
 //! Run: `cargo bench --bench cluster`. The `simulate_*` benches also report simulated events
 //! per second (the events a run processes, counted once before timing).
 
+mod common;
+
 use std::path::Path;
 use std::sync::OnceLock;
 
-use aksim::Scenario;
+use common::{load, run};
 use divan::Bencher;
-use divan::counter::ItemsCount;
 
 fn main() {
     divan::main();
@@ -22,39 +23,17 @@ fn main() {
 const LARGE_DAY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/large-day.toml");
 const QUICKSTART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml");
 
-fn load(path: &str) -> Scenario {
-    match aksim::load_file(Path::new(path), &[]) {
-        Ok(loaded) => loaded.scenario,
-        Err(e) => panic!("{path} does not load:\n{e}"),
-    }
-}
-
-fn run(scenario: Scenario) -> aksim::Sim {
-    aksim::simulate(scenario, &mut |_, _| {}).expect("the scenario runs to its end")
-}
-
-/// Events one run of `path` processes (the run is deterministic, so once is enough).
-fn events_of(path: &str, cell: &'static OnceLock<u64>) -> u64 {
-    *cell.get_or_init(|| run(load(path)).stats.events_processed)
-}
-
 fn bench_load(bencher: Bencher, path: &str) {
-    bencher.bench_local(|| load(divan::black_box(path)));
+    bencher.bench_local(|| load(Path::new(divan::black_box(path))));
 }
 
-/// Only `simulate` is timed: the scenario is loaded beforehand and the finished `Sim` dropped
-/// afterwards.
 fn bench_simulate(bencher: Bencher, path: &str, events: &'static OnceLock<u64>) {
-    let n = events_of(path, events);
-    bencher
-        .counter(ItemsCount::new(n))
-        .with_inputs(|| load(path))
-        .bench_local_values(run);
+    common::bench_simulate(bencher, Path::new(path), events);
 }
 
 /// What `aksim run` spends before writing its outputs: load, validate and simulate.
 fn bench_load_and_simulate(bencher: Bencher, path: &str) {
-    bencher.bench_local(|| run(load(divan::black_box(path))));
+    bencher.bench_local(|| run(load(Path::new(divan::black_box(path)))));
 }
 
 static LARGE_DAY_EVENTS: OnceLock<u64> = OnceLock::new();

@@ -12,13 +12,12 @@
 //! Run: `cargo bench --bench workload`. Afterwards the inputs can also be run through the CLI
 //! (`aksim run target/bench-inputs/trace-day.toml`) to measure wall time and memory.
 
+mod common;
+
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use aksim::Scenario;
 use divan::Bencher;
-use divan::counter::ItemsCount;
 
 fn main() {
     inputs();
@@ -126,45 +125,19 @@ fn trace_csv() -> String {
     s
 }
 
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-inputs")
-}
-
 /// Writes the inputs once.
 fn inputs() {
-    let d = dir();
-    std::fs::create_dir_all(&d).expect("create target/bench-inputs");
     for (name, text) in [
         ("hpa-week.toml", hpa_week as fn() -> String),
         ("trace-day.toml", trace_day),
         ("trace-100k.csv", trace_csv),
     ] {
-        let p = d.join(name);
-        let t = text();
-        if std::fs::read_to_string(&p).ok().as_deref() != Some(t.as_str()) {
-            std::fs::write(&p, t).expect("write a bench input");
-        }
+        common::write_generated(name, &text());
     }
-}
-
-fn load(name: &str) -> Scenario {
-    let p = dir().join(name);
-    match aksim::load_file(&p, &[]) {
-        Ok(l) => l.scenario,
-        Err(e) => panic!("{} does not load:\n{e}", p.display()),
-    }
-}
-
-fn run(s: Scenario) -> aksim::Sim {
-    aksim::simulate(s, &mut |_, _| {}).expect("the scenario runs to its end")
 }
 
 fn bench(bencher: Bencher, name: &str, events: &'static OnceLock<u64>) {
-    let n = *events.get_or_init(|| run(load(name)).stats.events_processed);
-    bencher
-        .counter(ItemsCount::new(n))
-        .with_inputs(|| load(name))
-        .bench_local_values(run);
+    common::bench_simulate(bencher, &common::generated(name), events);
 }
 
 static HPA_EVENTS: OnceLock<u64> = OnceLock::new();
@@ -182,5 +155,6 @@ fn simulate_trace_day(bencher: Bencher) {
 
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn load_trace_day(bencher: Bencher) {
-    bencher.bench_local(|| load("trace-day.toml"));
+    let path = common::generated("trace-day.toml");
+    bencher.bench_local(|| common::load(&path));
 }

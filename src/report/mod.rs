@@ -454,10 +454,10 @@ fn palette_keys(sim: &Sim) -> Vec<String> {
     keys
 }
 
-/// The charts of a run, from its samples.
 /// Failed scale-ups marked on the capacity charts.
 const MAX_FAILURE_MARKERS: usize = 6;
 
+/// The charts of a run, from its samples.
 pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
     let hours = |t: u64| t as f64 / 3600.0;
     let mut by_pool: IndexMap<String, Vec<(f64, f64)>> = IndexMap::new();
@@ -667,46 +667,87 @@ fn deployment_charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
     out
 }
 
-/// Writes the outputs into `dir`: every file to a temporary name first, then all renamed, so
-/// a failure leaves no partial file behind.
+/// Writes the outputs into `dir` with `write_atomic`: a failure leaves no partial file behind.
 pub fn write(sim: &Sim, outputs: &Outputs, dir: &Path) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |staged: &[(PathBuf, PathBuf)]| {
-        for (tmp, _) in staged {
-            let _ = std::fs::remove_file(tmp);
-        }
-    };
-    for (name, content) in &outputs.files {
-        let final_path = dir.join(name);
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let result = match content {
-            Content::Bytes(b) => write_synced(&tmp, b),
-            Content::EventLog => write_synced(&tmp, sim.log.buf.as_bytes()),
-        };
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            cleanup(&staged);
-            return Err(format!("cannot write {}: {e}", final_path.display()));
-        }
-        staged.push((tmp, final_path));
-    }
-    let mut written = Vec::new();
-    for (tmp, final_path) in &staged {
-        if let Err(e) = std::fs::rename(tmp, final_path) {
-            cleanup(&staged);
-            return Err(format!("cannot write {}: {e}", final_path.display()));
-        }
-        written.push(final_path.clone());
-    }
-    Ok(written)
+    let files: Vec<(PathBuf, &[u8])> = outputs
+        .files
+        .iter()
+        .map(|(name, content)| {
+            let bytes = match content {
+                Content::Bytes(b) => b.as_slice(),
+                Content::EventLog => sim.log.buf.as_bytes(),
+            };
+            (dir.join(name), bytes)
+        })
+        .collect();
+    write_atomic(&files)?;
+    Ok(files.into_iter().map(|(path, _)| path).collect())
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    std::fs::File::create(path)
-        .and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        })
-        .map_err(|e| e.to_string())
+/// Writes each `(path, bytes)` through a temporary file in the path's folder: all staged,
+/// each synced, then each renamed over its path, so that readers see the old file or the whole
+/// new one. Syncing a batch together lets one journal commit cover it.
+pub fn write_atomic<B: AsRef<[u8]>>(files: &[(PathBuf, B)]) -> Result<(), String> {
+    let mut staged: Vec<(PathBuf, &Path)> = Vec::with_capacity(files.len());
+    let result = stage_and_rename(files, &mut staged);
+    if result.is_err() {
+        for (tmp, _) in &staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+    result
+}
+
+fn stage_and_rename<'a, B: AsRef<[u8]>>(
+    files: &'a [(PathBuf, B)],
+    staged: &mut Vec<(PathBuf, &'a Path)>,
+) -> Result<(), String> {
+    let mut handles = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // The process id keeps two processes writing into one folder apart.
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+        let mut f = std::fs::File::create(&tmp).map_err(fail)?;
+        staged.push((tmp, path));
+        f.write_all(bytes.as_ref()).map_err(fail)?;
+        handles.push(f);
+    }
+    for (f, (_, path)) in handles.iter().zip(staged.iter()) {
+        f.sync_all()
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    drop(handles);
+    while let Some((tmp, path)) = staged.first() {
+        std::fs::rename(tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        staged.remove(0);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_atomic_write_leaves_the_file_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        write_atomic(&[(a.clone(), b"old".to_vec())]).unwrap();
+        write_atomic(&[(a.clone(), b"new".to_vec()), (b.clone(), b"b".to_vec())]).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), b"new");
+        assert_eq!(std::fs::read(&b).unwrap(), b"b");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+        // A file that cannot be written leaves no temporary file and no other file changed.
+        let bad = dir.path().join("missing-folder/c.csv");
+        let e = write_atomic(&[(a.clone(), b"newer".to_vec()), (bad, Vec::new())]).unwrap_err();
+        assert!(e.contains("missing-folder/c.csv"), "{e}");
+        assert_eq!(std::fs::read(&a).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
 }

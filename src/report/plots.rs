@@ -370,7 +370,7 @@ fn draw<DB: DrawingBackend>(
     let hh = if chart.stacked { 5 } else { 1 };
     for ((series, _), line) in cleaned.iter().zip(&lines) {
         let colour = palette.colour(&series.key);
-        let drawn = match series.style {
+        match series.style {
             Style::Line | Style::LineDots { .. } => {
                 let radius = match series.style {
                     Style::LineDots { radius } => radius,
@@ -407,7 +407,6 @@ fn draw<DB: DrawingBackend>(
                         Rectangle::new([(x, y - hh), (x + 20, y + hh)], colour.filled())
                     });
                 }
-                continue;
             }
             Style::Dots { radius, faint } => {
                 let fill = if faint {
@@ -416,22 +415,15 @@ fn draw<DB: DrawingBackend>(
                     colour.to_rgba()
                 }
                 .filled();
-                ctx.draw_series(line.iter().map(move |&p| Circle::new(p, radius, fill)))
-                    .map_err(err)?
+                let drawn = ctx
+                    .draw_series(line.iter().map(move |&p| Circle::new(p, radius, fill)))
+                    .map_err(err)?;
+                if !series.label.is_empty() {
+                    drawn
+                        .label(series.label.as_str())
+                        .legend(move |(x, y)| Circle::new((x + 10, y), radius.max(3), fill));
+                }
             }
-        };
-        let radius = match series.style {
-            Style::Dots { radius, .. } => radius,
-            _ => 0,
-        };
-        let fill = match series.style {
-            Style::Dots { faint: true, .. } => colour.mix(0.35),
-            _ => colour.to_rgba(),
-        };
-        if !series.label.is_empty() {
-            drawn
-                .label(series.label.as_str())
-                .legend(move |(x, y)| Circle::new((x + 10, y), radius.max(3), fill.filled()));
         }
     }
 

@@ -585,6 +585,25 @@ pub(super) fn image(
     }
 }
 
+/// Why `name` cannot name a folder under `results/` (empty, hidden, over 100 characters, or a
+/// character other than letters, digits, `-`, `_`, `.`), if it cannot.
+pub(crate) fn folder_name_error(name: &str, span: Sp, field: &str) -> Option<Diagnostic> {
+    let fine = !name.is_empty()
+        && !name.starts_with('.')
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    (!fine).then(|| {
+        Diagnostic::error(
+            span,
+            field,
+            format!("{name:?} cannot name a results folder"),
+        )
+        .with_hint("use letters, digits, '-', '_' or '.' (not first), at most 100 characters")
+    })
+}
+
 pub fn validate(
     file: &str,
     text: &str,
@@ -596,20 +615,11 @@ pub fn validate(
     // [simulation]
     let sim = raw.simulation.get_ref();
     let name = sim.name.get_ref().trim().to_string();
-    if name.is_empty()
-        || name.starts_with('.')
-        || name.len() > 100
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
-        ctx.err_hint(
-            Some(sim.name.span()),
-            "simulation.name",
-            format!("{name:?} cannot name a results folder"),
-            "use letters, digits, '-', '_' or '.' (not first), at most 100 characters",
-        );
-    }
+    ctx.diags.extend(folder_name_error(
+        &name,
+        Some(sim.name.span()),
+        "simulation.name",
+    ));
     let parsed_duration = ctx.duration_of(&sim.duration, "simulation.duration");
     // An unparsable duration is already reported; one hour keeps the later checks quiet.
     let duration = parsed_duration.unwrap_or(SimDuration::from_mins(60));

@@ -19,7 +19,8 @@ use indexmap::IndexMap;
 use rand::RngExt;
 
 use crate::cluster::{
-    ClassId, Cluster, DaemonLoad, Labels, NodeId, NodeState, Owner, PodId, PodPhase, ZONES, Zone,
+    ClassId, Cluster, DaemonLoad, Labels, NodeId, NodeState, Owner, PodId, PodPhase, PoolId, ZONES,
+    Zone,
 };
 use crate::engine::rng::Stream;
 use crate::engine::{SimDuration, SimTime};
@@ -73,6 +74,35 @@ pub fn static_misfit(
         first_reason.get_or_insert(why);
     }
     first_reason
+}
+
+/// The static verdicts of a class (in a cache sized for every class), one per pool and zone
+/// slot, each computed on first use (`static_verdict`).
+fn static_row<'a>(
+    cache: &'a mut [Vec<Option<Option<Reason>>>],
+    cluster: &Cluster,
+    class: ClassId,
+) -> &'a mut [Option<Option<Reason>>] {
+    let row = &mut cache[class.idx()];
+    if row.is_empty() {
+        row.resize(cluster.pools.len() * ZONES, None);
+    }
+    row
+}
+
+/// A template's verdict on a pool in a zone from the filters that depend only on them, taken
+/// from a class's row of the scheduler's cache or computed into it.
+fn static_verdict<'a>(
+    row: &'a mut [Option<Option<Reason>>],
+    cluster: &Cluster,
+    t: &PodTemplate,
+    pool: PoolId,
+    zone: Zone,
+) -> &'a Option<Reason> {
+    row[pool.idx() * ZONES + zone.0 as usize].get_or_insert_with(|| {
+        let p = cluster.pool(pool);
+        filter::static_filter(t, &p.zone_labels[p.zone_index(zone)], &p.spec.taints)
+    })
 }
 
 fn misfit_in_zone(
@@ -411,14 +441,34 @@ impl Scheduler {
         }
     }
 
-    fn ensure_caches(&mut self, cluster: &Cluster) {
+    /// Per-class caches sized for every class of the cluster.
+    fn ensure_class_caches(&mut self, cluster: &Cluster) {
         let classes = cluster.classes.len();
         if self.static_cache.len() < classes {
-            // Rows are filled on a class's first attempt (see `schedule_one`).
+            // Rows are filled on a class's first use (see `static_row`).
             self.static_cache.resize(classes, Vec::new());
             self.fail_cache.resize(classes, None);
             self.class_binds.resize(classes, 0);
         }
+    }
+
+    /// Whether pods of `class` pass the filters that depend only on the pool and zone
+    /// (TaintToleration, NodeAffinity) on `pool` in `zone`: the cluster autoscaler's check of
+    /// which pools could host them.
+    pub fn statically_fits(
+        &mut self,
+        cluster: &Cluster,
+        class: ClassId,
+        pool: PoolId,
+        zone: Zone,
+    ) -> bool {
+        self.ensure_class_caches(cluster);
+        let row = static_row(&mut self.static_cache, cluster, class);
+        static_verdict(row, cluster, cluster.template(class), pool, zone).is_none()
+    }
+
+    fn ensure_caches(&mut self, cluster: &Cluster) {
+        self.ensure_class_caches(cluster);
         if self.order_version != cluster.node_set_version {
             self.order_version = cluster.node_set_version;
             // Group ready nodes by zone in order of first appearance, then interleave.
@@ -509,11 +559,7 @@ impl Scheduler {
         let dep_state = &cluster.deployments[dep.idx()];
         // nodeSelector on the hostname label: looked up once per pod, not once per node.
         let host = t.node_selector.get(crate::cluster::LABEL_HOSTNAME);
-        // The static verdicts of this class, per pool and zone, computed on first use.
-        let static_row = &mut self.static_cache[class.idx()];
-        if static_row.is_empty() {
-            static_row.resize(cluster.pools.len() * ZONES, None);
-        }
+        let static_row = static_row(&mut self.static_cache, cluster, class);
         // The node order from the rotating start, wrapping once (no division per node).
         let mut at = self.next_start_node.min(all);
         for _ in 0..all {
@@ -544,21 +590,17 @@ impl Scheduler {
             // A node whose Ready condition is False carries the node controller's NoSchedule
             // taint, which pods do not tolerate by default.
             if node.fault != 0 {
-                let r = Reason::UntoleratedTaint(UNREACHABLE_TAINT.into());
-                match histogram.iter_mut().find(|(x, _)| *x == r) {
+                // Found without building the reason, which is built once, for its first node.
+                let unreachable =
+                    |x: &Reason| matches!(x, Reason::UntoleratedTaint(s) if s == UNREACHABLE_TAINT);
+                match histogram.iter_mut().find(|(x, _)| unreachable(x)) {
                     Some((_, n)) => *n += 1,
-                    None => histogram.push((r, 1)),
+                    None => histogram.push((Reason::UntoleratedTaint(UNREACHABLE_TAINT.into()), 1)),
                 }
                 continue;
             }
             // TaintToleration and NodeAffinity depend only on the pool and zone.
-            let slot = node.pool.idx() * ZONES + node.zone.0 as usize;
-            let verdict = static_row[slot].get_or_insert_with(|| {
-                let pool = cluster.pool(node.pool);
-                let labels: &Labels = &pool.zone_labels[pool.zone_index(node.zone)];
-                filter::static_filter(t, labels, &pool.spec.taints)
-            });
-            if let Some(r) = verdict {
+            if let Some(r) = static_verdict(static_row, cluster, t, node.pool, node.zone) {
                 // Counted by reference: a reason is cloned once, not once per node.
                 match histogram.iter_mut().find(|(x, _)| x == r) {
                     Some((_, n)) => *n += 1,

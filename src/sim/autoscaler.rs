@@ -21,8 +21,7 @@ use crate::autoscaler::{
 use crate::cluster::{ClassId, NodeId, NodeState, Owner, PodId, PodPhase, PoolId, ZONES, Zone};
 use crate::engine::rng::Stream;
 use crate::engine::{SimDuration, SimTime};
-use crate::observe::{Durations, Field};
-use crate::scheduler::filter::static_filter;
+use crate::observe::{Durations, Field, round3};
 
 use super::{Event, Sim};
 
@@ -82,8 +81,6 @@ pub struct CaState {
     halted: bool,
     cooldown_logged: Option<SimTime>,
     no_scale_up_logged: String,
-    /// Per class, per pool × zone slot: the static filters' verdict (1 fits, 0 not).
-    static_ok: Vec<Vec<i8>>,
     /// Per node id: scratch requests placed by this loop's simulation, and a stamp.
     extra: Vec<(u64, u64, u32, u64)>,
     /// Per node id: the stamp of the loop in which it became the destination of a node
@@ -121,7 +118,6 @@ impl CaState {
             halted: false,
             cooldown_logged: None,
             no_scale_up_logged: String::new(),
-            static_ok: Vec::new(),
             extra: Vec::new(),
             received: Vec::new(),
             stamp: 0,
@@ -185,6 +181,12 @@ impl Sim {
             .iter()
             .filter(|n| c.node(**n).state != NodeState::Deleting)
             .count() as u32
+    }
+
+    /// The scale set's size, which counts nodes being deleted until their VMs are gone: what
+    /// `max_count` caps.
+    fn scale_set_size(&self, pool: usize) -> u32 {
+        self.cluster.pools[pool].nodes.len() as u32
     }
 
     fn cluster_size(&self) -> u32 {
@@ -546,27 +548,11 @@ impl Sim {
         }
     }
 
-    /// Whether pods of `class` pass the static filters on `pool` in `zone_slot`.
+    /// Whether pods of `class` pass the static filters on `pool` in `zone`, from the
+    /// scheduler's cache of them.
     fn statically_fits(&mut self, class: ClassId, pool: usize, zone: Zone) -> bool {
-        let c = &self.cluster;
-        let ci = class.idx();
-        if self.ca.static_ok.len() <= ci {
-            self.ca
-                .static_ok
-                .resize(c.classes.len().max(ci + 1), Vec::new());
-        }
-        let row = &mut self.ca.static_ok[ci];
-        if row.is_empty() {
-            row.resize(c.pools.len() * ZONES, -1);
-        }
-        let slot = pool * ZONES + zone.0 as usize;
-        if row[slot] < 0 {
-            let p = &c.pools[pool];
-            let labels = &p.zone_labels[p.zone_index(zone)];
-            row[slot] =
-                i8::from(static_filter(c.template(class), labels, &p.spec.taints).is_none());
-        }
-        row[slot] == 1
+        self.scheduler
+            .statically_fits(&self.cluster, class, PoolId(pool as u32), zone)
     }
 
     fn template(&self, pool: usize, zone: Zone) -> NodeTemplate {
@@ -680,8 +666,7 @@ impl Sim {
             if classes.is_empty() {
                 continue;
             }
-            // The scale set's size counts nodes being deleted until their VMs are gone.
-            let size = self.cluster.pools[p].nodes.len() as u32;
+            let size = self.scale_set_size(p);
             if size >= spec.max_count {
                 skipped.push(format!("{}: at max_count {}", spec.name, spec.max_count));
                 continue;
@@ -1364,8 +1349,4 @@ impl Sim {
             self.queue.schedule(next, Event::AutoscalerScan);
         }
     }
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }

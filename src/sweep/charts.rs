@@ -229,7 +229,6 @@ pub fn pareto_chart(
     records: &[RunRecord],
     means: &[PointMeans],
     x_metric: &str,
-    x_axis: &str,
 ) -> (Chart, Vec<usize>) {
     let (xk, yk) = (metric_index(x_metric), metric_index("total_cost_usd"));
     let xy: Vec<(f64, f64)> = means.iter().map(|m| (m.means[xk], m.means[yk])).collect();
@@ -284,7 +283,7 @@ pub fn pareto_chart(
         ..Series::default()
     });
     let chart = Chart {
-        title: format!("{sweep}: cost against {x_axis}"),
+        title: format!("{sweep}: cost against {}", METRICS[xk].short_axis()),
         x_label: format!("{}, {seeds}", METRICS[xk].axis),
         y_label: format!("{}, {seeds}", METRICS[yk].axis),
         series,
@@ -442,7 +441,7 @@ pub fn metric_chart(
         s.band_label = band_label;
     }
     let def = &METRICS[metric];
-    let axis_name = def.axis.split(" (").next().unwrap_or(def.axis);
+    let axis_name = def.short_axis();
     let name = &this.name;
     let grouped = if group_x.len() < xs.len() {
         format!(", runs grouped in {BINS} slices")
@@ -516,16 +515,12 @@ pub fn charts(records: &[RunRecord]) -> SweepCharts {
     let sweep = &first.sweep.name;
     let nonzero = |k: usize| values.iter().any(|v| v[k] != 0.0);
     let unserved = metric_index("unserved_requests");
-    let mut pareto = vec![(
-        "pending_pod_seconds",
-        "pending pod-seconds",
-        "pareto_pending",
-    )];
+    let mut pareto = vec![("pending_pod_seconds", "pareto_pending")];
     if nonzero(unserved) {
-        pareto.push(("unserved_requests", "unserved requests", "pareto_unserved"));
+        pareto.push(("unserved_requests", "pareto_unserved"));
     }
-    for (metric, axis, file) in pareto {
-        let (chart, front) = pareto_chart(sweep, records, &out.means, metric, axis);
+    for (metric, file) in pareto {
+        let (chart, front) = pareto_chart(sweep, records, &out.means, metric);
         out.charts.push((file.to_string(), chart));
         out.fronts.push((metric, front));
     }
@@ -652,7 +647,7 @@ mod tests {
         let means = point_means(&records);
         // Means (pending, cost): (120, 11), (60, 21), (200, 30), (40, 26).
         assert_eq!(means[1].means[0], 21.0);
-        let (chart, front) = pareto_chart("s", &records, &means, "pending_pod_seconds", "p");
+        let (chart, front) = pareto_chart("s", &records, &means, "pending_pod_seconds");
         assert_eq!(front, vec![3, 1, 0]);
         // The front's points, and the steps of what they beat: right, then down.
         assert_eq!(

@@ -110,7 +110,7 @@ pub fn execute(
     std::fs::create_dir_all(&runs_dir)
         .map_err(|e| SweepError::Output(format!("cannot create {}: {e}", runs_dir.display())))?;
     let manifest = Manifest::of(sweep);
-    store::write_atomic(&[(opts.out.join(store::MANIFEST), manifest.encode())])
+    crate::report::write_atomic(&[(opts.out.join(store::MANIFEST), manifest.encode())])
         .map_err(SweepError::Output)?;
     let id = SweepId::of(sweep);
     progress.start(to_do.len() as u64, skipped, jobs);
@@ -201,7 +201,7 @@ pub fn write_results(
     let (runs, points) = table::render(records);
     let charts = charts::charts(records);
     let palette = &charts.palette;
-    let drawn: Vec<(String, Vec<u8>)> = charts
+    let (svgs, pngs): (Vec<String>, Vec<Vec<u8>>) = charts
         .charts
         .par_iter()
         .with_max_len(1)
@@ -212,18 +212,17 @@ pub fn write_results(
         })
         .collect::<Result<_, String>>()
         .map_err(|e| SweepError::Output(format!("cannot draw the sweep's charts: {e}")))?;
-    let svgs: Vec<String> = drawn.iter().map(|(svg, _)| svg.clone()).collect();
     let page = report::render(records, manifest, &charts, &svgs);
     let mut files = vec![
         (out.join("runs.csv"), runs),
         (out.join("points.csv"), points),
         (out.join("report.html"), page.into_bytes()),
     ];
-    for ((name, _), (svg, png)) in charts.charts.iter().zip(drawn) {
+    for (((name, _), svg), png) in charts.charts.iter().zip(svgs).zip(pngs) {
         files.push((plots_dir.join(format!("{name}.svg")), svg.into_bytes()));
         files.push((plots_dir.join(format!("{name}.png")), png));
     }
-    store::write_atomic(&files).map_err(SweepError::Output)?;
+    crate::report::write_atomic(&files).map_err(SweepError::Output)?;
     Ok(files.into_iter().map(|(path, _)| path).collect())
 }
 

@@ -157,13 +157,12 @@ pub fn render(
     // The Pareto charts are the first charts, one per front.
     for (((metric, front), (_, chart)), svg) in charts.fronts.iter().zip(&charts.charts).zip(svgs) {
         figure(&mut out, &chart.title, &id.name, svg);
-        let axis = METRICS[metric_index(metric)].axis;
         let _ = writeln!(
             out,
             "<p>The {} point{} on the front, by {} (least first):</p>",
             front.len(),
             plural(front.len() as u64),
-            escape(axis.split(" (").next().unwrap_or(axis))
+            escape(METRICS[metric_index(metric)].short_axis())
         );
         let mut head: Vec<String> = vec!["point".into()];
         head.extend(id.parameters.iter().cloned());

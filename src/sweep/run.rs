@@ -58,6 +58,13 @@ pub const METRICS: [MetricDef; 11] = [
     },
 ];
 
+impl MetricDef {
+    /// The axis name without its unit: "pending pod-seconds".
+    pub fn short_axis(&self) -> &'static str {
+        self.axis.split(" (").next().unwrap_or(self.axis)
+    }
+}
+
 /// Index of a metric in `METRICS`.
 pub fn metric_index(name: &str) -> usize {
     METRICS

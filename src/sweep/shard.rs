@@ -192,7 +192,13 @@ mod tests {
     #[test]
     fn the_flag_wins_then_kubernetes_then_slurm() {
         let flag = Shard::new(2, 5).unwrap();
-        let k8s = [("JOB_COMPLETION_INDEX", "3"), ("AKSIM_SHARDS", "4")];
+        // A Slurm array's variables as well: Kubernetes comes first.
+        let k8s = [
+            ("JOB_COMPLETION_INDEX", "3"),
+            ("AKSIM_SHARDS", "4"),
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "2"),
+        ];
         assert_eq!(
             choose(Some(flag), None, &env(&k8s)).unwrap(),
             (flag, ShardSource::Flag)

@@ -161,24 +161,11 @@ impl Sweep {
         let sweep = raw.sweep.get_ref();
 
         let name = sweep.name.get_ref().trim().to_string();
-        if name.is_empty()
-            || name.starts_with('.')
-            || name.len() > 100
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        {
-            diags.push(
-                Diagnostic::error(
-                    Some(sweep.name.span()),
-                    "sweep.name",
-                    format!("{name:?} cannot name a results folder"),
-                )
-                .with_hint(
-                    "use letters, digits, '-', '_' or '.' (not first), at most 100 characters",
-                ),
-            );
-        }
+        diags.extend(crate::scenario::validate::folder_name_error(
+            &name,
+            Some(sweep.name.span()),
+            "sweep.name",
+        ));
         let seed = match &sweep.seed {
             None => 1,
             Some(s) if *s.get_ref() >= 0 => *s.get_ref() as u64,
@@ -973,7 +960,15 @@ mod tests {
         let b =
             sweep("# a comment\n\n[[parameter]]\npath   = \"a.x\"\nvalues = [ 1,2 ]\n").unwrap();
         let c = sweep("[[parameter]]\npath = \"a.x\"\nvalues = [1, 3]\n").unwrap();
+        let renamed = Sweep::from_text(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/sweeps/test.toml"),
+            "[sweep]\nname = \"u\"\nscenario = \"../quickstart.toml\"\n\
+             [[parameter]]\npath = \"a.x\"\nvalues = [1, 2]\n",
+        )
+        .unwrap();
+        assert_eq!(renamed.name, "u");
         assert_eq!(a.identity, b.identity);
+        assert_eq!(a.identity, renamed.identity);
         assert_ne!(a.identity, c.identity);
     }
 

@@ -2,7 +2,6 @@
 //! (a temporary file in the same folder, synced, then renamed), so that a killed sweep leaves
 //! whole files only and a rerun can tell which runs are done.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
 
@@ -13,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::SweepError;
 use super::run::RunRecord;
 use super::spec::{Mode, Sweep};
+use crate::report::write_atomic;
 
 /// The subfolder holding the run files.
 pub const RUNS_DIR: &str = "runs";
@@ -117,51 +117,6 @@ fn run_of_file_name(name: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// Writes each `(path, bytes)` through a temporary file in the path's folder: all staged,
-/// each synced, then each renamed over its path, so that readers see the old file or the whole
-/// new one. Syncing a batch together lets one journal commit cover it.
-pub fn write_atomic(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
-    let mut staged: Vec<(PathBuf, &Path)> = Vec::with_capacity(files.len());
-    let result = stage_and_rename(files, &mut staged);
-    if result.is_err() {
-        for (tmp, _) in &staged {
-            let _ = std::fs::remove_file(tmp);
-        }
-    }
-    result
-}
-
-fn stage_and_rename<'a>(
-    files: &'a [(PathBuf, Vec<u8>)],
-    staged: &mut Vec<(PathBuf, &'a Path)>,
-) -> Result<(), String> {
-    let mut handles = Vec::with_capacity(files.len());
-    for (path, bytes) in files {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        // The process id keeps two processes writing into one folder apart.
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-        let mut f = std::fs::File::create(&tmp).map_err(fail)?;
-        staged.push((tmp, path));
-        f.write_all(bytes).map_err(fail)?;
-        handles.push(f);
-    }
-    for (f, (_, path)) in handles.iter().zip(staged.iter()) {
-        f.sync_all()
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
-    drop(handles);
-    while let Some((tmp, path)) = staged.first() {
-        std::fs::rename(tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        staged.remove(0);
-    }
-    Ok(())
-}
-
 /// A run file's bytes: pretty JSON and a final newline.
 pub fn encode(record: &RunRecord) -> Vec<u8> {
     let mut json = serde_json::to_vec_pretty(record).expect("a run record serializes");
@@ -255,22 +210,5 @@ mod tests {
         assert_eq!(run_of_file_name("run-+1.json"), None);
         assert!(run_file_name(9) < run_file_name(10));
         assert!(run_file_name(99_999) < run_file_name(100_000));
-    }
-
-    #[test]
-    fn an_atomic_write_leaves_the_file_and_nothing_else() {
-        let dir = tempfile::tempdir().unwrap();
-        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
-        write_atomic(&[(a.clone(), b"old".to_vec())]).unwrap();
-        write_atomic(&[(a.clone(), b"new".to_vec()), (b.clone(), b"b".to_vec())]).unwrap();
-        assert_eq!(std::fs::read(&a).unwrap(), b"new");
-        assert_eq!(std::fs::read(&b).unwrap(), b"b");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
-        // A file that cannot be written leaves no temporary file and no other file changed.
-        let bad = dir.path().join("missing-folder/c.csv");
-        let e = write_atomic(&[(a.clone(), b"newer".to_vec()), (bad, Vec::new())]).unwrap_err();
-        assert!(e.contains("missing-folder/c.csv"), "{e}");
-        assert_eq!(std::fs::read(&a).unwrap(), b"new");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 }
