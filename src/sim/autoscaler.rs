@@ -766,7 +766,7 @@ impl Sim {
         }
         let sizes: Vec<(u32, u32)> = members
             .iter()
-            .map(|&p| (self.pool_size(p), self.scenario.pools[p].max_count))
+            .map(|&p| (self.scale_set_size(p), self.scenario.pools[p].max_count))
             .collect();
         let mut wanted = candidates[best].option.node_count;
         if profile.max_nodes_total > 0 {

@@ -168,6 +168,8 @@ impl Sim {
         }
         let (name, pods) = (n.name.clone(), n.pods.clone());
         let zone = n.zone.0;
+        // A node whose own VM failed inside an outage's window is not the outage's.
+        let zone_down = n.fault & FAULT_ZONE != 0;
         let count = pods
             .iter()
             .filter(|p| self.cluster.pod(**p).phase != PodPhase::Terminating)
@@ -185,7 +187,8 @@ impl Sim {
             );
         }
         for o in self.ca.outages.iter_mut() {
-            if o.zone == zone
+            if zone_down
+                && o.zone == zone
                 && o.start <= now
                 && now <= o.end + self.scenario.cluster.not_ready_toleration
             {

@@ -850,3 +850,45 @@ count = 3
     let failures = events(&sim, "node_not_ready").len();
     assert!((40..=120).contains(&failures), "{failures}");
 }
+
+#[test]
+fn a_vm_failure_as_a_zone_recovered_counted_as_the_outage_s_evictions() {
+    // Zone 1 is down from 10m to 14m, less than the 300 s toleration: no pod is evicted for
+    // it. One user VM fails at 14m, just before the zone comes back, so that node stays
+    // NotReady from 10m on and its 2 pods are evicted at 15m: inside the outage's window (its
+    // end + 300 s), but on a node the zone no longer holds down.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\"]
+count = 2
+repair_time = \"30m\"
+
+[[deployment]]
+name = \"web\"
+replicas = 4
+requests = {{ cpu = \"1\", memory = \"1Gi\" }}
+node_selector = {{ \"kubernetes.azure.com/agentpool\" = \"user\" }}
+
+[[event]]
+at = \"10m\"
+action = \"zone_outage\"
+zone = 1
+duration = \"4m\"
+
+[[event]]
+at = \"14m\"
+action = \"fail_nodes\"
+pool = \"user\"
+count = 1
+"
+    ));
+    let evicted: Vec<(f64, u64)> = events(&sim, "pods_evicted")
+        .iter()
+        .map(|e| (e["time_s"].as_f64().unwrap(), e["pods"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(evicted, [(900.0, 2)]);
+    assert_eq!(sim.ca.outages[0].pods_evicted, 0);
+}
