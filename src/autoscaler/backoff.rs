@@ -6,6 +6,11 @@
 //! is older than the reset timeout (3 h), which starts over at the initial duration. A failure
 //! while the group is still backed off keeps the current duration and restarts the wait. A
 //! scale-up whose nodes all registered removes the backoff entirely (`RemoveBackoff`).
+//!
+//! A failure at the very instant the backoff ends counts as after it (upstream tests
+//! `backoffUntil.Before(now)`, strictly): on a real clock the next loop always starts a little
+//! after the end, while the simulated scans land on it exactly, and with the strict test a
+//! failing pool would never have its backoff doubled.
 
 use crate::engine::{SimDuration, SimTime};
 

@@ -61,12 +61,13 @@ impl Utilization {
         self.cpu.max(self.memory)
     }
 
-    /// The resource that decides the value.
+    /// The resource that decides the value; memory on a tie, as upstream
+    /// (`simulator/utilization/info.go`: cpu only when strictly greater).
     pub fn resource(self) -> &'static str {
-        if self.memory > self.cpu {
-            "memory"
-        } else {
+        if self.cpu > self.memory {
             "cpu"
+        } else {
+            "memory"
         }
     }
 
@@ -167,6 +168,8 @@ mod tests {
         // memory 10/16 = 0.625 beats cpu 1000/4000 = 0.25.
         let u = Utilization::of(load(1000, 10), false);
         assert_eq!(u.resource(), "memory");
+        // A tie (an empty node: 0 and 0) is memory's, as upstream.
+        assert_eq!(Utilization::of(load(0, 0), false).resource(), "memory");
     }
 
     #[test]

@@ -1522,6 +1522,26 @@ pub fn validate(
             .hpa
             .as_ref()
             .and_then(|h| workloads::hpa(&mut ctx, h, &format!("{f}.hpa"), &controller_manager));
+        // A per-direction tolerance needs the HPAConfigurableTolerance feature gate, alpha
+        // (off) before 1.35; AKS does not turn alpha gates on.
+        if let Some(b) = r.hpa.as_ref().and_then(|h| h.get_ref().behavior.as_ref()) {
+            let b = b.get_ref();
+            for (dir, rules) in [("scale_up", &b.scale_up), ("scale_down", &b.scale_down)] {
+                let tolerance = rules.as_ref().and_then(|r| r.get_ref().tolerance.as_ref());
+                let Some(t) = tolerance.filter(|_| kubernetes_minor < 35) else {
+                    continue;
+                };
+                ctx.warn_hint(
+                    Some(t.span()),
+                    format!("{f}.hpa.behavior.{dir}.tolerance"),
+                    format!(
+                        "Kubernetes 1.{kubernetes_minor} ignores it: the HPAConfigurableTolerance \
+                         feature gate is alpha and off before 1.35; aksim applies it anyway"
+                    ),
+                    "set cluster.kubernetes_version = \"1.35\", or leave the tolerance out to see what this version does",
+                );
+            }
+        }
         let controller = r.controller.as_ref().is_none_or(|c| *c.get_ref());
         if let Some(c) = &r.controller
             && !controller

@@ -257,4 +257,15 @@ fn a_per_direction_tolerance_holds_a_scale_up_the_flag_would_make() {
         ))),
         None
     );
+    // The default Kubernetes version (1.33) has the feature gate off: a warning says so.
+    let warnings = |toml: &str| aksim::load_str("t.toml", toml, &[]).unwrap().warnings;
+    let toml = scenario("behavior = { scale_up = { tolerance = 0.5 } }");
+    let w = warnings(&toml).join("\n");
+    assert!(
+        w.contains("hpa.behavior.scale_up.tolerance: Kubernetes 1.33 ignores it"),
+        "{w}"
+    );
+    let newer = toml.replace("[cluster]\n", "[cluster]\nkubernetes_version = \"1.35\"\n");
+    assert_ne!(newer, toml);
+    assert!(!warnings(&newer).join("\n").contains("tolerance"));
 }
