@@ -1,6 +1,6 @@
 //! A sweep of 100 quickstart days (`benches/sweep-quickstart.toml`) with 1 and 2 jobs: what
-//! `aksim sweep` does, from checking every point to the last run file and the two tables,
-//! into a fresh folder each time. Throughput is reported in runs (items) per second.
+//! `aksim sweep` does, from checking every point to the last run file, the two tables, the
+//! charts and `report.html`, into a fresh folder each time. Throughput is reported in runs (items) per second.
 //!
 //! Run: `cargo bench --bench sweep`.
 

@@ -381,15 +381,15 @@ mod tests {
         assert_eq!((e.nodes, e.pods), (3, 7));
     }
 
-    // Memory counts in the score: a 100m / 900 MiB pod on 4000m / 1000 MiB scores 0.025 + 0.9,
-    // ahead of a 2000m / 0 pod (0.5). Ordering decides what is left when the limiter cuts: with
-    // one node the memory pod goes first and the cpu pod still fits beside it (2100m ≤ 4000m).
+    // Memory counts in the score: on 4000m / 1000 MiB a 2000m / 600 MiB pod scores 0.5 + 0.6,
+    // ahead of a 3000m / 0 pod (0.75), though its cpu alone would put it behind. The two do not
+    // share a node (5000m > 4000m), so with one node the order decides which is placed.
     #[test]
     fn memory_counts_in_order() {
-        let groups = [group(1, 2000, 0, 1), group(2, 100, 900, 2)];
+        let groups = [group(1, 3000, 0, 1), group(2, 2000, 600, 1)];
         let e = estimate(&node(4000, 1000, 110), &groups, 1);
-        assert_eq!(e.per_group, vec![(1, 1), (2, 1)]);
-        assert_eq!((e.nodes, e.pods), (1, 2));
+        assert_eq!(e.per_group, vec![(1, 0), (2, 1)]);
+        assert_eq!((e.nodes, e.pods), (1, 1));
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //!   (`--balance-similar-node-groups`, e.g. one pool per zone).
 //!
 //! These take plain numbers and return plain numbers; nothing here reads the cluster, the clock or
-//! the event queue. The control loop that builds the inputs (pending pods, templates from the pool
-//! definitions, upcoming nodes, backoff, scale-down) is still to come and will live beside them.
+//! the event queue. The control loop that builds their inputs (pending pods, templates from the
+//! pool definitions, upcoming nodes, backoff, scale-down) is `sim/autoscaler.rs`.
 //! Upstream sources are named in each module (reference §2).
 
 pub mod backoff;
@@ -86,9 +86,10 @@ pub struct Profile {
     pub expendable_pods_priority_cutoff: i32,
     /// `max-drain-parallelism` (1), upstream flag: occupied nodes drained at once.
     pub max_drain_parallelism: u32,
-    /// The priority expander's table (`[autoscaler.priorities]`, the
+    /// The priority expander's table as configured (`[autoscaler.priorities]`, the
     /// `cluster-autoscaler-priority-expander` ConfigMap): priority → node-pool name patterns,
-    /// highest first. Also copied into `Strategy::Priority` in `expander`.
+    /// highest first, whether or not the chain names `priority`. The loop reads the copy in
+    /// `Strategy::Priority`.
     pub priorities: Vec<(i32, Vec<NamePattern>)>,
 }
 

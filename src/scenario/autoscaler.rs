@@ -446,8 +446,7 @@ fn expander(
             ExpanderName::LeastNodes => Strategy::LeastNodes,
             ExpanderName::Price => Strategy::Price,
             ExpanderName::Priority => Strategy::Priority(priorities.to_vec()),
-            // Refused above.
-            ExpanderName::Grpc => Strategy::Random,
+            ExpanderName::Grpc => unreachable!("grpc is refused above"),
         })
         .collect()
 }

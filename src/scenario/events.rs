@@ -10,6 +10,17 @@ use super::validate::{Ctx, MAX_NODES_PER_POOL, MAX_PODS_TOTAL};
 use crate::cluster::{Sku, catalogue};
 use crate::engine::{SimDuration, SimTime};
 
+/// The fields of an `[[event]]` besides `at` and `action`, which the actions take.
+const EVENT_FIELDS: [&str; 7] = [
+    "deployment",
+    "replicas",
+    "pool",
+    "count",
+    "zone",
+    "duration",
+    "vm_size",
+];
+
 /// What an event is checked against.
 pub(super) struct EventContext<'a> {
     pub pools: &'a [PoolSpec],
@@ -91,15 +102,17 @@ pub(super) fn event(
     let kind = *r.action.get_ref();
     let name = action_name(kind);
     let (required, optional) = action_fields(kind);
-    let present: [(&str, Option<Range<usize>>); 7] = [
-        ("deployment", r.deployment.as_ref().map(|x| x.span())),
-        ("replicas", r.replicas.as_ref().map(|x| x.span())),
-        ("pool", r.pool.as_ref().map(|x| x.span())),
-        ("count", r.count.as_ref().map(|x| x.span())),
-        ("zone", r.zone.as_ref().map(|x| x.span())),
-        ("duration", r.duration.as_ref().map(|x| x.span())),
-        ("vm_size", r.vm_size.as_ref().map(|x| x.span())),
+    // In `EVENT_FIELDS` order.
+    let spans: [Option<Range<usize>>; 7] = [
+        r.deployment.as_ref().map(|x| x.span()),
+        r.replicas.as_ref().map(|x| x.span()),
+        r.pool.as_ref().map(|x| x.span()),
+        r.count.as_ref().map(|x| x.span()),
+        r.zone.as_ref().map(|x| x.span()),
+        r.duration.as_ref().map(|x| x.span()),
+        r.vm_size.as_ref().map(|x| x.span()),
     ];
+    let present: Vec<(&str, Option<Range<usize>>)> = EVENT_FIELDS.into_iter().zip(spans).collect();
     let takes: Vec<&str> = required.iter().chain(optional).copied().collect();
     for (key, span) in &present {
         if let Some(span) = span
@@ -340,15 +353,7 @@ mod tests {
     #[test]
     fn the_field_table_matches_the_event_fields() {
         use ActionKind::*;
-        let fields = [
-            "deployment",
-            "replicas",
-            "pool",
-            "count",
-            "zone",
-            "duration",
-            "vm_size",
-        ];
+        let fields = EVENT_FIELDS;
         let kinds = [
             Scale,
             AddNodes,

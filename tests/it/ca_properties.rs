@@ -16,10 +16,17 @@ struct Knobs {
     grace_s: u32,
 }
 
-fn scenario(k: &Knobs, deps: &[(u32, u32, u8, u8)], actions: &[(u32, u8, u32, u32)]) -> String {
+/// `end_s`: where the run stops, so that the checks of its end state meet it in the middle of
+/// things (nodes booting, drains under way), not only after every action has settled.
+fn scenario(
+    k: &Knobs,
+    end_s: u32,
+    deps: &[(u32, u32, u8, u8)],
+    actions: &[(u32, u8, u32, u32)],
+) -> String {
     let seed = k.grace_s * 7 + k.unneeded_m;
     let mut s = format!(
-        "[simulation]\nname = \"f\"\nduration = \"4h\"\nseed = {seed}\nsample_interval = \"5m\"\n\n[cluster]\ndefault_daemonsets = false\nnot_ready_toleration_seconds = 120\n\n",
+        "[simulation]\nname = \"f\"\nduration = \"{end_s}s\"\nseed = {seed}\nsample_interval = \"5m\"\n\n[cluster]\ndefault_daemonsets = false\nnot_ready_toleration_seconds = 120\n\n",
     );
     s += &format!(
         "[autoscaler]\nbalance-similar-node-groups = {}\nscale-down-unneeded-time = \"{}m\"\nscale-down-unready-time = \"{}m\"\nmax-drain-parallelism = {}\nscale-down-delay-after-add = \"2m\"\nmax-node-provision-time = \"6m\"\n\n",
@@ -198,10 +205,11 @@ proptest! {
     #[test]
     fn autoscaled_clusters_keep_their_bookkeeping(
         k in knobs(),
+        end_s in 300u32..14_400,
         deps in proptest::collection::vec((0u32..20, 100u32..3000, 0u8..4, 0u8..4), 1..5),
         actions in proptest::collection::vec((0u32..600, 0u8..6, 0u32..8, 0u32..60), 0..24),
     ) {
-        let toml = scenario(&k, &deps, &actions);
+        let toml = scenario(&k, end_s, &deps, &actions);
         let loaded = match aksim::load_str("f.toml", &toml, &[]) {
             Ok(l) => l,
             Err(e) => panic!("invalid: {e}\n{toml}"),

@@ -750,8 +750,8 @@ safe_to_evict = false
 
 #[test]
 fn drains_in_one_loop_each_spent_the_whole_disruption_budget() {
-    // 3 web pods, max_unavailable 1, max-drain-parallelism 3: one loop may evict one web pod
-    // only, so no two drains evict web pods at the same instant.
+    // 3 web pods spread over 6 nodes, max_unavailable 1, max-drain-parallelism 3: one loop
+    // may evict one web pod only, so no two drains evict web pods at the same instant.
     let sim = run(&cluster(
         "1h",
         1,
@@ -762,7 +762,7 @@ fn drains_in_one_loop_each_spent_the_whole_disruption_budget() {
 name = "user"
 vm_size = "Standard_D4s_v5"
 zones = ["1"]
-count = 4
+count = 6
 enable_auto_scaling = true
 min_count = 1
 max_count = 6
@@ -782,7 +782,8 @@ readiness_delay = "20s"
         .filter(|e| e["reason"] == "evicted: node drained")
         .map(|e| e["time_s"].as_f64().unwrap())
         .collect();
-    assert!(!at.is_empty());
+    // 6 nodes for 3 pods: several nodes are removable in one loop, each holding a web pod.
+    assert!(at.len() >= 2, "{at:?}");
     let n = at.len();
     at.dedup();
     assert_eq!(at.len(), n, "two evictions at one instant: {at:?}");

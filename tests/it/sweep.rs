@@ -185,7 +185,8 @@ fn one_or_two_jobs_give_byte_identical_tables() {
     ));
     // Run 3 = point 1 (5m, D8s_v5), replica 1.
     let row3: Vec<&str> = runs.lines().nth(4).unwrap().split(',').collect();
-    assert_eq!(row3[..6], ["3", "1", "1", row3[3], "5m", "Standard_D8s_v5"]);
+    let seed = sweep.run_seed(1, 1).to_string();
+    assert_eq!(row3[..6], ["3", "1", "1", &seed, "5m", "Standard_D8s_v5"]);
     // The replicas of a point have their own seeds, and the seeds show in their results.
     let pending: Vec<&str> = runs
         .lines()
@@ -651,6 +652,8 @@ fn sweep_and_merge_have_help_and_refuse_bad_shard_arguments() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
 }
 
 #[test]
