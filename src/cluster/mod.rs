@@ -536,36 +536,45 @@ impl Cluster {
     }
 
     /// Starts creating a VM in `pool`/`zone`: takes subnet addresses and bills from now on.
-    pub fn create_node(
-        &mut self,
-        pool: PoolId,
-        zone: Zone,
-        now: SimTime,
-    ) -> Result<NodeId, CreateError> {
+    /// Whether `count` more nodes fit in `pool`: AKS's node limits per pool and per cluster, the
+    /// subnet's free addresses (for `SubnetFull`, `needed` is what all of them need) and the
+    /// overlay pod CIDR.
+    pub fn room_for(&self, pool: PoolId, count: u32) -> Result<(), CreateError> {
         let p = &self.pools[pool.idx()];
+        let n = u64::from(count);
         let per_pool = u64::from(crate::scenario::validate::MAX_NODES_PER_POOL);
-        if p.nodes.len() as u64 >= per_pool {
+        if p.nodes.len() as u64 + n > per_pool {
             return Err(CreateError::NodeLimit {
                 scope: "pool",
                 limit: per_pool,
             });
         }
         let in_cluster: u64 = self.pools.iter().map(|q| q.nodes.len() as u64).sum();
-        let per_cluster = self.max_nodes;
-        if in_cluster >= per_cluster {
+        if in_cluster + n > self.max_nodes {
             return Err(CreateError::NodeLimit {
                 scope: "cluster",
-                limit: per_cluster,
+                limit: self.max_nodes,
             });
         }
-        let needed = p.spec.ips_per_node;
+        let needed = p.spec.ips_per_node * n;
         let free = self.subnet_ips.saturating_sub(self.ips_used);
         if needed > free {
             return Err(CreateError::SubnetFull { needed, free });
         }
-        if self.pod_cidr_nodes_free == Some(0) {
+        if self.pod_cidr_nodes_free.is_some_and(|left| left < n) {
             return Err(CreateError::PodCidrFull);
         }
+        Ok(())
+    }
+
+    pub fn create_node(
+        &mut self,
+        pool: PoolId,
+        zone: Zone,
+        now: SimTime,
+    ) -> Result<NodeId, CreateError> {
+        self.room_for(pool, 1)?;
+        let needed = self.pools[pool.idx()].spec.ips_per_node;
         let id = NodeId(self.nodes.len() as u32);
         let p = &mut self.pools[pool.idx()];
         let name = format!("{}{}", p.name_stem, base36(p.next_instance));

@@ -18,7 +18,9 @@ use crate::autoscaler::scale_down::{self, NodeLoad, PodFacts, Utilization};
 use crate::autoscaler::{
     self, Backoff, ExpansionOption, NodeTemplate, PodGroup, Resources, estimate,
 };
-use crate::cluster::{ClassId, NodeId, NodeState, Owner, PodId, PodPhase, PoolId, ZONES, Zone};
+use crate::cluster::{
+    ClassId, CreateError, NodeId, NodeState, Owner, PodId, PodPhase, PoolId, ZONES, Zone,
+};
 use crate::engine::rng::Stream;
 use crate::engine::{SimDuration, SimTime};
 use crate::observe::{Durations, Field, round3};
@@ -209,44 +211,29 @@ impl Sim {
         let p = &c.pools[pool];
         let spec = &p.spec;
         let n = u64::from(count);
-        let per_pool = u64::from(crate::scenario::validate::MAX_NODES_PER_POOL);
-        if p.nodes.len() as u64 + n > per_pool {
-            return Err(Refusal {
-                key: "NodeLimitExceeded",
-                message: format!("the pool would have more than {per_pool} nodes, the AKS limit"),
-            });
-        }
-        let in_cluster: u64 = c.pools.iter().map(|q| q.nodes.len() as u64).sum();
-        if in_cluster + n > c.max_nodes {
-            return Err(Refusal {
-                key: "NodeLimitExceeded",
-                message: format!(
-                    "the cluster would have more than {} nodes, the AKS limit",
-                    c.max_nodes
-                ),
-            });
-        }
-        let need = spec.ips_per_node * n;
-        let free = c.subnet_ips.saturating_sub(c.ips_used);
-        if need > free {
-            return Err(Refusal {
-                key: "SubnetIsFull",
-                message: if count == 1 {
-                    format!("the node needs {need} subnet addresses and {free} are free")
-                } else {
-                    format!(
-                        "{count} nodes need {need} subnet addresses ({} each) and {free} are free",
-                        spec.ips_per_node
-                    )
+        if let Err(e) = c.room_for(PoolId(pool as u32), count) {
+            return Err(match e {
+                CreateError::NodeLimit { scope, limit } => Refusal {
+                    key: "NodeLimitExceeded",
+                    message: format!(
+                        "the {scope} would have more than {limit} nodes, the AKS limit"
+                    ),
                 },
-            });
-        }
-        if let Some(left) = c.pod_cidr_nodes_free
-            && left < n
-        {
-            return Err(Refusal {
-                key: "PodCidrFull",
-                message: "the overlay pod CIDR has no /24 left for another node".into(),
+                CreateError::SubnetFull { needed, free } => Refusal {
+                    key: "SubnetIsFull",
+                    message: if count == 1 {
+                        format!("the node needs {needed} subnet addresses and {free} are free")
+                    } else {
+                        format!(
+                            "{count} nodes need {needed} subnet addresses ({} each) and {free} are free",
+                            spec.ips_per_node
+                        )
+                    },
+                },
+                CreateError::PodCidrFull => Refusal {
+                    key: "PodCidrFull",
+                    message: "the overlay pod CIDR has no /24 left for another node".into(),
+                },
             });
         }
         // Spot VMs count against a separate spot quota, not the family's.
@@ -947,6 +934,9 @@ impl Sim {
         }
         let mut empty_deleted = 0;
         let mut deleted_any = false;
+        // Each pool's size, counted once when a due node of it is first met, then kept
+        // current as this loop removes nodes.
+        let mut sizes: Vec<Option<u32>> = vec![None; self.cluster.pools.len()];
         for (id, utilization) in due {
             let n = self.cluster.node(id);
             let pool = n.pool.idx();
@@ -955,7 +945,8 @@ impl Sim {
                 .min_count
                 .max(u32::from(spec.mode == crate::scenario::Mode::System));
             // Nodes already on their way out (cordoned) no longer count towards the size.
-            if self.pool_size(pool) <= floor {
+            let size = *sizes[pool].get_or_insert_with(|| self.pool_size(pool));
+            if size <= floor {
                 let why = format!("pool {} is at its min_count {}", spec.name, spec.min_count);
                 self.note_kept(id, now, why, false);
                 continue;
@@ -988,6 +979,7 @@ impl Sim {
             );
             self.ca.unneeded[id.idx()] = None;
             self.ca.pools[pool].scale_downs += 1;
+            sizes[pool] = Some(size - 1);
             deleted_any = true;
             if occupied {
                 self.ca.drains.push(id);

@@ -2,7 +2,7 @@
 
 use assert_cmd::Command;
 
-use crate::support::{BASE, errors};
+use crate::support::{BASE, errors, line_of};
 
 /// Runs `aksim run` on `toml` in a fresh folder; returns stderr after checking exit code 2
 /// and that no results folder was created.
@@ -27,13 +27,6 @@ fn refused(toml: &str) -> String {
         "nothing may be written"
     );
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn line_of(toml: &str, needle: &str) -> usize {
-    toml.lines()
-        .position(|l| l.contains(needle))
-        .expect("needle in toml")
-        + 1
 }
 
 #[test]

@@ -6,7 +6,7 @@ use aksim::autoscaler::{NamePattern, Profile, Strategy};
 use aksim::engine::SimDuration;
 use aksim::scenario::{Action, IntOrPercent, Pdb, VcpuQuota};
 
-use crate::support::{BASE, errors};
+use crate::support::{BASE, errors, line_of, load};
 
 /// An autoscaled user pool beside `BASE`'s system pool.
 const USER: &str = r#"
@@ -20,19 +20,8 @@ max_count = 10
 count = 1
 "#;
 
-fn load(toml: &str) -> aksim::Loaded {
-    aksim::load_str("test.toml", toml, &[]).unwrap_or_else(|e| panic!("scenario invalid:\n{e}"))
-}
-
 fn profile(toml: &str) -> Profile {
     load(toml).scenario.autoscaler
-}
-
-fn line_of(toml: &str, needle: &str) -> usize {
-    toml.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("{needle:?} not in the scenario"))
-        + 1
 }
 
 fn patterns(list: &[&str]) -> Vec<NamePattern> {

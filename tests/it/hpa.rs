@@ -1,7 +1,7 @@
 //! The Horizontal Pod Autoscaler in whole runs: replica trajectories computed by hand, with
 //! the sync instants stated, and the startup lag a cold Windows pool adds.
 
-use crate::support::{BASE, events, run};
+use crate::support::{BASE, events, load, run};
 
 /// A roomy Linux pool (2 × 16 cores) beside the system pool.
 const APPS: &str = r#"
@@ -258,7 +258,7 @@ fn a_per_direction_tolerance_holds_a_scale_up_the_flag_would_make() {
         None
     );
     // The default Kubernetes version (1.33) has the feature gate off: a warning says so.
-    let warnings = |toml: &str| aksim::load_str("t.toml", toml, &[]).unwrap().warnings;
+    let warnings = |toml: &str| load(toml).warnings;
     let toml = scenario("behavior = { scale_up = { tolerance = 0.5 } }");
     let w = warnings(&toml).join("\n");
     assert!(

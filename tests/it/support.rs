@@ -20,13 +20,24 @@ zones = ["1"]
 count = 2
 "#;
 
+/// Validates `toml` (as `test.toml`), which must be valid.
+pub fn load(toml: &str) -> aksim::Loaded {
+    aksim::load_str("test.toml", toml, &[]).unwrap_or_else(|e| panic!("scenario invalid:\n{e}"))
+}
+
 /// Validates and runs `toml`, checks the cluster's invariants, and returns the finished run.
 pub fn run(toml: &str) -> Sim {
-    let loaded = aksim::load_str("test.toml", toml, &[])
-        .unwrap_or_else(|e| panic!("scenario invalid:\n{e}"));
-    let sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).expect("run");
+    let sim = aksim::simulate(load(toml).scenario, &mut |_, _| {}).expect("run");
     sim.check_invariants();
     sim
+}
+
+/// The 1-based line of `toml` holding `needle`, as error messages count.
+pub fn line_of(toml: &str, needle: &str) -> usize {
+    toml.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not in the scenario"))
+        + 1
 }
 
 /// The event log's lines of one kind, parsed.

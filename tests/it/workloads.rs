@@ -1,7 +1,7 @@
 //! Loads, HPAs and pod traces: their bad input (each error names its line), CSV files read
 //! relative to the scenario, and batch pods that wait, run and complete.
 
-use crate::support::{BASE, errors, events, run};
+use crate::support::{BASE, errors, events, line_of, run};
 
 const APP: &str = r#"
 [[deployment]]
@@ -9,13 +9,6 @@ name = "web"
 replicas = 2
 requests = { cpu = "500m", memory = "256Mi" }
 "#;
-
-fn line_of(toml: &str, needle: &str) -> usize {
-    toml.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("{needle:?} not in the scenario"))
-        + 1
-}
 
 #[test]
 fn bad_hpa_and_load_settings_name_their_line() {
