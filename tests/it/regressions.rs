@@ -1,6 +1,6 @@
 //! Regression tests, each named after the bug it pins.
 
-use crate::support::{BASE, errors, events, run};
+use crate::support::{BASE, errors, events, load_in_dir, run, run_loaded};
 
 #[test]
 fn zero_provisioning_delay_left_the_node_provisioning_forever() {
@@ -451,12 +451,7 @@ fn kubenet_clusters_were_not_capped_at_400_nodes() {
 fn a_trace_pod_evicted_before_it_ran_was_counted_as_restarted() {
     // The job pulls a 5-minute image; its node goes away at 1 min and another comes at 2 min.
     // It never ran before the eviction, so it is not a restart.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("jobs.csv"),
-        "start_s,duration_s,cpu,memory,node_selector,tolerations\n0,60,1,1Gi,kubernetes.azure.com/agentpool=batch,batch:NoSchedule\n",
-    )
-    .unwrap();
+    let csv = "start_s,duration_s,cpu,memory,node_selector,tolerations\n0,60,1,1Gi,kubernetes.azure.com/agentpool=batch,batch:NoSchedule\n";
     let toml = format!(
         "{BASE}
 [[node_pool]]
@@ -485,10 +480,7 @@ pool = \"batch\"
 count = 1
 "
     );
-    let path = dir.path().join("t.toml");
-    std::fs::write(&path, toml).unwrap();
-    let loaded = aksim::load_file(&path, &[]).unwrap();
-    let sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).unwrap();
+    let sim = run_loaded(load_in_dir(&toml, &[("jobs.csv", csv)]).unwrap());
     let s = aksim::report::Summary::of(&sim);
     let t = &s.pod_traces["jobs"];
     assert_eq!((t.started, t.restarted, t.completed), (1, 0, 1));
@@ -554,12 +546,10 @@ fn a_set_with_the_other_spelling_of_a_dashed_key_was_a_duplicate_field() {
 #[test]
 fn deployment_and_trace_pods_were_limited_separately() {
     // An HPA may grow "api" to 1,999,990 pods; with 20 trace pods that is over two million.
-    let dir = tempfile::tempdir().unwrap();
     let mut csv = String::from("start_s,duration_s,cpu,memory\n");
     for i in 0..20 {
         csv += &format!("{i},60,100m,64Mi\n");
     }
-    std::fs::write(dir.path().join("jobs.csv"), csv).unwrap();
     let toml = format!(
         "{BASE}
 [[deployment]]
@@ -573,9 +563,7 @@ name = \"jobs\"
 path = \"jobs.csv\"
 "
     );
-    let path = dir.path().join("t.toml");
-    std::fs::write(&path, toml).unwrap();
-    let e = aksim::load_file(&path, &[]).unwrap_err().to_string();
+    let e = load_in_dir(&toml, &[("jobs.csv", &csv)]).unwrap_err();
     assert!(
         e.contains("20 trace pods and up to 1999990 deployment pods"),
         "{e}"

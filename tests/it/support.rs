@@ -25,9 +25,28 @@ pub fn load(toml: &str) -> aksim::Loaded {
     aksim::load_str("test.toml", toml, &[]).unwrap_or_else(|e| panic!("scenario invalid:\n{e}"))
 }
 
+/// Validates `scenario` from a temporary folder that also holds `files` (name, text), the CSV
+/// files it reads beside it.
+pub fn load_in_dir(scenario: &str, files: &[(&str, &str)]) -> Result<aksim::Loaded, String> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let path = dir.path().join("scenario.toml");
+    std::fs::write(&path, scenario).unwrap();
+    aksim::load_file(&path, &[]).map_err(|e| e.to_string())
+}
+
 /// Validates and runs `toml`, checks the cluster's invariants, and returns the finished run.
 pub fn run(toml: &str) -> Sim {
-    let sim = aksim::simulate(load(toml).scenario, &mut |_, _| {}).expect("run");
+    run_loaded(load(toml))
+}
+
+/// Runs a loaded scenario, checks the cluster's invariants, and returns the finished run.
+pub fn run_loaded(loaded: aksim::Loaded) -> Sim {
+    let sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).expect("run");
     sim.check_invariants();
     sim
 }

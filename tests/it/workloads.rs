@@ -1,7 +1,7 @@
 //! Loads, HPAs and pod traces: their bad input (each error names its line), CSV files read
 //! relative to the scenario, and batch pods that wait, run and complete.
 
-use crate::support::{BASE, errors, events, line_of, run};
+use crate::support::{BASE, errors, events, line_of, load_in_dir, run};
 
 const APP: &str = r#"
 [[deployment]]
@@ -126,18 +126,6 @@ fn bad_hpa_and_load_settings_name_their_line() {
 }
 
 /// Writes `files` into a fresh folder and loads `scenario.toml` from there.
-fn load_in_dir(scenario: &str, files: &[(&str, &str)]) -> Result<aksim::Loaded, String> {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    let path = dir.path().join("scenario.toml");
-    std::fs::write(&path, scenario).unwrap();
-    aksim::load_file(&path, &[]).map_err(|e| e.to_string())
-}
-
 #[test]
 fn csv_files_are_read_beside_the_scenario_and_their_errors_name_the_csv_line() {
     let scenario = format!(
