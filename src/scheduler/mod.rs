@@ -560,8 +560,15 @@ impl Scheduler {
         // nodeSelector on the hostname label: looked up once per pod, not once per node.
         let host = t.node_selector.get(crate::cluster::LABEL_HOSTNAME);
         let static_row = static_row(&mut self.static_cache, cluster, class);
-        // The node order from the rotating start, wrapping once (no division per node).
-        let mut at = self.next_start_node.min(all);
+        // The node order from the rotating start, wrapping once (no division per node). The
+        // start is taken modulo the current node count, as kube-scheduler's
+        // `(nextStartNodeIndex + i) % numAllNodes` (pkg/scheduler/schedule_one.go): the list
+        // may have shrunk since the start was last advanced.
+        let mut at = if all == 0 {
+            0
+        } else {
+            self.next_start_node % all
+        };
         for _ in 0..all {
             if feasible.len() >= want {
                 break;

@@ -102,6 +102,9 @@ pub enum SimError {
         event: String,
         seed: u64,
     },
+    /// The shell's observer of the run failed (an output file could not be written).
+    #[error("{0}")]
+    Observer(String),
     /// Too many events at one instant: a zero-delay loop in the model.
     #[error(
         "more than {limit} events at the same instant {clock} (last event: {event}): a zero-delay loop (seed {seed})"
@@ -250,6 +253,18 @@ impl Sim {
 
     /// Runs to the end of the scenario. `progress` is called now and then with the simulated time.
     pub fn run(&mut self, progress: &mut dyn FnMut(SimTime, SimTime)) -> Result<(), SimError> {
+        self.run_observed(progress, &mut |_, _| Ok(()))
+    }
+
+    /// Runs to the end of the scenario, calling `after_instant(sim, t)` once every event of
+    /// instant `t` has been handled (and once more at the end, with the end time). The shell
+    /// drains the recorded rows there; tests check invariants there. An `Err` from it stops the
+    /// run and is returned as `SimError::Observer`.
+    pub fn run_observed(
+        &mut self,
+        progress: &mut dyn FnMut(SimTime, SimTime),
+        after_instant: &mut dyn FnMut(&mut Sim, SimTime) -> Result<(), String>,
+    ) -> Result<(), SimError> {
         self.start();
         let max = self.scenario.simulation.max_events;
         let mut at_instant = 0u64;
@@ -257,6 +272,9 @@ impl Sim {
         while let Some(t) = self.queue.peek_time() {
             if t > self.end {
                 break;
+            }
+            if t != instant && at_instant > 0 {
+                after_instant(self, instant).map_err(SimError::Observer)?;
             }
             let ev = self.queue.pop().expect("peeked");
             let is_sample = ev.event == Event::Sample;
@@ -302,6 +320,7 @@ impl Sim {
             self.advance(DeploymentId(d as u32), self.end);
         }
         self.cost.advance_all(self.end);
+        after_instant(self, self.end).map_err(SimError::Observer)?;
         progress(self.end, self.end);
         Ok(())
     }

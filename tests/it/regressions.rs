@@ -881,3 +881,42 @@ count = 1
     assert_eq!(evicted, [(900.0, 2)]);
     assert_eq!(sim.ca.outages[0].pods_evicted, 0);
 }
+
+#[test]
+fn scheduler_panicked_when_the_node_list_shrank() {
+    // 201 nodes, 17 pods placed by the warm start: the rotating start of the node scan ends
+    // past index 50. Removing 150 user nodes at 10m leaves 51; scaling to 900 pods at 30m
+    // scanned from the old start, past the end of the list (issue 11, defect 1). kube-scheduler
+    // takes the start modulo the current node count.
+    let sim = run(&format!(
+        "{BASE}
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\", \"2\", \"3\"]
+count = 199
+
+[[deployment]]
+name = \"app\"
+replicas = 17
+requests = {{ cpu = \"100m\", memory = \"128Mi\" }}
+
+[[event]]
+at = \"10m\"
+action = \"remove_nodes\"
+pool = \"user\"
+count = 150
+
+[[event]]
+at = \"30m\"
+action = \"scale\"
+deployment = \"app\"
+replicas = 900
+"
+    ));
+    let s = aksim::report::Summary::of(&sim);
+    assert_eq!(s.nodes_at_end_by_pool["user"], 49);
+    // 900 pods of 100m fit on 49 D4s_v5 user nodes and 2 system nodes at 30m.
+    assert_eq!(sim.unscheduled_pods(), 0);
+    assert_eq!(s.deployments["app"].ready_at_end, 900);
+}
