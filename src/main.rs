@@ -201,15 +201,23 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     .progress_chars("=> "),
             );
             let wall = Instant::now();
-            let sim = simulate_with_explain(s, explain, &mut |now, _| {
-                bar.set_position(now.as_ms() / 1000)
-            })
+            let mut sim = aksim::Sim::new(s);
+            if let Some(only) = explain {
+                sim.log.set_tap(explain_tap(only));
+            }
+            // The growing files are written while the run goes, and renamed into place with
+            // the rest at the end; a failed run leaves nothing.
+            let mut recorder = aksim::report::Recorder::create(&sim, &out)
+                .map_err(|e| Failure::Run(anyhow::anyhow!(e)))?;
+            sim.run_observed(
+                &mut |now, _| bar.set_position(now.as_ms() / 1000),
+                &mut |sim, _| recorder.take(sim),
+            )
             .map_err(|e| Failure::Run(e.into()))?;
             bar.finish_and_clear();
             let elapsed = wall.elapsed();
-            let outputs =
-                aksim::report::render(&sim).map_err(|e| Failure::Run(anyhow::anyhow!(e)))?;
-            let written = aksim::report::write(&sim, &outputs, &out)
+            let written = recorder
+                .finish(&mut sim)
                 .map_err(|e| Failure::Run(anyhow::anyhow!(e)))?;
             if !quiet {
                 print_screen(&sim, &out, &written, elapsed);
@@ -399,24 +407,16 @@ fn merge_command(
     Ok(())
 }
 
-/// Runs the scenario; with `--explain`, the narration of the chosen components goes to
-/// stdout as the events happen.
-fn simulate_with_explain(
-    s: aksim::Scenario,
-    explain: Option<aksim::explain::Components>,
-    progress: &mut dyn FnMut(aksim::engine::SimTime, aksim::engine::SimTime),
-) -> Result<aksim::Sim, aksim::SimError> {
-    let Some(only) = explain else {
-        return aksim::simulate(s, progress);
-    };
-    let narrate = move |t: aksim::engine::SimTime, kind: &str, line: &str| {
+/// With `--explain`: the tap that prints the narration of the chosen components to stdout as
+/// the events happen.
+fn explain_tap(only: aksim::explain::Components) -> aksim::observe::Tap {
+    Box::new(move |t: aksim::engine::SimTime, kind: &str, line: &str| {
         if let Some(text) = aksim::explain::explain_line(t, kind, line, only) {
             use std::io::Write;
             // A closed pipe (`| head`) ends the narration, not the run.
             let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
-    };
-    aksim::simulate_with_tap(s, Box::new(narrate), progress)
+    })
 }
 
 /// `aksim compare`: reads both summaries and prints the table.

@@ -75,10 +75,14 @@ pub struct DeploymentCsvRow<'a> {
     pub served_rps: String,
 }
 
-/// Exact percentiles over recorded durations (nearest-rank).
+/// Exact percentiles over recorded durations (nearest-rank), kept as a count per distinct
+/// value: a long run creates millions of pods whose waits take few distinct values, so the
+/// memory follows the values, not the pods.
 #[derive(Debug, Clone, Default)]
 pub struct Durations {
-    pub values_ms: Vec<u64>,
+    counts: std::collections::BTreeMap<u64, u64>,
+    len: u64,
+    sum_ms: u128,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -93,30 +97,47 @@ pub struct Percentiles {
 
 impl Durations {
     pub fn push(&mut self, ms: u64) {
-        self.values_ms.push(ms);
+        *self.counts.entry(ms).or_insert(0) += 1;
+        self.len += 1;
+        self.sum_ms += u128::from(ms);
+    }
+
+    /// The `rank`-th smallest value (0-based), walking the counts in order.
+    fn at_rank(&self, rank: u64) -> u64 {
+        let mut seen = 0;
+        for (v, n) in &self.counts {
+            seen += n;
+            if seen > rank {
+                return *v;
+            }
+        }
+        self.counts.keys().next_back().copied().unwrap_or(0)
     }
 
     /// Nearest-rank percentiles: the smallest value with at least p % of values at or below it.
     pub fn percentiles(&self) -> Percentiles {
-        let mut v = self.values_ms.clone();
-        v.sort_unstable();
+        let n = self.len as usize;
         let rank = |p: u64| -> f64 {
-            if v.is_empty() {
+            if n == 0 {
                 return 0.0;
             }
-            v[nearest_rank(p, v.len())] as f64 / 1000.0
+            self.at_rank(nearest_rank(p, n) as u64) as f64 / 1000.0
         };
-        let mean = if v.is_empty() {
+        let mean = if n == 0 {
             0.0
         } else {
-            v.iter().sum::<u64>() as f64 / v.len() as f64 / 1000.0
+            self.sum_ms as f64 / n as f64 / 1000.0
         };
         Percentiles {
-            count: v.len(),
+            count: n,
             p50_s: rank(50),
             p95_s: rank(95),
             p99_s: rank(99),
-            max_s: v.last().map_or(0.0, |x| *x as f64 / 1000.0),
+            max_s: self
+                .counts
+                .keys()
+                .next_back()
+                .map_or(0.0, |x| *x as f64 / 1000.0),
             mean_s: round3(mean),
         }
     }

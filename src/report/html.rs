@@ -70,7 +70,8 @@ pub fn escape(s: &str) -> String {
 }
 
 /// The page of a finished run; `charts` are the run's charts, already drawn as SVG.
-pub fn render(sim: &Sim, summary: &Summary, charts: &[DrawnChart]) -> String {
+/// `timeline` holds the event log's decisions (`Timeline::absorb`).
+pub fn render(sim: &Sim, summary: &Summary, charts: &[DrawnChart], timeline: &Timeline) -> String {
     let s = &sim.scenario;
     let name = &s.simulation.name;
     let mut out = String::with_capacity(64 * 1024 + charts.len() * 64 * 1024);
@@ -92,7 +93,7 @@ pub fn render(sim: &Sim, summary: &Summary, charts: &[DrawnChart]) -> String {
     );
     summary_section(&mut out, sim, summary);
     charts_section(&mut out, name, charts);
-    timeline_section(&mut out, sim);
+    timeline_section(&mut out, sim, timeline);
     let _ = write!(
         out,
         "<section id=\"scenario\">\n<h2>Scenario</h2>\n<p class=\"note\">{}, after any \
@@ -508,7 +509,7 @@ fn inline_svg(svg: &str, label: &str) -> String {
     )
 }
 
-fn timeline_section(out: &mut String, sim: &Sim) {
+fn timeline_section(out: &mut String, sim: &Sim, timeline: &Timeline) {
     out.push_str("<section id=\"timeline\">\n");
     heading(out, 2, "Timeline");
     if !sim.log.enabled {
@@ -519,7 +520,7 @@ fn timeline_section(out: &mut String, sim: &Sim) {
         out.push_str("</section>\n");
         return;
     }
-    let (rows, left_out) = timeline(&sim.log.buf, MAX_TIMELINE_ROWS);
+    let (rows, left_out) = (&timeline.rows, timeline.left_out);
     note(
         out,
         "The Cluster Autoscaler's decisions (ca_*), the HPA's rescales and the faults, from \
@@ -529,13 +530,13 @@ fn timeline_section(out: &mut String, sim: &Sim) {
         note(out, "Nothing of the kind happened in this run.");
     } else {
         let cells: Vec<Vec<Cell>> = rows
-            .into_iter()
+            .iter()
             .map(|r| {
                 vec![
-                    Cell::Time(r.elapsed),
-                    Cell::Time(r.time),
-                    Cell::Time(r.kind),
-                    text(r.text),
+                    Cell::Time(r.elapsed.clone()),
+                    Cell::Time(r.time.clone()),
+                    Cell::Time(r.kind.clone()),
+                    text(r.text.clone()),
                 ]
             })
             .collect();
@@ -563,32 +564,48 @@ struct Row {
     text: String,
 }
 
-/// The timeline's rows from the event log: the first `max_rows`, and how many more there are.
-/// Only the lines of a timeline kind are parsed, so a long log costs one scan.
-fn timeline(log: &str, max_rows: usize) -> (Vec<Row>, u64) {
-    let mut rows = Vec::new();
-    let mut left_out = 0;
-    for line in log.lines() {
-        let Some(kind) = kind_of(line) else { continue };
-        if !(kind.starts_with("ca_") || TIMELINE_KINDS.contains(&kind)) {
-            continue;
+/// The timeline's rows, gathered from the event log as it is written: the first `max_rows`,
+/// and how many more there are.
+#[derive(Debug)]
+pub struct Timeline {
+    rows: Vec<Row>,
+    left_out: u64,
+    max_rows: usize,
+}
+
+impl Timeline {
+    pub fn new(max_rows: usize) -> Self {
+        Timeline {
+            rows: Vec::new(),
+            left_out: 0,
+            max_rows,
         }
-        if rows.len() == max_rows {
-            left_out += 1;
-            continue;
-        }
-        let Ok(v) = serde_json::from_str::<Value>(line) else {
-            continue;
-        };
-        let ms = (v["time_s"].as_f64().unwrap_or(0.0) * 1000.0).round() as u64;
-        rows.push(Row {
-            elapsed: elapsed(SimTime(ms)),
-            time: field(&v, "time"),
-            kind: kind.to_string(),
-            text: describe(kind, &v),
-        });
     }
-    (rows, left_out)
+
+    /// Reads whole event-log lines. Only the lines of a timeline kind are parsed, so a long
+    /// log costs one scan.
+    pub fn absorb(&mut self, log: &str) {
+        for line in log.lines() {
+            let Some(kind) = kind_of(line) else { continue };
+            if !(kind.starts_with("ca_") || TIMELINE_KINDS.contains(&kind)) {
+                continue;
+            }
+            if self.rows.len() == self.max_rows {
+                self.left_out += 1;
+                continue;
+            }
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let ms = (v["time_s"].as_f64().unwrap_or(0.0) * 1000.0).round() as u64;
+            self.rows.push(Row {
+                elapsed: elapsed(SimTime(ms)),
+                time: field(&v, "time"),
+                kind: kind.to_string(),
+                text: describe(kind, &v),
+            });
+        }
+    }
 }
 
 /// The `kind` of an event-log line, read without parsing it: kinds are plain identifiers
@@ -775,7 +792,12 @@ mod tests {
         log += &line("3726.000", "zone_recovered", ",\"zone\":2");
         log += &line("3727.000", "ca_resumed", "");
         log += &line("3728.000", "node_ready", ",\"node\":\"n\"");
-        let (rows, left_out) = timeline(&log, 2);
+        // Read in two pieces, as a run hands its log over while it goes.
+        let mut t = Timeline::new(2);
+        let cut = log.find("3727.000").unwrap() - "{\"time_s\":".len();
+        t.absorb(&log[..cut]);
+        t.absorb(&log[cut..]);
+        let (rows, left_out) = (t.rows, t.left_out);
         assert_eq!(
             left_out, 1,
             "ca_resumed is over the cap; the other kinds do not count"

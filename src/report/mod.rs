@@ -4,6 +4,9 @@
 
 pub mod html;
 pub mod plots;
+pub mod stream;
+
+pub use stream::Recorder;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,7 +14,6 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::cluster::Zone;
 use crate::engine::rng::GENERATOR;
 use crate::observe::Percentiles;
 use crate::sim::Sim;
@@ -341,84 +343,55 @@ impl Summary {
     }
 }
 
-/// The files of one run, named, before they are written.
-pub struct Outputs {
-    pub files: Vec<(String, Content)>,
+/// Every output of a finished run, by file name, rendered in memory: what `Recorder` writes
+/// to a folder as the run goes, byte for byte. `sim`'s buffers must hold the whole run (it was
+/// not drained).
+pub fn render(sim: &Sim) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let deployments = (!sim.runs.is_empty()).then(Vec::new);
+    let events = sim.scenario.output.event_log.then(Vec::new);
+    let mut rows = stream::Rows::new(sim, Vec::new(), deployments, events);
+    rows.write(sim, &sim.samples, &sim.deployment_samples, &sim.log.buf)?;
+    let done = rows.into_inner()?;
+    let mut files = vec![("timeseries.csv".to_string(), done.timeseries)];
+    if let Some(d) = done.deployments {
+        files.push(("deployments.csv".to_string(), d));
+    }
+    if let Some(e) = done.events {
+        files.push(("events.jsonl".to_string(), e));
+    }
+    files.extend(render_rest(sim, &done.charts, &done.timeline)?);
+    Ok(files)
 }
 
-/// What goes into one output file.
-pub enum Content {
-    Bytes(Vec<u8>),
-    /// The run's event log, written from the log itself (it can be hundreds of megabytes).
-    EventLog,
-}
-
-/// Renders every output of a finished run.
-pub fn render(sim: &Sim) -> Result<Outputs, String> {
+/// The outputs rendered at the end of a run: `summary.json`, `report.html` and the charts,
+/// from the run and what its growing outputs kept (the charts' points, the timeline).
+fn render_rest(
+    sim: &Sim,
+    data: &stream::ChartData,
+    timeline: &html::Timeline,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut files = Vec::new();
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    for row in &sim.samples {
-        csv.serialize(row).map_err(|e| e.to_string())?;
-    }
-    files.push((
-        "timeseries.csv".to_string(),
-        Content::Bytes(csv.into_inner().map_err(|e| e.to_string())?),
-    ));
-    if !sim.runs.is_empty() {
-        let mut csv = csv::Writer::from_writer(Vec::new());
-        let mut time = (u64::MAX, String::new());
-        for r in &sim.deployment_samples {
-            if time.0 != r.time_s {
-                time = (
-                    r.time_s,
-                    sim.log.wall_clock(crate::engine::SimTime(r.time_s * 1000)),
-                );
-            }
-            let row = crate::observe::DeploymentCsvRow {
-                time_s: r.time_s,
-                time: &time.1,
-                deployment: &sim.scenario.deployments[r.deployment as usize].name,
-                desired: r.desired,
-                ready: r.ready,
-                pending: r.pending,
-                cpu_utilization: r.cpu_utilization.map_or(String::new(), |u| u.to_string()),
-                demand_rps: format!("{:.3}", r.demand_rps),
-                served_rps: format!("{:.3}", r.served_rps),
-            };
-            csv.serialize(row).map_err(|e| e.to_string())?;
-        }
-        files.push((
-            "deployments.csv".to_string(),
-            Content::Bytes(csv.into_inner().map_err(|e| e.to_string())?),
-        ));
-    }
-    if sim.scenario.output.event_log {
-        files.push(("events.jsonl".to_string(), Content::EventLog));
-    }
     let summary = Summary::of(sim);
     let mut json = serde_json::to_vec_pretty(&summary).map_err(|e| e.to_string())?;
     json.push(b'\n');
-    files.push(("summary.json".to_string(), Content::Bytes(json)));
+    files.push(("summary.json".to_string(), json));
     // Drawn once: the page embeds the same SVG that the chart files hold.
     let palette = plots::Palette::new(&palette_keys(sim));
     let mut drawn = Vec::new();
-    for (name, chart) in charts(sim) {
+    for (name, chart) in charts(sim, data) {
         let svg = plots::render_svg(&chart, &palette)?;
         drawn.push(DrawnChart { name, chart, svg });
     }
-    let page = html::render(sim, &summary, &drawn);
-    files.push(("report.html".to_string(), Content::Bytes(page.into_bytes())));
+    let page = html::render(sim, &summary, &drawn, timeline);
+    files.push(("report.html".to_string(), page.into_bytes()));
     if sim.scenario.output.plots {
         for c in drawn {
-            files.push((
-                format!("{}.svg", c.name),
-                Content::Bytes(c.svg.into_bytes()),
-            ));
+            files.push((format!("{}.svg", c.name), c.svg.into_bytes()));
             let png = plots::render_png(&c.chart, &palette)?;
-            files.push((format!("{}.png", c.name), Content::Bytes(png)));
+            files.push((format!("{}.png", c.name), png));
         }
     }
-    Ok(Outputs { files })
+    Ok(files)
 }
 
 /// A chart with its file name (without extension) and its SVG.
@@ -457,63 +430,13 @@ fn palette_keys(sim: &Sim) -> Vec<String> {
 /// Failed scale-ups marked on the capacity charts.
 const MAX_FAILURE_MARKERS: usize = 6;
 
-/// The charts of a run, from its samples.
-pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
-    let hours = |t: u64| t as f64 / 3600.0;
-    let mut by_pool: IndexMap<String, Vec<(f64, f64)>> = IndexMap::new();
-    let mut by_zone: IndexMap<String, Vec<(f64, f64)>> = IndexMap::new();
-    let mut cost: IndexMap<String, Vec<(f64, f64)>> = IndexMap::new();
-    let mut running: Vec<(f64, f64)> = Vec::new();
-    let mut pending: Vec<(f64, f64)> = Vec::new();
-    for p in &sim.cluster.pools {
-        by_pool.insert(p.spec.name.clone(), Vec::new());
-        cost.insert(p.spec.name.clone(), Vec::new());
-    }
-    let mut zones: Vec<Zone> = sim
-        .cluster
-        .pools
-        .iter()
-        .flat_map(|p| p.zones.iter().copied())
-        .collect();
-    zones.sort();
-    zones.dedup();
-    for z in &zones {
-        by_zone.insert(format!("zone {}", z.short()), Vec::new());
-    }
-    // Rows come grouped by sample instant; fold each instant into one point per series.
-    let mut i = 0;
-    let rows = &sim.samples;
-    while i < rows.len() {
-        let t = rows[i].time_s;
-        let x = hours(t);
-        for v in by_pool
-            .values_mut()
-            .chain(by_zone.values_mut())
-            .chain(cost.values_mut())
-        {
-            v.push((x, 0.0));
-        }
-        let (mut run, mut pend) = (0.0, 0.0);
-        while i < rows.len() && rows[i].time_s == t {
-            let r = &rows[i];
-            let nodes = f64::from(r.nodes_ready + r.nodes_not_ready + r.nodes_provisioning);
-            if let Some(v) = by_pool.get_mut(&r.pool) {
-                v.last_mut().expect("pushed").1 += nodes;
-            }
-            if let Some(v) = by_zone.get_mut(&format!("zone {}", r.zone)) {
-                v.last_mut().expect("pushed").1 += nodes;
-            }
-            if let Some(v) = cost.get_mut(&r.pool) {
-                v.last_mut().expect("pushed").1 +=
-                    r.cumulative_cost_usd.parse::<f64>().unwrap_or(0.0);
-            }
-            run += f64::from(r.pods_running);
-            pend += f64::from(r.pods_pending);
-            i += 1;
-        }
-        running.push((x, run));
-        pending.push((x, pend));
-    }
+/// The charts of a run, from the points its samples left (`stream::ChartData`).
+pub fn charts(sim: &Sim, data: &stream::ChartData) -> Vec<(String, plots::Chart)> {
+    let by_pool = data.by_pool.clone();
+    let by_zone = data.by_zone.clone();
+    let cost = data.cost.clone();
+    let running = data.running.clone();
+    let pending = data.pending.clone();
     let series = |m: IndexMap<String, Vec<(f64, f64)>>| -> Vec<plots::Series> {
         m.into_iter()
             .map(|(k, points)| plots::Series::line(k.clone(), k, points))
@@ -598,30 +521,32 @@ pub fn charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
     ];
     let mut out: Vec<(String, plots::Chart)> =
         base.into_iter().map(|(n, c)| (n.to_string(), c)).collect();
-    out.extend(deployment_charts(sim));
+    out.extend(deployment_charts(sim, data));
     out
 }
 
 /// Deployments that get their own charts: those with a load or an HPA, at most this many.
 pub const MAX_DEPLOYMENT_CHARTS: usize = 8;
 
-/// Per deployment with a load or an HPA (the first eight): replicas (desired, ready, pending)
-/// and requests per second (demand, served), over time.
-fn deployment_charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
-    let chosen: Vec<usize> = sim
-        .scenario
+/// The deployments charted: those with a load or an HPA, the first eight, by index.
+fn charted_deployments(sim: &Sim) -> Vec<usize> {
+    sim.scenario
         .deployments
         .iter()
         .enumerate()
         .filter(|(_, d)| d.load.is_some() || d.hpa.is_some())
         .map(|(i, _)| i)
         .take(MAX_DEPLOYMENT_CHARTS)
-        .collect();
+        .collect()
+}
+
+/// Per deployment with a load or an HPA (the first eight): replicas (desired, ready, pending)
+/// and requests per second (demand, served), over time.
+fn deployment_charts(sim: &Sim, data: &stream::ChartData) -> Vec<(String, plots::Chart)> {
     let mut out = Vec::new();
-    let n = sim.runs.len().max(1);
-    for d in chosen {
+    for (d, rows) in &data.deployments {
+        let d = *d;
         let name = &sim.scenario.deployments[d].name;
-        let rows = sim.deployment_samples.iter().skip(d).step_by(n);
         let (mut desired, mut ready, mut pending, mut demand, mut served) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for r in rows {
@@ -667,24 +592,6 @@ fn deployment_charts(sim: &Sim) -> Vec<(String, plots::Chart)> {
     out
 }
 
-/// Writes the outputs into `dir` with `write_atomic`: a failure leaves no partial file behind.
-pub fn write(sim: &Sim, outputs: &Outputs, dir: &Path) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let files: Vec<(PathBuf, &[u8])> = outputs
-        .files
-        .iter()
-        .map(|(name, content)| {
-            let bytes = match content {
-                Content::Bytes(b) => b.as_slice(),
-                Content::EventLog => sim.log.buf.as_bytes(),
-            };
-            (dir.join(name), bytes)
-        })
-        .collect();
-    write_atomic(&files)?;
-    Ok(files.into_iter().map(|(path, _)| path).collect())
-}
-
 /// Writes each `(path, bytes)` through a temporary file in the path's folder: all staged,
 /// each synced, then each renamed over its path, so that readers see the old file or the whole
 /// new one. Syncing a batch together lets one journal commit cover it.
@@ -705,13 +612,7 @@ fn stage_and_rename<'a, B: AsRef<[u8]>>(
 ) -> Result<(), String> {
     let mut handles = Vec::with_capacity(files.len());
     for (path, bytes) in files {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        // The process id keeps two processes writing into one folder apart.
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let tmp = temp_name(path);
         let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
         let mut f = std::fs::File::create(&tmp).map_err(fail)?;
         staged.push((tmp, path));
@@ -728,6 +629,66 @@ fn stage_and_rename<'a, B: AsRef<[u8]>>(
         staged.remove(0);
     }
     Ok(())
+}
+
+/// The temporary name a file is staged under: hidden, beside it, marked with the process id,
+/// which keeps two processes writing into one folder apart and tells a stale one.
+fn temp_name(path: &Path) -> PathBuf {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!(".{name}{TEMP_MARK}{}", std::process::id()))
+}
+
+const TEMP_MARK: &str = ".tmp-";
+
+/// Removes the staged files (`temp_name`) that processes no longer running left in `dir`: a run
+/// or sweep killed during its final write. Called before this process writes into `dir`, so a
+/// file bearing its own id is from an earlier process that had the same id. Files of live
+/// processes, and every file where liveness cannot be told, are left alone.
+pub fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(stale_temp_pid) else {
+            continue;
+        };
+        if pid == std::process::id() || !process_is_alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The process id of a staged file's name (`.NAME.tmp-PID`), if it is one.
+fn stale_temp_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let at = rest.rfind(TEMP_MARK)?;
+    let digits = &rest[at + TEMP_MARK.len()..];
+    if at == 0 || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Whether process `pid` runs; `true` where that cannot be told, so nothing is removed.
+#[cfg(unix)]
+fn process_is_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    // Signal 0 checks existence only; EPERM means it exists under another user.
+    // SAFETY: kill with signal 0 sends nothing and touches no memory.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn process_is_alive(_pid: u32) -> bool {
+    true
 }
 
 #[cfg(test)]
@@ -749,5 +710,46 @@ mod tests {
         assert!(e.contains("missing-folder/c.csv"), "{e}");
         assert_eq!(std::fs::read(&a).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn staged_names_give_their_process_id() {
+        assert_eq!(stale_temp_pid(".timeseries.csv.tmp-4242"), Some(4242));
+        assert_eq!(stale_temp_pid(".a.tmp-b.tmp-7"), Some(7));
+        for not_staged in [
+            "timeseries.csv.tmp-1",
+            ".tmp-1",
+            ".x.tmp-",
+            ".x.tmp-12a",
+            ".x.tmp-99999999999",
+        ] {
+            assert_eq!(stale_temp_pid(not_staged), None, "{not_staged}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn stale_temp_files_of_dead_processes_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // A process that has exited: its id names no running process (until reused).
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let live = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let stale = dir.path().join(format!(".timeseries.csv.tmp-{dead}"));
+        let other = dir.path().join(format!(".summary.json.tmp-{}", live.id()));
+        let kept = dir.path().join("notes.tmp-1");
+        for p in [&stale, &other, &kept] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        remove_stale_temp_files(dir.path());
+        assert!(!stale.exists());
+        assert!(other.exists() && kept.exists());
+        let mut live = live;
+        let _ = live.kill();
+        let _ = live.wait();
     }
 }

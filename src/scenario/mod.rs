@@ -12,6 +12,7 @@ mod events;
 pub mod model;
 pub mod overrides;
 pub mod raw;
+pub mod size;
 pub mod validate;
 mod workloads;
 

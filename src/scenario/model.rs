@@ -86,6 +86,8 @@ pub struct SimulationSettings {
     pub sample_interval: SimDuration,
     pub region: String,
     pub max_events: u64,
+    /// The largest peak memory a run may be estimated to need (`scenario::size`).
+    pub memory_limit_bytes: u64,
 }
 
 #[derive(Debug, Clone)]

@@ -187,6 +187,9 @@ pub struct RawSimulation {
     pub region: Option<S<String>>,
     #[serde(default)]
     pub max_events: Option<S<u64>>,
+    /// The memory a run may need at its peak (`scenario::size`), a quantity like "4Gi".
+    #[serde(default)]
+    pub memory_limit: Option<S<NumberOrText>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -700,6 +700,9 @@ pub fn validate(
             "must be above zero",
         );
     }
+    let memory_limit_bytes = ctx
+        .memory(&sim.memory_limit, "simulation.memory_limit")
+        .unwrap_or(super::size::DEFAULT_MEMORY_LIMIT_BYTES);
 
     // [network]
     let plugin = raw
@@ -1801,6 +1804,7 @@ pub fn validate(
             sample_interval,
             region,
             max_events,
+            memory_limit_bytes,
         },
         network: NetworkSettings {
             plugin,
@@ -1826,5 +1830,26 @@ pub fn validate(
         autoscaler,
         quotas,
     });
+    // The size guard, once everything the estimate reads is known to be valid.
+    if let Some(s) = &scenario {
+        let estimate = super::size::estimate(s);
+        if estimate.bytes > memory_limit_bytes {
+            ctx.err_hint(
+                Some(
+                    sim.memory_limit
+                        .as_ref()
+                        .map_or(raw.simulation.span(), |m| m.span()),
+                ),
+                "simulation.memory_limit",
+                format!(
+                    "this run may need {} of memory, more than the limit of {}",
+                    estimate.describe(),
+                    super::size::gib(memory_limit_bytes)
+                ),
+                "raise simulation.memory_limit (e.g. memory_limit = \"16Gi\") if the machine has that much memory, or simulate fewer nodes or pods",
+            );
+            return (None, ctx.diags);
+        }
+    }
     (scenario, ctx.diags)
 }

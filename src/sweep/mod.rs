@@ -84,13 +84,24 @@ pub fn execute(
     if opts.jobs == Some(0) {
         return Err(SweepError::Input("error: --jobs must be at least 1".into()));
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.unwrap_or(0))
-        .thread_name(|i| format!("aksim-sweep-{i}"))
-        .build()
-        .map_err(|e| SweepError::Output(format!("cannot start the worker threads: {e}")))?;
+    let pool = worker_pool(opts.jobs.unwrap_or(0))?;
+    let checked = pool.install(|| sweep.check_points())?;
+    let mut warnings = checked.warnings.clone();
+    // Runs in parallel each hold their own cluster: no more at once than the memory limit
+    // allows for the largest point.
+    let at_once = Sweep::runs_at_once(&checked);
+    let pool = if pool.current_num_threads() > at_once {
+        warnings.push(format!(
+            "warning: {at_once} run(s) at once, not {}: each may need {} and simulation.memory_limit is {}",
+            pool.current_num_threads(),
+            crate::scenario::size::gib(checked.peak_bytes),
+            crate::scenario::size::gib(checked.limit_bytes)
+        ));
+        worker_pool(at_once)?
+    } else {
+        pool
+    };
     let jobs = pool.current_num_threads();
-    let warnings = pool.install(|| sweep.check_points())?;
 
     let runs = sweep.runs();
     let existing = pool.install(|| store::read_runs(&opts.out))?;
@@ -109,6 +120,7 @@ pub fn execute(
     let runs_dir = opts.out.join(store::RUNS_DIR);
     std::fs::create_dir_all(&runs_dir)
         .map_err(|e| SweepError::Output(format!("cannot create {}: {e}", runs_dir.display())))?;
+    crate::report::remove_stale_temp_files(&runs_dir);
     let manifest = Manifest::of(sweep);
     crate::report::write_atomic(&[(opts.out.join(store::MANIFEST), manifest.encode())])
         .map_err(SweepError::Output)?;
@@ -163,6 +175,15 @@ pub fn execute(
     })
 }
 
+/// The sweep's threads: `n` of them, or one per core with 0.
+fn worker_pool(n: usize) -> Result<rayon::ThreadPool, SweepError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .thread_name(|i| format!("aksim-sweep-{i}"))
+        .build()
+        .map_err(|e| SweepError::Output(format!("cannot start the worker threads: {e}")))
+}
+
 fn check_same_sweep(sweep: &Sweep, path: &Path, record: &RunRecord) -> Result<(), SweepError> {
     if record.sweep.identity == sweep.identity && record.run < sweep.runs() {
         return Ok(());
@@ -198,6 +219,9 @@ pub fn write_results(
     let plots_dir = out.join(PLOTS_DIR);
     std::fs::create_dir_all(&plots_dir)
         .map_err(|e| SweepError::Output(format!("cannot create {}: {e}", plots_dir.display())))?;
+    // What a killed sweep or merge left staged (this process has nothing staged here yet).
+    crate::report::remove_stale_temp_files(out);
+    crate::report::remove_stale_temp_files(&plots_dir);
     let (runs, points) = table::render(records);
     let charts = charts::charts(records);
     let palette = &charts.palette;

@@ -205,7 +205,16 @@ pub fn run(sweep: &Sweep, id: &SweepId, r: u64) -> RunRecord {
         let mut scenario = loaded.scenario;
         // Only the summary is kept, so the event log is not built.
         scenario.output.event_log = false;
-        crate::simulate(scenario, &mut |_, _| {}).map_err(|e| e.to_string())
+        // Nor are the samples kept: they are dropped as they come, so that a long run holds
+        // no rows.
+        let mut sim = crate::Sim::new(scenario);
+        sim.run_observed(&mut |_, _| {}, &mut |sim, _| {
+            sim.samples.clear();
+            sim.deployment_samples.clear();
+            Ok(())
+        })
+        .map(|()| sim)
+        .map_err(|e| e.to_string())
     });
     let (metrics, error) = match outcome {
         Ok(sim) => (Some(Metrics::of(&Summary::of(&sim))), None),

@@ -133,6 +133,16 @@ pub struct Sweep {
     scenario_span: Range<usize>,
 }
 
+/// What `Sweep::check_points` found: the scenario's warnings with the first point's values, and
+/// the memory one run may need at most (the largest point's estimate) against the smallest
+/// `simulation.memory_limit` of the points.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub warnings: Vec<String>,
+    pub peak_bytes: u64,
+    pub limit_bytes: u64,
+}
+
 impl Sweep {
     /// Reads and checks a sweep file (not yet its points against the scenario: `check_points`).
     pub fn load(path: &Path) -> Result<Sweep, SweepError> {
@@ -345,7 +355,7 @@ impl Sweep {
     /// Loads the scenario with every point's values (in the current rayon pool) and reports the
     /// first point that does not give a valid scenario, naming its parameter in the sweep file.
     /// Returns the warnings of the first point.
-    pub fn check_points(&self) -> Result<Vec<String>, SweepError> {
+    pub fn check_points(&self) -> Result<Checked, SweepError> {
         use rayon::prelude::*;
         let load = |p: u64| {
             crate::load_str(
@@ -354,16 +364,45 @@ impl Sweep {
                 &self.sets(p, Some(self.run_seed(p, 0))),
             )
         };
-        let bad = (0..self.points.len() as u64)
+        // Each point's estimated peak memory and its limit (`scenario::size`).
+        let sizes: Vec<Result<(u64, u64), crate::ScenarioError>> = (0..self.points.len() as u64)
             .into_par_iter()
-            .find_map_first(|p| load(p).err().map(|e| (p, e)));
+            .map(|p| {
+                load(p).map(|l| {
+                    let s = &l.scenario;
+                    (
+                        crate::scenario::size::estimate(s).bytes,
+                        s.simulation.memory_limit_bytes,
+                    )
+                })
+            })
+            .collect();
+        let bad = sizes
+            .iter()
+            .enumerate()
+            .find_map(|(p, r)| r.as_ref().err().map(|e| (p as u64, e)));
         if let Some((p, e)) = bad {
-            return Err(SweepError::Input(self.explain_bad_point(p, &e)));
+            return Err(SweepError::Input(self.explain_bad_point(p, e)));
         }
-        match self.points.first() {
-            Some(_) => Ok(load(0).map(|l| l.warnings).unwrap_or_default()),
-            None => Ok(Vec::new()),
-        }
+        let sizes = sizes.into_iter().flatten();
+        let (peak_bytes, limit_bytes) = sizes.fold((0, u64::MAX), |(peak, limit), (b, l)| {
+            (peak.max(b), limit.min(l))
+        });
+        let warnings = match self.points.first() {
+            Some(_) => load(0).map(|l| l.warnings).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok(Checked {
+            warnings,
+            peak_bytes,
+            limit_bytes,
+        })
+    }
+
+    /// How many runs may go at once within the scenario's `simulation.memory_limit`: the limit
+    /// over the largest point's estimated peak, at least one.
+    pub fn runs_at_once(checked: &Checked) -> usize {
+        (checked.limit_bytes / checked.peak_bytes.max(1)).clamp(1, usize::MAX as u64) as usize
     }
 
     fn explain_bad_point(&self, point: u64, e: &crate::ScenarioError) -> String {
@@ -1032,5 +1071,19 @@ mod tests {
             e.contains("160000 points × 1 replicas = 160000 runs; a sweep holds at most 100000"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn runs_at_once_fit_the_memory_limit() {
+        let checked = |peak_bytes, limit_bytes| Checked {
+            warnings: Vec::new(),
+            peak_bytes,
+            limit_bytes,
+        };
+        // 4 GiB over 1.5 GiB per run: 2 at once; a run over the limit alone still runs (its
+        // own validation refused it already if it was over); 0 bytes is never a division by 0.
+        assert_eq!(Sweep::runs_at_once(&checked(3 << 29, 4 << 30)), 2);
+        assert_eq!(Sweep::runs_at_once(&checked(5 << 30, 4 << 30)), 1);
+        assert_eq!(Sweep::runs_at_once(&checked(0, 4 << 30)), 4 << 30);
     }
 }

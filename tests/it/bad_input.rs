@@ -255,3 +255,22 @@ fn memory_in_milli_units_is_flagged() {
         loaded.warnings
     );
 }
+
+#[test]
+fn a_run_over_its_memory_limit_is_refused_with_the_estimate() {
+    // 200,000 replicas: 64 MiB + 2 nodes × 4 KiB + 200,000 × 512 B + 8 KiB ≈ 162 MiB, over a
+    // limit of 100 MiB; the message gives the estimate and the setting.
+    let toml = BASE.replace("seed = 7", "seed = 7\nmemory_limit = \"100Mi\"")
+        + "\n[[deployment]]\nname = \"many\"\nreplicas = 200000\n";
+    let err = refused(&toml);
+    let line = line_of(&toml, "memory_limit");
+    assert!(err.contains(&format!("bad.toml:{line}:")), "{err}");
+    assert!(
+        err.contains("about 162 MiB (2 nodes, 200,000 pods, 0 trace rows, 1 deployments"),
+        "{err}"
+    );
+    assert!(err.contains("raise simulation.memory_limit"), "{err}");
+    // The default limit (4 GiB) lets the same run through validation.
+    let ok = toml.replace("memory_limit = \"100Mi\"\n", "");
+    aksim::load_str("ok.toml", &ok, &[]).unwrap();
+}

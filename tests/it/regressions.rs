@@ -1,6 +1,6 @@
 //! Regression tests, each named after the bug it pins.
 
-use crate::support::{BASE, errors, events, load_in_dir, run, run_loaded};
+use crate::support::{BASE, errors, events, load, load_in_dir, run, run_loaded};
 
 #[test]
 fn zero_provisioning_delay_left_the_node_provisioning_forever() {
@@ -919,4 +919,141 @@ replicas = 900
     // 900 pods of 100m fit on 49 D4s_v5 user nodes and 2 system nodes at 30m.
     assert_eq!(sim.unscheduled_pods(), 0);
     assert_eq!(s.deployments["app"].ready_at_end, 900);
+}
+
+#[test]
+fn a_validated_year_long_run_exhausted_memory() {
+    // Three days sampled every 10 s: 25,921 instants × 3 rows (a pool in two zones and the
+    // unscheduled row) = 77,763 rows, and an event log of pods that come and go. The run writes
+    // them as it goes: what the run holds between instants stays under one drain (8,192 rows
+    // and 4 MiB of log) plus an instant's rows (issue 11, defect 2), and the files are the
+    // bytes that rendering the whole run in memory gives.
+    let toml = format!(
+        "{}
+[output]
+plots = false
+
+[[node_pool]]
+name = \"user\"
+vm_size = \"Standard_D4s_v5\"
+zones = [\"1\", \"2\"]
+count = 2
+
+[[deployment]]
+name = \"web\"
+replicas = 4
+requests = {{ cpu = \"500m\", memory = \"512Mi\" }}
+
+[deployment.load]
+cpu_per_request = \"5m\"
+profiles = [{{ kind = \"constant\", rps = 200 }}, {{ kind = \"noise\", sigma = 0.3, interval = \"5m\" }}]
+
+[deployment.hpa]
+min_replicas = 2
+max_replicas = 8
+metrics = [{{ type = \"Resource\", resource = {{ name = \"cpu\", target = {{ type = \"Utilization\", average_utilization = 50 }} }} }}]
+",
+        BASE.replace("duration = \"1h\"", "duration = \"3d\"\nsample_interval = \"10s\"")
+            .replace("zones = [\"1\"]\ncount = 2", "zones = [\"1\"]\ncount = 1")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut sim = aksim::Sim::new(load(&toml).scenario);
+    let mut recorder = aksim::report::Recorder::create(&sim, &out).unwrap();
+    let mut most = (0, 0, 0);
+    sim.run_observed(&mut |_, _| {}, &mut |sim, _| {
+        recorder.take(sim)?;
+        most = (
+            most.0.max(sim.samples.len()),
+            most.1.max(sim.deployment_samples.len()),
+            most.2.max(sim.log.buf.len()),
+        );
+        Ok(())
+    })
+    .unwrap();
+    let written = recorder.finish(&mut sim).unwrap();
+    assert!(most.0 < 8_192 + 3 && most.1 < 8_192 + 1, "{most:?}");
+    assert!(most.2 < (4 << 20) + 4096, "{most:?}");
+    let whole = run_loaded(load(&toml));
+    assert!(whole.samples.len() > 70_000);
+    let rendered = aksim::report::render(&whole).unwrap();
+    assert_eq!(written.len(), rendered.len());
+    for (name, bytes) in &rendered {
+        let on_disk = std::fs::read(out.join(name)).unwrap();
+        assert!(
+            on_disk == *bytes,
+            "{name} differs from the in-memory render"
+        );
+    }
+    // Nothing staged is left beside the files.
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // The charts keep at most 4,096 instants of the 25,921 (every 8th: 3,241).
+    let data = aksim::report::stream::ChartData::of(&whole);
+    assert_eq!(data.running.len(), 25_921usize.div_ceil(8));
+}
+
+#[test]
+fn stale_temporary_files_were_never_removed() {
+    // A run killed during its final write left `.NAME.tmp-PID` files that later runs into the
+    // same folder kept (issue 11, defect 6). The next run removes those of dead processes and
+    // leaves those of a live one, which may be writing there.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(&file, BASE).unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let stale = out.join(format!(".timeseries.csv.tmp-{dead}"));
+    let live = out.join(format!(".summary.json.tmp-{}", std::process::id()));
+    std::fs::write(&stale, vec![b'x'; 1 << 20]).unwrap();
+    std::fs::write(&live, b"x").unwrap();
+    let status = assert_cmd::Command::cargo_bin("aksim")
+        .unwrap()
+        .args(["run", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.success());
+    assert!(!stale.exists(), "the dead process's file is left");
+    assert!(live.exists(), "a live process's file was removed");
+    assert!(out.join("timeseries.csv").exists());
+}
+
+#[test]
+fn a_run_that_stops_halfway_leaves_no_folder_and_no_file() {
+    // The growing files are staged from the start; a run stopped by max_events removes them
+    // and the folder it created.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(
+        &file,
+        BASE.replace("seed = 7", "seed = 7\nmax_events = 20")
+            + "\n[[deployment]]\nname = \"app\"\nreplicas = 30\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = assert_cmd::Command::cargo_bin("aksim")
+        .unwrap()
+        .args(["run", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("max_events"));
+    assert!(!out.exists(), "the folder is left behind");
 }

@@ -68,10 +68,12 @@ fn hostile_report(dir: &Path) -> (PathBuf, usize) {
         );
     }
     let outputs = aksim::report::render(&sim).expect("render");
-    let written = aksim::report::write(&sim, &outputs, dir).expect("write");
+    let data = aksim::report::stream::ChartData::of(&sim);
+    let charts = aksim::report::charts(&sim, &data).len();
     let page = dir.join("report.html");
-    assert!(written.contains(&page));
-    (page, aksim::report::charts(&sim).len())
+    let html = &outputs.iter().find(|(n, _)| n == "report.html").unwrap().1;
+    std::fs::write(&page, html).unwrap();
+    (page, charts)
 }
 
 /// Panics at the first thing in `html` that could load something from elsewhere. Text content

@@ -688,12 +688,24 @@ fn a_killed_sweep_leaves_whole_run_files_and_resumes_to_the_same_tables() {
     // Every run file there is whole (the hidden temporary files are ignored).
     let found = sweep::store::read_runs(&out).unwrap_or_else(|e| panic!("{e}"));
     assert!(!found.is_empty());
+    // What the killed sweep left staged, and a file as a kill during the final write leaves.
+    let dead = child.id();
+    std::fs::write(out.join(format!(".runs.csv.tmp-{dead}")), b"x").unwrap();
     aksim()
         .args(["sweep", "--quiet", "--jobs", "2", "--out"])
         .arg(&out)
         .arg(&file)
         .assert()
         .success();
+    // The resumed sweep removed every staged file of the dead one.
+    for d in [out.clone(), out.join("runs"), out.join("plots")] {
+        let hidden: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(hidden.is_empty(), "{}: {hidden:?}", d.display());
+    }
     let whole = dir.path().join("whole");
     aksim()
         .args(["sweep", "--quiet", "--jobs", "1", "--out"])
