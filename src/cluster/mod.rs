@@ -886,7 +886,8 @@ impl Cluster {
     fn detach(&mut self, d: DeploymentId, pod: PodId) {
         let slot = self.pods[pod.idx()].dep_slot as usize;
         let list = &mut self.deployments[d.idx()].pods;
-        debug_assert_eq!(list[slot], pod);
+        // Checked in release builds too: a wrong slot would silently take another pod out.
+        assert_eq!(list.get(slot), Some(&pod), "pod's slot in its deployment");
         list.swap_remove(slot);
         if let Some(&moved) = list.get(slot) {
             self.pods[moved.idx()].dep_slot = slot as u32;
