@@ -92,7 +92,7 @@ enum Command {
         quiet: bool,
     },
     /// Merge the folders of a sweep's shards into runs.csv, points.csv, plots/ and report.html.
-    #[command(after_help = SWEEP_HELP)]
+    #[command(after_help = MERGE_HELP)]
     Merge {
         /// The shards' output folders.
         #[arg(required = true)]
@@ -106,12 +106,18 @@ enum Command {
     },
 }
 
-/// Shown after the help of `sweep` and `merge`.
+/// Shown after the help of `sweep`.
 const SWEEP_HELP: &str = "Without --shard, the shard comes from a Kubernetes Indexed Job \
 (JOB_COMPLETION_INDEX, with --shards N or AKSIM_SHARDS) or a Slurm array (SLURM_ARRAY_TASK_ID, \
 SLURM_ARRAY_TASK_COUNT, SLURM_ARRAY_TASK_MIN); otherwise every run is made. The README's \
 \"Experiments: sweeps\" section describes the sweep file.
 Exit codes: 0 ok, 2 bad input (nothing written), 1 a run file or a table could not be written.";
+
+/// Shown after the help of `merge`, which reads run files and takes no shard of its own.
+const MERGE_HELP: &str = "Each folder holds the run files (runs/) of some of one sweep's runs; \
+together they must hold every run once. The tables, charts and page are the bytes one sweep over \
+every run writes. The README's \"Experiments: sweeps\" section describes sweeps.
+Exit codes: 0 ok, 2 bad input (nothing written), 1 a table, chart or page could not be written.";
 
 /// Shown after every command's help: the value grammar users type most.
 const AFTER_HELP: &str =

@@ -411,3 +411,30 @@ fn compare_names_a_missing_or_broken_summary_and_exits_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn merge_help_described_the_sweeps_shard_flags() {
+    // `merge` reads run files; the shard flags and variables are `sweep`'s alone.
+    let help = |cmd: &str| {
+        let out = aksim().args([cmd, "--help"]).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let merge = help("merge");
+    for word in ["--shard", "JOB_COMPLETION_INDEX", "AKSIM_SHARDS", "SLURM_"] {
+        assert!(!merge.contains(word), "{word:?} in merge --help:\n{merge}");
+    }
+    assert!(merge.contains("--out"), "{merge}");
+    let sweep = help("sweep");
+    for word in [
+        "--shard",
+        "--shards",
+        "JOB_COMPLETION_INDEX",
+        "AKSIM_SHARDS",
+    ] {
+        assert!(
+            sweep.contains(word),
+            "{word:?} missing from sweep --help:\n{sweep}"
+        );
+    }
+}

@@ -637,7 +637,6 @@ fn sweep_and_merge_have_help_and_refuse_bad_shard_arguments() {
     for cmd in ["sweep", "merge"] {
         let out = aksim().args([cmd, "--help"]).output().unwrap();
         assert!(out.status.success());
-        assert!(String::from_utf8_lossy(&out.stdout).contains("JOB_COMPLETION_INDEX"));
     }
     for args in [
         ["sweep", "x.toml", "--shard", "3/3"],
