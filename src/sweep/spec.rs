@@ -872,7 +872,8 @@ fn render(file: &str, text: &str, diags: &[Diagnostic]) -> String {
         .map(|d| error::render(file, d, &error::locate(text, &edits, d.span.clone())))
         .collect();
     out.push(format!(
-        "{file}: {} error{} in the sweep file; nothing was run or written",
+        "{}: {} error{} in the sweep file; nothing was run or written",
+        crate::text::escape(file),
         diags.len(),
         if diags.len() == 1 { "" } else { "s" }
     ));

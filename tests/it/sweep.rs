@@ -690,6 +690,50 @@ fn a_parameter_name_too_long_for_a_file_name_failed_after_every_run() {
 }
 
 #[test]
+fn the_sweep_and_merge_screens_printed_control_characters_of_paths_raw() {
+    // The scenario's path (from the sweep file) and the output folders are printed as given.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ti\u{1b}[2Jny.toml"), TINY).unwrap();
+    let file = dir.path().join("sweep.toml");
+    std::fs::write(
+        &file,
+        GRID.replace("\"tiny.toml\"", "\"ti\\u001b[2Jny.toml\"")
+            .replace("replicas = 2", "replicas = 1"),
+    )
+    .unwrap();
+    let out = dir.path().join("out\u{1b}[31m");
+    let merged = dir.path().join("merged\r");
+    let sweep = aksim()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let merge = aksim()
+        .arg("merge")
+        .arg(&out)
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    for (result, shown) in [(sweep, "ti\\u{1b}[2Jny.toml"), (merge, "merged\\r/: ")] {
+        let stdout = String::from_utf8_lossy(&result.stdout);
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        assert!(
+            !stdout.contains(|c: char| c.is_control() && c != '\n'),
+            "{stdout:?}"
+        );
+        assert!(stdout.contains(shown), "{shown:?} missing in:\n{stdout}");
+    }
+    assert!(merged.join("runs.csv").exists());
+}
+
+#[test]
 fn sweep_and_merge_have_help_and_refuse_bad_shard_arguments() {
     for cmd in ["sweep", "merge"] {
         let out = aksim().args([cmd, "--help"]).output().unwrap();
