@@ -3,7 +3,8 @@
 //!
 //! Pure: `table` takes the two summaries as parsed JSON, not as `report::Summary`, so that
 //! summaries written by older versions (a field missing, no `autoscaler` section) still
-//! compare; a value one run lacks shows as `—`.
+//! compare; a value one run lacks shows as `—`. A summary may hold anything, so its keys and
+//! texts are shown through `text::escape`.
 
 use serde_json::Value;
 
@@ -170,7 +171,16 @@ fn render(rows: &[Row]) -> String {
             (Cell::Text(_), Cell::Text(_)) => (String::new(), String::new()),
             _ => (MISSING.to_string(), String::new()),
         };
-        lines.push([r.label.clone(), show(&r.a), show(&r.b), diff, change]);
+        // Keys and texts come from the files as written: shown with their control
+        // characters escaped, and measured as shown.
+        let escaped = |s: &str| crate::text::escape(s).into_owned();
+        lines.push([
+            escaped(&r.label),
+            escaped(&show(&r.a)),
+            escaped(&show(&r.b)),
+            diff,
+            change,
+        ]);
     }
     let width = |col: usize| {
         lines

@@ -170,7 +170,8 @@ pub fn explain_line(t: SimTime, kind: &str, line: &str, only: Components) -> Opt
         Some((at, start)) => clock(at, start),
         None => t.clock(),
     };
-    Some(format!("{when} {component}: {text}"))
+    // Names in events come from the scenario and its traces: shown, not obeyed.
+    Some(crate::text::escape(&format!("{when} {component}: {text}")).into_owned())
 }
 
 /// One event in one sentence, with the component it belongs to; `None` when the event is
@@ -995,6 +996,22 @@ count = 1
         assert_eq!(
             first("deployment_scaled"),
             "00:10:00 deployment: portal 2 → 20 (scenario event)"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_names_reached_the_terminal_raw() {
+        // An event's names are the scenario's (or a trace's): an ESC in one cleared the
+        // screen and a newline forged a line of narration.
+        let line = lines()
+            .iter()
+            .find(|l| l.contains("\"deployment_scaled\""))
+            .unwrap()
+            .replace("\"portal\"", "\"por\\u001b[2J\\ntal\"");
+        let told = explain_line(SimTime(0), "deployment_scaled", &line, Components::ALL).unwrap();
+        assert_eq!(
+            told,
+            "00:10:00 deployment: por\\u{1b}[2J\\ntal 2 → 20 (scenario event)"
         );
     }
 

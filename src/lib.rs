@@ -28,6 +28,7 @@ pub mod scenario;
 pub mod scheduler;
 pub mod sim;
 pub mod sweep;
+pub mod text;
 pub mod workload;
 
 pub use scenario::{Loaded, Scenario, ScenarioError, load_file, load_str};

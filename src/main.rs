@@ -92,7 +92,7 @@ enum Command {
         quiet: bool,
     },
     /// Merge the folders of a sweep's shards into runs.csv, points.csv, plots/ and report.html.
-    #[command(after_help = SWEEP_HELP)]
+    #[command(after_help = MERGE_HELP)]
     Merge {
         /// The shards' output folders.
         #[arg(required = true)]
@@ -106,12 +106,18 @@ enum Command {
     },
 }
 
-/// Shown after the help of `sweep` and `merge`.
+/// Shown after the help of `sweep`.
 const SWEEP_HELP: &str = "Without --shard, the shard comes from a Kubernetes Indexed Job \
 (JOB_COMPLETION_INDEX, with --shards N or AKSIM_SHARDS) or a Slurm array (SLURM_ARRAY_TASK_ID, \
 SLURM_ARRAY_TASK_COUNT, SLURM_ARRAY_TASK_MIN); otherwise every run is made. The README's \
 \"Experiments: sweeps\" section describes the sweep file.
 Exit codes: 0 ok, 2 bad input (nothing written), 1 a run file or a table could not be written.";
+
+/// Shown after the help of `merge`, which reads run files and takes no shard of its own.
+const MERGE_HELP: &str = "Each folder holds the run files (runs/) of some of one sweep's runs; \
+together they must hold every run once. The tables, charts and page are the bytes one sweep over \
+every run writes. The README's \"Experiments: sweeps\" section describes sweeps.
+Exit codes: 0 ok, 2 bad input (nothing written), 1 a table, chart or page could not be written.";
 
 /// Shown after every command's help: the value grammar users type most.
 const AFTER_HELP: &str =
@@ -119,6 +125,18 @@ const AFTER_HELP: &str =
 1.5h, 500ms (Go's time.ParseDuration, plus d and w) and quantities as in Kubernetes (cpu 500m \
 or 1.5, memory 512Mi or 4Gi). Every key is in the README's scenario reference.
 Exit codes: 0 ok, 2 bad input (nothing written), 1 the run or its outputs failed.";
+
+/// `println!` for a line that may hold names, paths or values from input: their control
+/// characters are printed as visible escapes (`aksim::text::escape`), so that none of them
+/// moves the cursor, clears the screen or starts a line of its own.
+macro_rules! say {
+    () => {
+        println!()
+    };
+    ($($arg:tt)*) => {
+        println!("{}", aksim::text::escape(&format!($($arg)*)))
+    };
+}
 
 /// Everything that stops the command, with the exit code it maps to.
 enum Failure {
@@ -133,11 +151,13 @@ fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(msg)) => {
-            eprintln!("{msg}");
+            // Messages quote paths, arguments and variables as given: their lines are
+            // kept, other control characters shown as escapes.
+            eprintln!("{}", aksim::text::escape_lines(&msg));
             ExitCode::from(2)
         }
         Err(Failure::Run(e)) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{}", aksim::text::escape_lines(&format!("error: {e:#}")));
             ExitCode::from(1)
         }
     }
@@ -147,7 +167,7 @@ fn load(path: &std::path::Path, sets: &[String], quiet: bool) -> Result<aksim::L
     let loaded = aksim::load_file(path, sets).map_err(|e| Failure::Input(e.to_string()))?;
     if !quiet {
         for w in &loaded.warnings {
-            eprintln!("{w}");
+            eprintln!("{}", aksim::text::escape_lines(w));
         }
     }
     Ok(loaded)
@@ -159,7 +179,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Validate { scenario, sets } => {
             let loaded = load(&scenario, &sets, false)?;
             let s = &loaded.scenario;
-            println!(
+            say!(
                 "{}: ok — {} node pools, {} deployments ({} with an HPA), {} pod traces ({} pods), {} timed events, {} simulated{}",
                 scenario.display(),
                 s.pools.len(),
@@ -274,7 +294,7 @@ fn sweep_command(
     let elapsed = wall.elapsed();
     if !quiet {
         for w in &outcome.warnings {
-            eprintln!("{w}");
+            eprintln!("{}", aksim::text::escape_lines(w));
         }
         print_sweep_screen(&sweep, &outcome, shard, source, &out, elapsed);
     }
@@ -291,7 +311,7 @@ fn print_sweep_screen(
     elapsed: std::time::Duration,
 ) {
     let points = sweep.points.len();
-    println!(
+    say!(
         "{} — {} runs: {points} point{} × {} replica{} of {} (sweep seed {})",
         sweep.name,
         o.runs,
@@ -303,19 +323,20 @@ fn print_sweep_screen(
     );
     println!();
     if shard != aksim::sweep::Shard::ALL {
-        println!("  shard           {shard} ({source}): {} runs", o.in_shard);
+        say!("  shard           {shard} ({source}): {} runs", o.in_shard);
     }
     let failed = if o.failed > 0 {
         format!(", {} failed (see the error column)", o.failed)
     } else {
         String::new()
     };
-    println!(
+    say!(
         "  runs            {} done, {} skipped (already in the folder){failed}",
-        o.done, o.skipped
+        o.done,
+        o.skipped
     );
     let secs = elapsed.as_secs_f64().max(1e-6);
-    println!(
+    say!(
         "  time            {secs:.2} s wall, {:.1} runs/s on {} job{}",
         o.done as f64 / secs,
         o.jobs,
@@ -324,17 +345,17 @@ fn print_sweep_screen(
     println!();
     let runs_dir = format!("{}/runs/", out.display());
     if o.written.is_empty() {
-        println!(
+        say!(
             "  files           {} run files in {runs_dir}; {} runs of other shards are not there yet",
             o.present,
             o.runs - o.present
         );
-        println!(
+        say!(
             "                  when every shard is done: aksim merge SHARD_FOLDER... --out {}",
             out.display()
         );
     } else {
-        println!(
+        say!(
             "  files in {}/: {}, and {} run files in runs/",
             out.display(),
             describe_results(&o.written),
@@ -343,13 +364,13 @@ fn print_sweep_screen(
         let pareto = out.join(aksim::sweep::PLOTS_DIR).join("pareto_pending.png");
         let page = out.join("report.html");
         if o.written.contains(&pareto) {
-            println!(
+            say!(
                 "  start with      {}, or the Pareto front in {}",
                 page.display(),
                 pareto.display()
             );
         } else {
-            println!("  start with      {}", page.display());
+            say!("  start with      {}", page.display());
         }
     }
 }
@@ -391,14 +412,14 @@ fn merge_command(
         } else {
             String::new()
         };
-        println!(
+        say!(
             "{} — {} runs from {} folder{}{failed}",
             merged.name,
             merged.runs,
             dirs.len(),
             if dirs.len() == 1 { "" } else { "s" }
         );
-        println!(
+        say!(
             "  files in {}/: {}",
             merged.out.display(),
             describe_results(&merged.written)
@@ -422,8 +443,8 @@ fn explain_tap(only: aksim::explain::Components) -> aksim::observe::Tap {
 /// `aksim compare`: reads both summaries and prints the table.
 fn compare_runs(run_a: &std::path::Path, run_b: &std::path::Path) -> Result<(), Failure> {
     let (a, b) = (read_summary(run_a)?, read_summary(run_b)?);
-    println!("A  {}", summary_path(run_a).display());
-    println!("B  {}", summary_path(run_b).display());
+    say!("A  {}", summary_path(run_a).display());
+    say!("B  {}", summary_path(run_b).display());
     println!();
     print!("{}", aksim::compare::table(&a, &b));
     Ok(())
@@ -464,22 +485,31 @@ fn print_screen(
 ) {
     let summary = aksim::report::Summary::of(sim);
     let s = &sim.scenario;
-    println!(
+    say!(
         "{} — {} simulated from {} (seed {})",
-        s.simulation.name, s.simulation.duration, summary.start, s.simulation.seed
+        s.simulation.name,
+        s.simulation.duration,
+        summary.start,
+        s.simulation.seed
     );
     println!();
-    println!(
+    say!(
         "  cost            ${:.2} total (nodes ${:.2}, control plane ${:.2})",
-        summary.total_cost_usd, summary.node_cost_usd, summary.control_plane_cost_usd
+        summary.total_cost_usd,
+        summary.node_cost_usd,
+        summary.control_plane_cost_usd
     );
-    println!(
+    say!(
         "  {:<14}  {:>10}  {:>10}  {:>10}  {:>10}",
-        "pool", "os", "peak nodes", "node-hours", "cost $"
+        "pool",
+        "os",
+        "peak nodes",
+        "node-hours",
+        "cost $"
     );
     for (i, p) in sim.cluster.pools.iter().enumerate() {
         let name = &p.spec.name;
-        println!(
+        say!(
             "  {:<14}  {:>10}  {:>10}  {:>10.1}  {:>10.2}",
             name,
             sim.os_of_pool(i).as_str(),
@@ -488,7 +518,7 @@ fn print_screen(
             summary.cost_by_pool_usd[name]
         );
     }
-    println!(
+    say!(
         "  pods            {} created, pending {:.0} pod-s in all, time to ready p50 {:.0}s / p95 {:.0}s / max {:.0}s",
         summary.pods_created,
         summary.pending_pod_seconds,
@@ -497,13 +527,13 @@ fn print_screen(
         summary.time_to_ready_s.max_s
     );
     if summary.pods_unscheduled_at_end > 0 {
-        println!(
+        say!(
             "  unschedulable   {} pods still pending at the end",
             summary.pods_unscheduled_at_end
         );
     }
     for (reason, n) in summary.unschedulable_reasons.iter().take(3) {
-        println!("                  {n} pod(s): {reason}");
+        say!("                  {n} pod(s): {reason}");
     }
     // Deployments with traffic or an HPA (the first five), then pod traces.
     let busy = s
@@ -528,23 +558,29 @@ fn print_screen(
                 ds.seconds_with_unserved_demand
             );
         }
-        println!("{line}");
+        say!("{line}");
     }
     for (name, t) in &summary.pod_traces {
-        println!(
+        say!(
             "  {:<14}  {} pods arrived, {} ran (wait p95 {:.0}s), {} never ran",
-            name, t.arrived, t.started, t.wait_s.p95_s, t.never_ran
+            name,
+            t.arrived,
+            t.started,
+            t.wait_s.p95_s,
+            t.never_ran
         );
     }
     let ca = &summary.autoscaler;
     for (pool, a) in &ca.pools {
-        println!(
+        say!(
             "  autoscaler      {pool}: {} scale-up(s), +{} / -{} nodes",
-            a.scale_ups, a.nodes_added, a.nodes_removed
+            a.scale_ups,
+            a.nodes_added,
+            a.nodes_removed
         );
     }
     if !ca.pools.is_empty() && ca.unschedulable_to_running_s.count > 0 {
-        println!(
+        say!(
             "                  unschedulable to running p50 {:.0}s / p95 {:.0}s / max {:.0}s",
             ca.unschedulable_to_running_s.p50_s,
             ca.unschedulable_to_running_s.p95_s,
@@ -552,7 +588,7 @@ fn print_screen(
         );
     }
     for (reason, n) in &ca.failed_scale_ups {
-        println!("  failed scale-up {n} × {reason}");
+        say!("  failed scale-up {n} × {reason}");
     }
     for o in &ca.outages {
         let cleared = o
@@ -560,13 +596,15 @@ fn print_screen(
             .map_or("pods still pending at the end".to_string(), |t| {
                 format!("pending pods back to zero {t:.0}s after it began")
             });
-        println!(
+        say!(
             "  zone outage     zone {}: {} nodes NotReady, {} pods evicted, {cleared}",
-            o.zone, o.nodes_not_ready, o.pods_evicted
+            o.zone,
+            o.nodes_not_ready,
+            o.pods_evicted
         );
     }
     if summary.pods_image_pull_backoff > 0 {
-        println!(
+        say!(
             "  image errors    {} pods landed on a node of the wrong OS (ImagePullBackOff)",
             summary.pods_image_pull_backoff
         );
@@ -580,12 +618,12 @@ fn print_screen(
     } else {
         format!("{per_wall_second:.0} simulated seconds")
     };
-    println!(
+    say!(
         "  speed           {} events in {secs:.2} s: {rate} per wall-clock second",
         summary.events_processed
     );
     println!();
-    println!(
+    say!(
         "  files in {}/: {}",
         out.display(),
         written

@@ -5,6 +5,7 @@
 //! scenario and seed only; `crate::report` writes them to files at the end of a run.
 
 pub mod cost;
+pub mod csv;
 pub mod eventlog;
 
 pub use cost::CostMeter;

@@ -488,6 +488,9 @@ fn priorities(
         }
         let mut patterns = Vec::new();
         for p in list.get_ref() {
+            if ctx.no_control(p.get_ref(), Some(p.span()), &f) {
+                continue;
+            }
             match NamePattern::parse(p.get_ref()) {
                 Ok(pattern) => {
                     if !pools.is_empty() && !pool_names.iter().any(|n| pattern.matches(n)) {
@@ -544,6 +547,9 @@ pub(super) fn quotas(
             .map_or(key.trim(), |s| s.family.as_str())
             .to_string();
         let f = format!("quota.{family}");
+        if ctx.no_control(key, span.clone(), format!("quota.{key:?}")) {
+            continue;
+        }
         let Ok(vcpus) = u64::try_from(*v.get_ref()) else {
             ctx.err(span, f, "a quota is a number of vCPUs, 0 or more");
             continue;

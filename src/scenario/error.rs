@@ -156,16 +156,21 @@ pub fn locate(original: &str, edits: &Edits, span: Option<Range<usize>>) -> Loca
 }
 
 /// Renders one diagnostic the way rustc and toml do: a header, the line, a caret, a hint.
+/// Every text in it is shown with its control characters escaped (`text::escape`): the file
+/// name, the field, the message and the source line may all hold what the user wrote.
 pub fn render(file: &str, d: &Diagnostic, loc: &Location) -> String {
+    use crate::text::escape;
     let label = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
+    let file = escape(file);
     let field = if d.field.is_empty() {
         String::new()
     } else {
-        format!("{}: ", d.field)
+        format!("{}: ", escape(&d.field))
     };
+    let msg = escape(&d.message);
     let mut out = match loc {
         Location::File {
             line,
@@ -174,23 +179,30 @@ pub fn render(file: &str, d: &Diagnostic, loc: &Location) -> String {
             len,
         } => {
             let gutter = line.to_string().len();
-            let caret_pad: String = line_text
-                .chars()
-                .take(column - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
+            // The caret sits under the span as the line is shown, escapes included.
+            let start = line_text
+                .char_indices()
+                .nth(column - 1)
+                .map_or(line_text.len(), |(i, _)| i);
+            let mut end = (start + len).min(line_text.len());
+            while !line_text.is_char_boundary(end) {
+                end += 1;
+            }
+            let pad = escape(&line_text[..start]).chars().count();
+            let carets = escape(&line_text[start..end]).chars().count().max(1);
             format!(
-                "{label}: {file}:{line}:{column}: {field}{msg}\n{sp} |\n{line} | {line_text}\n{sp} | {caret_pad}{carets}",
-                msg = d.message,
+                "{label}: {file}:{line}:{column}: {field}{msg}\n{sp} |\n{line} | {shown}\n{sp} | {caret_pad}{carets}",
                 sp = " ".repeat(gutter),
-                carets = "^".repeat(*len),
+                shown = escape(line_text),
+                caret_pad = " ".repeat(pad),
+                carets = "^".repeat(carets),
             )
         }
-        Location::Set { arg } => format!("{label}: --set {arg}: {field}{}", d.message),
-        Location::Nowhere => format!("{label}: {file}: {field}{}", d.message),
+        Location::Set { arg } => format!("{label}: --set {}: {field}{msg}", escape(arg)),
+        Location::Nowhere => format!("{label}: {file}: {field}{msg}"),
     };
     if let Some(h) = &d.hint {
-        out.push_str(&format!("\n  = hint: {h}"));
+        out.push_str(&format!("\n  = hint: {}", escape(h)));
     }
     out
 }
@@ -209,7 +221,7 @@ impl fmt::Display for ScenarioError {
         write!(
             f,
             "{}: {n} error{} in the scenario; nothing was run or written",
-            self.file,
+            crate::text::escape(&self.file),
             if n == 1 { "" } else { "s" }
         )
     }

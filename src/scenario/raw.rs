@@ -277,7 +277,7 @@ pub struct RawSku {
     #[serde(default)]
     pub memory: Option<S<NumberOrText>>,
     #[serde(default)]
-    pub family: Option<String>,
+    pub family: Option<S<String>>,
     #[serde(default)]
     pub price_linux: Option<S<f64>>,
     #[serde(default)]
@@ -314,7 +314,7 @@ pub struct RawNodePool {
     #[serde(default)]
     pub node_taints: Vec<S<String>>,
     #[serde(default)]
-    pub node_labels: IndexMap<String, String>,
+    pub node_labels: IndexMap<String, S<String>>,
     #[serde(default)]
     pub priority: Option<Priority>,
     #[serde(default)]
@@ -413,11 +413,11 @@ pub struct RawResources {
 #[serde(deny_unknown_fields)]
 pub struct RawToleration {
     #[serde(default)]
-    pub key: Option<String>,
+    pub key: Option<S<String>>,
     #[serde(default)]
     pub operator: Option<TolerationOperator>,
     #[serde(default)]
-    pub value: Option<String>,
+    pub value: Option<S<String>>,
     #[serde(default)]
     pub effect: Option<crate::cluster::TaintEffect>,
     #[serde(default)]
@@ -474,7 +474,7 @@ pub struct RawDeployment {
     #[serde(default)]
     pub limits: Option<S<RawResources>>,
     #[serde(default)]
-    pub node_selector: IndexMap<String, String>,
+    pub node_selector: IndexMap<String, S<String>>,
     #[serde(default)]
     pub tolerations: Vec<RawToleration>,
     #[serde(default)]
@@ -758,7 +758,7 @@ pub struct RawDaemonSet {
     #[serde(default)]
     pub requests: Option<S<RawResources>>,
     #[serde(default)]
-    pub node_selector: IndexMap<String, String>,
+    pub node_selector: IndexMap<String, S<String>>,
     #[serde(default)]
     pub tolerations: Option<Vec<RawToleration>>,
 }

@@ -110,6 +110,36 @@ impl Ctx {
             .push(Diagnostic::warning(span, field, msg).with_hint(hint));
     }
 
+    /// Refuses `text` if it holds a control character (see `control_char_error`); true when
+    /// it did.
+    pub(super) fn no_control(&mut self, text: &str, span: Sp, field: impl Into<String>) -> bool {
+        match control_char_error(text, span, &field.into()) {
+            Some(d) => {
+                self.diags.push(d);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A map of labels or a node selector as the model keeps it, every key and value checked
+    /// for control characters (a key is located by its value's span, on the same line).
+    pub(super) fn label_map(
+        &mut self,
+        raw: &indexmap::IndexMap<String, S<String>>,
+        field: &str,
+    ) -> indexmap::IndexMap<String, String> {
+        raw.iter()
+            .map(|(k, v)| {
+                let f = format!("{field}.{k:?}");
+                if !self.no_control(k, Some(v.span()), &f) {
+                    self.no_control(v.get_ref(), Some(v.span()), &f);
+                }
+                (k.clone(), v.get_ref().clone())
+            })
+            .collect()
+    }
+
     pub(super) fn duration(
         &mut self,
         v: &Option<S<String>>,
@@ -243,9 +273,23 @@ pub(super) fn tolerations(
 ) -> Vec<Toleration> {
     let mut out = Vec::new();
     for (i, t) in raw.iter().enumerate() {
+        for (part, name) in [(&t.key, "key"), (&t.value, "value")] {
+            if let Some(text) = part {
+                ctx.no_control(
+                    text.get_ref(),
+                    Some(text.span()),
+                    format!("{field}[{i}].{name}"),
+                );
+            }
+        }
         let exists = t.operator == Some(TolerationOperator::Exists);
-        let key = t.key.clone().filter(|k| !k.is_empty());
-        if exists && t.value.as_deref().is_some_and(|v| !v.is_empty()) {
+        let key = t
+            .key
+            .as_ref()
+            .map(|k| k.get_ref().clone())
+            .filter(|k| !k.is_empty());
+        let value = t.value.as_ref().map(|v| v.get_ref().clone());
+        if exists && value.as_deref().is_some_and(|v| !v.is_empty()) {
             ctx.err(
                 span.clone(),
                 format!("{field}[{i}].value"),
@@ -262,7 +306,7 @@ pub(super) fn tolerations(
         out.push(Toleration {
             key,
             exists,
-            value: t.value.clone().unwrap_or_default(),
+            value: value.unwrap_or_default(),
             effect: t.effect,
         });
     }
@@ -277,6 +321,10 @@ fn skus(ctx: &mut Ctx, raw: &[S<RawSku>]) -> Vec<Sku> {
         let r = s.get_ref();
         let name = r.name.get_ref().trim().to_string();
         let field = format!("sku {name:?}");
+        ctx.no_control(&name, Some(r.name.span()), format!("{field}.name"));
+        if let Some(f) = &r.family {
+            ctx.no_control(f.get_ref(), Some(f.span()), format!("{field}.family"));
+        }
         let memory = ctx.memory(&r.memory, &format!("{field}.memory"));
         let existing = list.iter().position(|k| k.name.eq_ignore_ascii_case(&name));
         let mut sku = match existing {
@@ -295,7 +343,10 @@ fn skus(ctx: &mut Ctx, raw: &[S<RawSku>]) -> Vec<Sku> {
                     name: name.clone(),
                     vcpu,
                     memory_bytes: mem,
-                    family: r.family.clone().unwrap_or_else(|| "custom".into()),
+                    family: r
+                        .family
+                        .as_ref()
+                        .map_or_else(|| "custom".into(), |f| f.get_ref().clone()),
                     price_linux: linux,
                     price_windows: linux + licence,
                     spot_price_linux: linux * catalogue::SPOT_FRACTION,
@@ -324,7 +375,7 @@ fn skus(ctx: &mut Ctx, raw: &[S<RawSku>]) -> Vec<Sku> {
             }
         }
         if let Some(f) = &r.family {
-            sku.family = f.clone();
+            sku.family = f.get_ref().clone();
         }
         let mut price = |v: &Option<S<f64>>, slot: &mut f64, key: &str| {
             if let Some(p) = v {
@@ -545,6 +596,7 @@ pub(super) fn image(
 ) -> Option<usize> {
     let i = img.get_ref();
     let iname = i.name.get_ref().clone();
+    ctx.no_control(&iname, Some(i.name.span()), format!("{f}.image.name"));
     let size_bytes = i.size.as_ref().map(|s| {
         ctx.memory(&Some(s.clone()), &format!("{f}.image.size"))
             .unwrap_or(0)
@@ -601,6 +653,18 @@ pub(crate) fn folder_name_error(name: &str, span: Sp, field: &str) -> Option<Dia
             format!("{name:?} cannot name a results folder"),
         )
         .with_hint("use letters, digits, '-', '_' or '.' (not first), at most 100 characters")
+    })
+}
+
+/// Why `text` cannot be a name, label, taint or pattern, if it holds a control character (C0,
+/// DEL, C1). Such text is an identifier that reaches the terminal (`--explain`, the end screen,
+/// messages) and the output files; a control character would clear the screen or forge a line
+/// there, and no Kubernetes or Azure name has one.
+fn control_char_error(text: &str, span: Sp, field: &str) -> Option<Diagnostic> {
+    text.contains(char::is_control).then(|| {
+        Diagnostic::error(span, field, format!("{text:?} holds a control character")).with_hint(
+            "names, labels, taints and patterns are printed and written to files: remove it",
+        )
     })
 }
 
@@ -1108,6 +1172,9 @@ pub fn validate(
         }
         let mut taints = Vec::new();
         for t in &r.node_taints {
+            if ctx.no_control(t.get_ref(), Some(t.span()), format!("{f}.node_taints")) {
+                continue;
+            }
             match parse_taint(t.get_ref()) {
                 Ok(t) => taints.push(t),
                 Err(e) => ctx.err(Some(t.span()), format!("{f}.node_taints"), e),
@@ -1232,7 +1299,7 @@ pub fn validate(
             NetworkPlugin::Azure => u64::from(max_pods) + 1,
             _ => 1,
         };
-        let mut labels = r.node_labels.clone();
+        let mut labels = ctx.label_map(&r.node_labels, &format!("{f}.node_labels"));
         if priority == Priority::Spot {
             labels.insert(cluster::LABEL_SCALESET_PRIORITY.into(), "spot".into());
         }
@@ -1411,7 +1478,8 @@ pub fn validate(
                 "the memory request is above the limit",
             );
         }
-        let selector_os = r.node_selector.get(cluster::LABEL_OS).map(String::as_str);
+        let node_selector = ctx.label_map(&r.node_selector, &format!("{f}.node_selector"));
+        let selector_os = node_selector.get(cluster::LABEL_OS).map(String::as_str);
         let os = match (r.os, selector_os) {
             (Some(o), Some(s)) if o.as_str() != s => {
                 ctx.err(
@@ -1582,7 +1650,7 @@ pub fn validate(
                 memory_request_bytes: mem_req.unwrap_or(0),
                 cpu_limit_millis: cpu_lim,
                 memory_limit_bytes: mem_lim,
-                node_selector: r.node_selector.clone(),
+                node_selector,
                 tolerations,
                 spread,
                 image,
@@ -1615,6 +1683,8 @@ pub fn validate(
         let r = ds.get_ref();
         let name = r.name.get_ref().clone();
         let f = format!("daemonset {name:?}");
+        ctx.no_control(&name, Some(r.name.span()), format!("{f}.name"));
+        let node_selector = ctx.label_map(&r.node_selector, &format!("{f}.node_selector"));
         let req = r.requests.as_ref();
         let cpu = req
             .and_then(|q| ctx.cpu(&q.get_ref().cpu, &format!("{f}.requests.cpu")))
@@ -1632,7 +1702,7 @@ pub fn validate(
             os: r.os,
             cpu_request_millis: cpu,
             memory_request_bytes: mem,
-            node_selector: r.node_selector.clone(),
+            node_selector,
             tolerations,
             builtin: false,
         };

@@ -1096,6 +1096,11 @@ fn metric(ctx: &mut Ctx, raw: &S<RawMetric>, f: &str) -> Option<MetricSpec> {
             };
             let s = src.get_ref();
             let name = s.metric.get_ref().name.get_ref().clone();
+            ctx.no_control(
+                &name,
+                Some(s.metric.get_ref().name.span()),
+                format!("{f}.{key}.metric.name"),
+            );
             let target = target(ctx, &s.target, &format!("{f}.{key}.target"), allowed)?;
             Some(match kind {
                 MetricSourceType::Pods => MetricSpec::Pods { name, target },

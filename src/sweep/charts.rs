@@ -467,9 +467,12 @@ fn split_key(param: &str, value: &str) -> String {
 }
 
 /// A file name's stem from a parameter's name: characters other than letters, digits, `-`,
-/// `_` and `.` become `_`.
+/// `_` and `.` become `_`, so that no name makes a path or a hidden file. The sweep file
+/// refuses longer names; run files merged from elsewhere are cut to the same length, so that
+/// a chart's file name always fits.
 fn stem(name: &str) -> String {
     name.chars()
+        .take(super::spec::MAX_NAME_CHARS)
         .map(|c| {
             if c.is_ascii_alphanumeric() || "-_.".contains(c) {
                 c
@@ -804,6 +807,7 @@ mod tests {
         assert_eq!(names.len(), 1 + 4 * 2);
         assert!(all.always_zero.contains(&"unserved_requests"));
         assert_eq!(stem("a b/c.d-e"), "a_b_c.d-e");
+        assert_eq!(stem(&"é".repeat(300)), "_".repeat(100));
         // Two names with one stem get two files.
         let mut renamed = sample();
         for r in &mut renamed {

@@ -22,6 +22,12 @@ use crate::scenario::overrides::{self, Edits};
 /// At most this many runs (points × replicas) in one sweep.
 pub const MAX_RUNS: u64 = 100_000;
 
+/// The longest parameter name, in characters. A name heads a column and, one byte per
+/// character (`charts::stem`), is part of chart file names: staged, the longest is
+/// `.unschedulable_to_running_p95_s_by_<name>.svg.tmp-<pid>`, and 100 keeps it well under the
+/// 255 bytes a file name may have.
+pub const MAX_NAME_CHARS: usize = 100;
+
 /// Columns of `runs.csv` that a parameter's name may not take.
 const RESERVED_COLUMNS: [&str; 5] = ["run", "point", "replica", "seed", "error"];
 
@@ -514,6 +520,7 @@ fn check_parameter(
         Some(n) => (n.get_ref().trim().to_string(), n.span()),
         None => (path.clone(), raw.path.span()),
     };
+    let name_chars = name.chars().count();
     if name.is_empty() {
         diags.push(Diagnostic::error(
             Some(name_span.clone()),
@@ -526,6 +533,25 @@ fn check_parameter(
             format!("{field}.name"),
             "a parameter's name cannot hold control characters (it heads a column and names charts)",
         ));
+    } else if name_chars > MAX_NAME_CHARS {
+        let (field, hint) = match raw.name {
+            Some(_) => (format!("{field}.name"), "give the parameter a shorter name"),
+            None => (
+                format!("{field}.path"),
+                "a parameter without a name is named by its path: add a shorter name = \"...\"",
+            ),
+        };
+        diags.push(
+            Diagnostic::error(
+                Some(name_span.clone()),
+                field,
+                format!(
+                    "a parameter's name is at most {MAX_NAME_CHARS} characters, this one has {name_chars}: \
+                     it names chart files (plots/<metric>_by_<name>.svg)"
+                ),
+            )
+            .with_hint(hint),
+        );
     } else if earlier.iter().any(|q| q.name == name) {
         diags.push(Diagnostic::error(
             Some(name_span.clone()),
@@ -885,7 +911,8 @@ fn render(file: &str, text: &str, diags: &[Diagnostic]) -> String {
         .map(|d| error::render(file, d, &error::locate(text, &edits, d.span.clone())))
         .collect();
     out.push(format!(
-        "{file}: {} error{} in the sweep file; nothing was run or written",
+        "{}: {} error{} in the sweep file; nothing was run or written",
+        crate::text::escape(file),
         diags.len(),
         if diags.len() == 1 { "" } else { "s" }
     ));

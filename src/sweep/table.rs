@@ -1,7 +1,10 @@
 //! `runs.csv` and `points.csv` from a complete set of run records, with fixed decimals so that
-//! the files are byte-stable.
+//! the files are byte-stable. Every cell goes through `observe::csv::csv_cell`: parameter
+//! names and values come from the sweep file and errors from the runs, and a spreadsheet
+//! must not read any of them as a formula.
 
 use super::run::{METRICS, RunRecord};
+use crate::observe::csv::csv_cell;
 use crate::observe::nearest_rank;
 
 /// Percentiles of `points.csv`, nearest-rank.
@@ -53,6 +56,13 @@ pub fn missing(records: &[RunRecord], runs: u64) -> Option<Missing> {
     })
 }
 
+/// Writes one row with each cell made spreadsheet-safe (numbers are written unchanged).
+fn write_row(w: &mut csv::Writer<Vec<u8>>, row: &[String]) {
+    let cells: Vec<std::borrow::Cow<'_, str>> = row.iter().map(|c| csv_cell(c)).collect();
+    w.write_record(cells.iter().map(|c| c.as_bytes()))
+        .expect("writing to memory");
+}
+
 fn fixed(x: f64) -> String {
     // + 0.0 turns -0 into 0, so that "-0.0000" never appears.
     format!("{:.4}", x + 0.0)
@@ -75,7 +85,7 @@ pub fn render(records: &[RunRecord]) -> (Vec<u8>, Vec<u8>) {
     header.extend(params.iter().cloned());
     header.extend(METRICS.iter().map(|m| m.name.to_string()));
     header.push("error".into());
-    runs.write_record(&header).expect("writing to memory");
+    write_row(&mut runs, &header);
     for r in records {
         let mut row = vec![
             r.run.to_string(),
@@ -95,7 +105,7 @@ pub fn render(records: &[RunRecord]) -> (Vec<u8>, Vec<u8>) {
             None => row.extend(METRICS.iter().map(|_| String::new())),
         }
         row.push(r.error.clone().unwrap_or_default());
-        runs.write_record(&row).expect("writing to memory");
+        write_row(&mut runs, &row);
     }
 
     let mut points = csv::Writer::from_writer(Vec::new());
@@ -108,7 +118,7 @@ pub fn render(records: &[RunRecord]) -> (Vec<u8>, Vec<u8>) {
         }
     }
     header.push("failed_runs".into());
-    points.write_record(&header).expect("writing to memory");
+    write_row(&mut points, &header);
     // Records are sorted by run, so a point's replicas are adjacent.
     for group in records.chunk_by(|a, b| a.point == b.point) {
         let r0 = &group[0];
@@ -133,7 +143,7 @@ pub fn render(records: &[RunRecord]) -> (Vec<u8>, Vec<u8>) {
             }
         }
         row.push((group.len() - ok.len()).to_string());
-        points.write_record(&row).expect("writing to memory");
+        write_row(&mut points, &row);
     }
     (
         runs.into_inner().expect("in memory"),
@@ -203,6 +213,35 @@ mod tests {
             lines[2]
         );
         assert!(lines[2].ends_with(",1"));
+    }
+
+    #[test]
+    fn formulas_in_names_values_and_errors_reached_the_tables_raw() {
+        // A parameter named like a formula, formula values, a negative number and an error
+        // that starts with `-`: every text cell gets a `'`, the number stays a number.
+        let mut records = [record(0, 1.0, false), record(1, 1.0, true)];
+        for (r, value) in records.iter_mut().zip(["=cmd|' /C calc'!A0", "-2"]) {
+            r.sweep.parameters = vec!["@name".into()];
+            r.values = [("@name".to_string(), value.to_string())].into();
+        }
+        records[1].error = Some("-2+3".into());
+        let (runs, points) = render(&records);
+        let runs = String::from_utf8(runs).unwrap();
+        let points = String::from_utf8(points).unwrap();
+        let lines: Vec<&str> = runs.lines().collect();
+        assert!(
+            lines[0].starts_with("run,point,replica,seed,'@name,"),
+            "{runs}"
+        );
+        assert!(
+            lines[1].starts_with("0,0,0,100,'=cmd|' /C calc'!A0,"),
+            "{runs}"
+        );
+        assert!(lines[2].starts_with("1,0,1,101,-2,"), "{runs}");
+        assert!(lines[2].ends_with(",'-2+3"), "{runs}");
+        let lines: Vec<&str> = points.lines().collect();
+        assert!(lines[0].starts_with("point,'@name,"), "{points}");
+        assert!(lines[1].starts_with("0,'=cmd|' /C calc'!A0,"), "{points}");
     }
 
     #[test]

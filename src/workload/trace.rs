@@ -554,6 +554,7 @@ pub fn parse_trace(text: &str, opts: &TraceOptions) -> Result<ParsedTrace, Vec<T
                     Layout::Aksim => aksim_row(&cell, &mut row_errors),
                     Layout::Alibaba => alibaba_row(&cell, &mut row_errors),
                 };
+                row_errors.check("name", no_control(cell(NAME)));
                 if let Some((creation, run, shape)) = parsed
                     && !row_errors.any
                 {
@@ -979,8 +980,19 @@ fn alibaba_row<'r>(
     ))
 }
 
+/// Pod names, selectors and tolerations reach the terminal (`--explain`) and the event log,
+/// so a control character in one is refused, as in a scenario.
+fn no_control(cell: &str) -> Result<(), String> {
+    if cell.contains(char::is_control) {
+        Err(format!("{cell:?} holds a control character"))
+    } else {
+        Ok(())
+    }
+}
+
 /// `k=v;k2=v2`, sorted by key.
 fn parse_node_selector(cell: &str) -> Result<IndexMap<String, String>, String> {
+    no_control(cell)?;
     let mut out = IndexMap::new();
     for item in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
         let (k, v) = item
@@ -1000,6 +1012,7 @@ fn parse_node_selector(cell: &str) -> Result<IndexMap<String, String>, String> {
 
 /// `;`-separated `<key>[=<value>][:<Effect>]`, `*` for every key.
 fn parse_tolerations(cell: &str) -> Result<Vec<Toleration>, String> {
+    no_control(cell)?;
     cell.split(';')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -1609,17 +1622,20 @@ emptycpu,0,10,,1Gi,,,,
         // differently); the lines are counted from byte offsets instead.
         let text = "# comment\r\n\r\nname,start_s,duration_s,cpu,memory\r\nok,0,1,1,1Gi\r\n\r\n   \r\n\r\n# mid\r\nbad1,0,1,bad,1Gi\r\n\"two\r\nlines\",0,1,1,1Gi\r\nbad2,0,1,1,bad\r\n";
         // Lines: 1 comment, 2 blank, 3 header, 4 ok, 5 blank, 6 spaces (ignored), 7 blank,
-        // 8 comment, 9 bad1, 10–11 the quoted name, 12 bad2.
+        // 8 comment, 9 bad1, 10–11 the quoted name (refused: a name holds no line break),
+        // 12 bad2.
         let e = errors(text);
-        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!(e.len(), 3, "{e:?}");
         has(&e, 9, Some("cpu"), "invalid quantity");
+        has(&e, 10, Some("name"), "holds a control character");
         has(&e, 12, Some("memory"), "invalid quantity");
         // The same file without the errors parses, the line of spaces ignored.
         let fixed = text
             .replace("bad1,0,1,bad", "ok1,0,1,1")
-            .replace("1,1,bad", "1,1,1Gi");
+            .replace("1,1,bad", "1,1,1Gi")
+            .replace("\"two\r\nlines\"", "\"two lines\"");
         let t = parse(&fixed, &TraceOptions::default());
-        assert_eq!(names(&t), ["ok", "ok1", "two\r\nlines", "bad2"]);
+        assert_eq!(names(&t), ["ok", "ok1", "two lines", "bad2"]);
     }
 
     #[test]

@@ -274,3 +274,110 @@ fn a_run_over_its_memory_limit_is_refused_with_the_estimate() {
     let ok = toml.replace("memory_limit = \"100Mi\"\n", "");
     aksim::load_str("ok.toml", &ok, &[]).unwrap();
 }
+
+#[test]
+fn control_characters_in_names_reached_the_terminal_and_the_outputs() {
+    // An ESC in a metric name cleared the screen under --explain; a newline in a label
+    // forged lines of warnings. Names that become identifiers refuse them, at their line.
+    const WEB: &str =
+        "\n[[deployment]]\nname = \"web\"\nrequests = { cpu = \"100m\", memory = \"100Mi\" }\n";
+    const LOAD: &str = "\n[deployment.load]\ncpu_per_request = \"4m\"\nprofiles = [{ kind = \"constant\", rps = 10 }]\n";
+    let hpa = |kind: &str, key: &str, name: &str| {
+        format!(
+            "{BASE}{WEB}{LOAD}\n[deployment.hpa]\nmin_replicas = 1\nmax_replicas = 3\nmetrics = [{{ type = \"{kind}\", {key} = {{ metric = {{ name = \"{name}\" }}, target = {{ type = \"AverageValue\", average_value = \"10\" }} }} }}]\n"
+        )
+    };
+    let pool = |extra: &str| BASE.replace("count = 2", &format!("count = 2\n{extra}"));
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            hpa("External", "external", "queue\\u001b[2J"),
+            "deployment \"web\".hpa.metrics[0].external.metric.name: \"queue\\u{1b}[2J\" holds a control character",
+            "queue\\u001b",
+        ),
+        (
+            hpa("Pods", "pods", "rps\\nfake"),
+            "pods.metric.name: \"rps\\nfake\" holds a control character",
+            "rps\\nfake",
+        ),
+        (
+            hpa("Object", "object", "hits\\u009b"),
+            "object.metric.name: \"hits\\u{9b}\" holds a control character",
+            "hits\\u009b",
+        ),
+        (
+            pool("node_taints = [\"gpu=yes\\u001b:NoSchedule\"]"),
+            "node_pool \"system\".node_taints: \"gpu=yes\\u{1b}:NoSchedule\"",
+            "gpu=yes",
+        ),
+        (
+            pool("node_labels = { \"te\\u0007am\" = \"a\" }"),
+            "node_pool \"system\".node_labels.\"te\\u{7}am\": \"te\\u{7}am\" holds",
+            "node_labels",
+        ),
+        (
+            pool("node_labels = { team = \"a\\rb\" }"),
+            "node_labels.\"team\": \"a\\rb\" holds",
+            "node_labels",
+        ),
+        (
+            format!("{BASE}{WEB}node_selector = {{ team = \"a\\u007f\" }}\n"),
+            "deployment \"web\".node_selector.\"team\": \"a\\u{7f}\" holds",
+            "a\\u007f",
+        ),
+        (
+            format!(
+                "{BASE}{WEB}tolerations = [{{ key = \"gpu\\u0000\", operator = \"Exists\" }}]\n"
+            ),
+            "deployment \"web\".tolerations[0].key: \"gpu\\0\" holds",
+            "gpu\\u0000",
+        ),
+        (
+            format!("{BASE}{WEB}image = {{ name = \"app\\n:1\", size = \"1Gi\" }}\n"),
+            "deployment \"web\".image.name: \"app\\n:1\" holds",
+            "app\\n:1",
+        ),
+        (
+            format!("{BASE}\n[[daemonset]]\nname = \"agent\\u001b\"\nos = \"linux\"\n"),
+            "daemonset \"agent\\u{1b}\".name: \"agent\\u{1b}\" holds",
+            "agent\\u001b",
+        ),
+        (
+            format!("{BASE}\n[[sku]]\nname = \"Standard_D4s_v5\"\nfamily = \"fam\\u001b\"\n"),
+            "sku \"Standard_D4s_v5\".family: \"fam\\u{1b}\" holds",
+            "family",
+        ),
+        (
+            format!(
+                "{BASE}\n[[sku]]\nname = \"My\\u001bVM\"\nvcpu = 2\nmemory = \"8Gi\"\nprice_linux = 0.1\n"
+            ),
+            "sku \"My\\u{1b}VM\".name: \"My\\u{1b}VM\" holds",
+            "My\\u001bVM",
+        ),
+        (
+            format!("{BASE}\n[quota]\n\"fam\\u001b\" = 10\n"),
+            "quota.\"fam\\u{1b}\": \"fam\\u{1b}\" holds",
+            "\"fam\\u001b\" = 10",
+        ),
+        (
+            format!(
+                "{BASE}\n[autoscaler]\nexpander = \"priority\"\n\n[autoscaler.priorities]\n10 = [\"sys\\u001b\"]\n"
+            ),
+            "autoscaler.priorities.\"10\": \"sys\\u{1b}\" holds",
+            "sys\\u001b",
+        ),
+    ];
+    for (toml, expected, needle) in cases {
+        let err = refused(&toml);
+        assert!(
+            !err.contains(|c: char| c.is_control() && c != '\n'),
+            "raw control characters in:\n{err}"
+        );
+        let line = line_of(&toml, needle);
+        assert!(
+            err.contains(&format!("bad.toml:{line}:")),
+            "line {line} of {needle:?} not named in:\n{err}"
+        );
+        assert!(err.contains(expected), "{expected:?} missing in:\n{err}");
+        assert!(err.contains("holds a control character"), "{err}");
+    }
+}

@@ -411,3 +411,118 @@ fn compare_names_a_missing_or_broken_summary_and_exits_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn merge_help_described_the_sweeps_shard_flags() {
+    // `merge` reads run files; the shard flags and variables are `sweep`'s alone.
+    let help = |cmd: &str| {
+        let out = aksim().args([cmd, "--help"]).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let merge = help("merge");
+    for word in ["--shard", "JOB_COMPLETION_INDEX", "AKSIM_SHARDS", "SLURM_"] {
+        assert!(!merge.contains(word), "{word:?} in merge --help:\n{merge}");
+    }
+    assert!(merge.contains("--out"), "{merge}");
+    let sweep = help("sweep");
+    for word in [
+        "--shard",
+        "--shards",
+        "JOB_COMPLETION_INDEX",
+        "AKSIM_SHARDS",
+    ] {
+        assert!(
+            sweep.contains(word),
+            "{word:?} missing from sweep --help:\n{sweep}"
+        );
+    }
+}
+
+/// The control characters of `text` other than line breaks.
+fn raw_controls(text: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(text);
+    text.chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .map(|c| c as u8)
+        .collect()
+}
+
+#[test]
+fn compare_printed_control_characters_of_summary_keys_raw() {
+    // A summary.json may hold anything: a pool key with ESC [2J cleared the screen, a
+    // scenario name with a newline forged a row.
+    let dir = tempfile::tempdir().unwrap();
+    let summary = |cost: f64| {
+        serde_json::json!({
+            "scenario": "q\nseed  999",
+            "seed": 1,
+            "total_cost_usd": cost,
+            "cost_by_pool_usd": { "win\u{1b}[2J": cost, "\u{9b}31m\r": 1.0 },
+            "autoscaler": { "failed_scale_ups": { "Quota\u{7}": 2 } },
+        })
+        .to_string()
+    };
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    std::fs::write(&a, summary(1.0)).unwrap();
+    std::fs::write(&b, summary(2.0)).unwrap();
+    let out = aksim().arg("compare").arg(&a).arg(&b).output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(raw_controls(&out.stdout), Vec::<u8>::new(), "{stdout}");
+    for shown in [
+        "q\\nseed  999",
+        "cost $ win\\u{1b}[2J",
+        "cost $ \\u{9b}31m\\r",
+        "failed scale-ups Quota\\u{7}",
+    ] {
+        assert!(stdout.contains(shown), "{shown:?} missing in:\n{stdout}");
+    }
+    // Every row is still one line, its columns aligned as shown.
+    let rows: Vec<&str> = stdout.lines().skip(3).collect();
+    assert!(rows.iter().any(|l| l.starts_with("cost $ win\\u{1b}[2J  ")));
+    assert!(!rows.iter().any(|l| l.starts_with("seed  999")), "{stdout}");
+}
+
+#[test]
+fn validate_printed_raw_control_characters_of_the_source_line() {
+    // TOML forbids a raw ESC in a comment; the error showed the line as written, so the
+    // terminal obeyed it. The caret stays under it as shown.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("esc.toml");
+    std::fs::write(
+        &path,
+        "[simulation]\n\tname = \"t\" # \u{1b}[2J\nduration = \"1h\"\n",
+    )
+    .unwrap();
+    let out = aksim().arg("validate").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(raw_controls(&out.stderr), Vec::<u8>::new(), "{stderr}");
+    assert!(stderr.contains("esc.toml:2:15: "), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    let shown = lines.iter().position(|l| l.starts_with("2 | ")).unwrap();
+    assert_eq!(lines[shown], "2 | \\tname = \"t\" # \\u{1b}[2J");
+    // Under "\t" (two characters shown) and the 13 before the ESC: 15 spaces.
+    assert_eq!(lines[shown + 1], format!("  | {}^^^^^^", " ".repeat(15)));
+}
+
+#[test]
+fn the_run_screen_printed_control_characters_of_paths_raw() {
+    // The output folder is printed on the end screen as given.
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out\u{1b}[2J\nfiles in /etc");
+    let out = aksim()
+        .args(["run", &repo("scenarios/quickstart.toml"), "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(raw_controls(&out.stdout), Vec::<u8>::new(), "{stdout}");
+    assert!(
+        stdout.contains("out\\u{1b}[2J\\nfiles in /etc/: "),
+        "{stdout}"
+    );
+    assert!(out_dir.join("summary.json").exists());
+}

@@ -633,11 +633,111 @@ fn bad_sweep_files_exit_2_name_the_line_and_field_and_write_nothing() {
 }
 
 #[test]
+fn a_parameter_name_too_long_for_a_file_name_failed_after_every_run() {
+    // 250 characters made `plots/<metric>_by_<name>.svg` longer than a file name may be: the
+    // runs were made, then the charts failed with exit 1, and again on every rerun.
+    let long = "v".repeat(250);
+    for (text, field) in [
+        (
+            GRID.replace("name = \"vm_size\"", &format!("name = \"{long}\"")),
+            "sweep.toml:13:8: parameter[1].name: a parameter's name is at most 100 characters, this one has 250",
+        ),
+        // Without a name, the path names the parameter.
+        (
+            GRID.replace("name = \"vm_size\"\n", "")
+                .replace("node_pool.win.vm_size", &format!("node_pool.win.{long}")),
+            "sweep.toml:12:8: parameter[1].path: a parameter's name is at most 100 characters, this one has 264",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = setup(dir.path(), &text);
+        let out = dir.path().join("out");
+        let result = aksim()
+            .args(["sweep", "--quiet", "--out"])
+            .arg(&out)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(field), "expected {field:?} in:\n{stderr}");
+        assert!(!out.exists(), "{stderr}");
+    }
+    // 100 characters are fine, and every chart is written.
+    let dir = tempfile::tempdir().unwrap();
+    let name = "v".repeat(100);
+    let file = setup(
+        dir.path(),
+        &GRID.replace("name = \"vm_size\"", &format!("name = \"{name}\"")),
+    );
+    let out = dir.path().join("out");
+    let result = aksim()
+        .args(["sweep", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let chart = out.join(format!(
+        "plots/unschedulable_to_running_p95_s_by_{name}.svg"
+    ));
+    let cost = out.join(format!("plots/total_cost_usd_by_{name}.svg"));
+    assert!(cost.exists() || chart.exists(), "no chart by the long name");
+}
+
+#[test]
+fn the_sweep_and_merge_screens_printed_control_characters_of_paths_raw() {
+    // The scenario's path (from the sweep file) and the output folders are printed as given.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ti\u{1b}[2Jny.toml"), TINY).unwrap();
+    let file = dir.path().join("sweep.toml");
+    std::fs::write(
+        &file,
+        GRID.replace("\"tiny.toml\"", "\"ti\\u001b[2Jny.toml\"")
+            .replace("replicas = 2", "replicas = 1"),
+    )
+    .unwrap();
+    let out = dir.path().join("out\u{1b}[31m");
+    let merged = dir.path().join("merged\r");
+    let sweep = aksim()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let merge = aksim()
+        .arg("merge")
+        .arg(&out)
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    for (result, shown) in [(sweep, "ti\\u{1b}[2Jny.toml"), (merge, "merged\\r/: ")] {
+        let stdout = String::from_utf8_lossy(&result.stdout);
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        assert!(
+            !stdout.contains(|c: char| c.is_control() && c != '\n'),
+            "{stdout:?}"
+        );
+        assert!(stdout.contains(shown), "{shown:?} missing in:\n{stdout}");
+    }
+    assert!(merged.join("runs.csv").exists());
+}
+
+#[test]
 fn sweep_and_merge_have_help_and_refuse_bad_shard_arguments() {
     for cmd in ["sweep", "merge"] {
         let out = aksim().args([cmd, "--help"]).output().unwrap();
         assert!(out.status.success());
-        assert!(String::from_utf8_lossy(&out.stdout).contains("JOB_COMPLETION_INDEX"));
     }
     for args in [
         ["sweep", "x.toml", "--shard", "3/3"],

@@ -168,6 +168,32 @@ fn csv_files_are_read_beside_the_scenario_and_their_errors_name_the_csv_line() {
 }
 
 #[test]
+fn control_characters_in_trace_names_reached_the_terminal() {
+    // A trace's pod names, selectors and tolerations are shown by --explain and the event
+    // log: a control character in one is refused at its line and column, as in a scenario.
+    let trace = format!("{BASE}\n[[pod_trace]]\nname = \"jobs\"\npath = \"jobs.csv\"\n");
+    for (row, column) in [
+        ("\"a\u{1b}[2J\",0,60,500m,1Gi,,", "column name"),
+        ("\"a\nb\",0,60,500m,1Gi,,", "column name"),
+        ("a,0,60,500m,1Gi,team=x\u{7},", "column node_selector"),
+        (
+            "a,0,60,500m,1Gi,,gpu\u{9b}:NoSchedule",
+            "column tolerations",
+        ),
+    ] {
+        let csv = format!(
+            "name,start_s,duration_s,cpu,memory,node_selector,tolerations\nok,0,60,500m,1Gi,,\n{row}\n"
+        );
+        let bad = load_in_dir(&trace, &[("jobs.csv", &csv)]).unwrap_err();
+        assert!(
+            bad.contains(&format!("jobs.csv: line 3, {column}: "))
+                && bad.contains("holds a control character"),
+            "{row:?}: {bad}"
+        );
+    }
+}
+
+#[test]
 fn batch_pods_wait_for_room_run_their_duration_and_complete() {
     // One 4-core node (3,860m allocatable, no DaemonSets). Pods of 3 cores each: "a" at 0 s
     // runs 600 s; "b" at 60 s must wait for "a" to finish (600 s), then runs 300 s (to 900 s);
