@@ -49,6 +49,8 @@ pub const MAX_DEPLOYMENTS: usize = 10_000;
 pub const MAX_SAMPLE_ROWS: u64 = 20_000_000;
 pub const DEFAULT_MAX_EVENTS: u64 = 200_000_000;
 pub const DEFAULT_START: &str = "2026-01-05T00:00:00Z";
+/// 9999-12-31T23:59:59.999Z: the last instant RFC 3339's four-digit years can write.
+const LAST_WRITABLE_UNIX_MS: i64 = 253_402_300_799_999;
 
 /// Control-plane price per cluster-hour by tier (reference §4.4: UNVERIFIED; overridable).
 pub fn tier_price(tier: SkuTier) -> f64 {
@@ -738,6 +740,18 @@ pub fn validate(
             (0, 0)
         }
     };
+    // Every instant of the run is written as an RFC 3339 time with a four-digit year: a run
+    // that would end after 9999-12-31T23:59:59 in its own offset is refused.
+    let last_ms = start_unix_ms
+        .saturating_add(i64::from(start_offset_secs) * 1000)
+        .saturating_add(i64::try_from(duration.as_ms()).unwrap_or(i64::MAX));
+    if last_ms > LAST_WRITABLE_UNIX_MS {
+        ctx.err(
+            sim.start.as_ref().map(|s| s.span()),
+            "simulation.start",
+            format!("a run from {start_text} for {duration} would end after the year 9999"),
+        );
+    }
     let region = sim
         .region
         .as_ref()

@@ -381,3 +381,18 @@ fn control_characters_in_names_reached_the_terminal_and_the_outputs() {
         assert!(err.contains("holds a control character"), "{err}");
     }
 }
+
+#[test]
+fn a_run_past_the_year_9999_wrote_times_a_spreadsheet_reads_as_formulas() {
+    // From 9999-12-31T23:30:00Z an hour ends in year 10000, written "+10000-01-01T00:00:00Z":
+    // refused at the start, which names it. Half an hour still fits.
+    let toml = BASE.replace("seed = 7", "seed = 7\nstart = \"9999-12-31T23:30:00Z\"");
+    let err = refused(&toml);
+    assert!(
+        err.contains(&format!("bad.toml:{}:", line_of(&toml, "start = "))),
+        "{err}"
+    );
+    assert!(err.contains("would end after the year 9999"), "{err}");
+    let fits = toml.replace("duration = \"1h\"", "duration = \"29m\"");
+    aksim::load_str("ok.toml", &fits, &[]).unwrap();
+}
