@@ -144,7 +144,35 @@ enum Failure {
     Input(String),
     /// The run or writing its outputs failed: exit 1.
     Run(anyhow::Error),
+    /// The run was stopped by SIGINT or SIGTERM and removed what it had staged: exit 130.
+    Interrupted,
 }
+
+/// Set by SIGINT or SIGTERM during `aksim run`: the run stops after the instant it is in, and
+/// the files it staged are removed instead of being left in the folder.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns the first SIGINT or SIGTERM into `INTERRUPTED`; a second one ends the process at once.
+#[cfg(unix)]
+fn stop_on_signals() {
+    extern "C" fn on_signal(sig: libc::c_int) {
+        INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+        // SAFETY: signal() is async-signal-safe; it restores the default action.
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+        }
+    }
+    let handler: extern "C" fn(libc::c_int) = on_signal;
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic and calls signal().
+        unsafe {
+            libc::signal(sig, handler as libc::sighandler_t);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn stop_on_signals() {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -159,6 +187,10 @@ fn main() -> ExitCode {
         Err(Failure::Run(e)) => {
             eprintln!("{}", aksim::text::escape_lines(&format!("error: {e:#}")));
             ExitCode::from(1)
+        }
+        Err(Failure::Interrupted) => {
+            eprintln!("interrupted: the run stopped and left no file");
+            ExitCode::from(130)
         }
     }
 }
@@ -229,11 +261,24 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             // the rest at the end; a failed run leaves nothing.
             let mut recorder = aksim::report::Recorder::create(&sim, &out)
                 .map_err(|e| Failure::Run(anyhow::anyhow!(e)))?;
+            stop_on_signals();
+            let interrupted = || INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst);
             sim.run_observed(
                 &mut |now, _| bar.set_position(now.as_ms() / 1000),
-                &mut |sim, _| recorder.take(sim),
+                &mut |sim, _| {
+                    if interrupted() {
+                        return Err("interrupted".into());
+                    }
+                    recorder.take(sim)
+                },
             )
-            .map_err(|e| Failure::Run(e.into()))?;
+            .map_err(|e| {
+                if interrupted() {
+                    Failure::Interrupted
+                } else {
+                    Failure::Run(e.into())
+                }
+            })?;
             bar.finish_and_clear();
             let elapsed = wall.elapsed();
             let written = recorder

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 
 use super::html::Timeline;
+use super::staging::Staged;
 use crate::observe::{DeploymentCsvRow, DeploymentRow, SampleRow};
 use crate::sim::Sim;
 
@@ -307,52 +308,47 @@ pub struct Written<W> {
     pub timeline: Timeline,
 }
 
-/// A file being written under a temporary name beside its final path.
-struct Staged {
-    tmp: PathBuf,
-    path: PathBuf,
-}
-
-impl Staged {
-    fn create(path: PathBuf) -> Result<(Staged, BufWriter<File>), String> {
-        let tmp = super::temp_name(&path);
-        let f = File::create(&tmp).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        Ok((Staged { tmp, path }, BufWriter::with_capacity(1 << 16, f)))
-    }
-}
-
 /// The run's outputs written as it goes into a folder: the growing files are staged at once
-/// and filled between instants; `finish` adds the summary, charts and page and renames every
-/// file into place together. Dropped without `finish` (the run failed), it removes what it
-/// staged.
+/// and filled between instants; `finish` stages the summary, charts and page beside them and
+/// renames every file into place together. Dropped without `finish` (the run failed), it
+/// removes what it staged and the folders it created.
 pub struct Recorder {
     rows: Option<Rows<BufWriter<File>>>,
     staged: Vec<Staged>,
     dir: PathBuf,
-    /// The folder did not exist before: a failed run removes it again if it is empty.
-    created_dir: bool,
+    /// The folders `create` made, deepest first: a failed run removes them again if empty.
+    created: Vec<PathBuf>,
     finished: bool,
 }
 
 impl Recorder {
-    /// Creates `dir` if needed, removes the temporary files that dead processes left there,
+    /// Creates `dir` if needed, removes the staged files that killed processes left there,
     /// and stages the growing files of `sim`'s run.
     pub fn create(sim: &Sim, dir: &Path) -> Result<Recorder, String> {
-        let created_dir = !dir.exists();
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        super::remove_stale_temp_files(dir);
+        let created: Vec<PathBuf> = dir
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty() && !a.exists())
+            .map(Path::to_path_buf)
+            .collect();
         let mut rec = Recorder {
             rows: None,
             staged: Vec::new(),
             dir: dir.to_path_buf(),
-            created_dir,
+            created,
             finished: false,
         };
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        super::remove_stale_temp_files(dir);
         let mut open = |name: &str| -> Result<BufWriter<File>, String> {
-            let (staged, w) = Staged::create(dir.join(name))?;
+            let mut staged = Staged::create(&dir.join(name))?;
+            // The writer shares the staged file's open description, and so its lock.
+            let file = staged
+                .file()
+                .try_clone()
+                .map_err(|e| format!("cannot write {}: {e}", staged.path().display()))?;
             rec.staged.push(staged);
-            Ok(w)
+            Ok(BufWriter::with_capacity(1 << 16, file))
         };
         let ts = open("timeseries.csv")?;
         let deps = if sim.runs.is_empty() {
@@ -378,52 +374,41 @@ impl Recorder {
     }
 
     /// Writes the rest, renders the summary, charts and page, and renames every file into
-    /// place. Returns the paths written, in the order `render` lists them.
+    /// place once all are complete. Returns the paths written, in the order `render` lists
+    /// them.
     pub fn finish(mut self, sim: &mut Sim) -> Result<Vec<PathBuf>, String> {
         let mut rows = self.rows.take().expect("open until finish");
         rows.take(sim, true)?;
         let done = rows.into_inner()?;
-        let mut handles = Vec::new();
         let writers = std::iter::once(done.timeseries)
             .chain(done.deployments)
             .chain(done.events);
         for w in writers {
-            let f = w.into_inner().map_err(|e| e.error().to_string())?;
-            handles.push(f);
+            // Flushed into the staged file; this clone of its descriptor is closed.
+            w.into_inner().map_err(|e| e.error().to_string())?;
         }
-        for (f, s) in handles.iter().zip(&self.staged) {
-            f.sync_all()
-                .map_err(|e| format!("cannot write {}: {e}", s.path.display()))?;
+        for (name, bytes) in super::render_rest(sim, &done.charts, &done.timeline)? {
+            let mut staged = Staged::create(&self.dir.join(&name))?;
+            staged
+                .file()
+                .write_all(&bytes)
+                .map_err(|e| format!("cannot write {}: {e}", staged.path().display()))?;
+            self.staged.push(staged);
         }
-        drop(handles);
-        let rest = super::render_rest(sim, &done.charts, &done.timeline)?;
-        let files: Vec<(PathBuf, Vec<u8>)> = rest
-            .into_iter()
-            .map(|(name, bytes)| (self.dir.join(name), bytes))
-            .collect();
-        // The staged files are renamed after the others are written, so a failure there
-        // leaves no output changed.
-        super::write_atomic(&files)?;
-        let mut written: Vec<PathBuf> = Vec::new();
-        while let Some(s) = self.staged.first() {
-            std::fs::rename(&s.tmp, &s.path)
-                .map_err(|e| format!("cannot write {}: {e}", s.path.display()))?;
-            written.push(self.staged.remove(0).path);
-        }
-        written.extend(files.into_iter().map(|(p, _)| p));
+        super::staging::commit(&mut self.staged)?;
         self.finished = true;
-        Ok(written)
+        Ok(self.staged.iter().map(|s| s.path().to_path_buf()).collect())
     }
 }
 
 impl Drop for Recorder {
     fn drop(&mut self) {
-        for s in &self.staged {
-            let _ = std::fs::remove_file(&s.tmp);
-        }
-        if self.created_dir && !self.finished {
-            // Fails, and keeps it, unless it is empty.
-            let _ = std::fs::remove_dir(&self.dir);
+        // The staged files remove themselves; then the folders, deepest first, if empty.
+        self.staged.clear();
+        if !self.finished {
+            for d in &self.created {
+                let _ = std::fs::remove_dir(d);
+            }
         }
     }
 }

@@ -4,7 +4,9 @@
 //! the setting to change instead of aborting halfway.
 //!
 //! What grows with the run's length is not held: samples and the event log are written as the
-//! run goes (`report::stream`), and the charts keep a bounded number of points.
+//! run goes (`report::stream`), and the charts keep a bounded number of points. The event log
+//! of one instant is held until the instant ends (about 170 bytes a pod placed or refused in
+//! it), which the twofold rounding of the figures below covers.
 
 use super::model::{Action, Scenario};
 use crate::scenario::validate::MAX_NODES_PER_POOL;
@@ -16,7 +18,8 @@ pub const DEFAULT_MEMORY_LIMIT_BYTES: u64 = 4 << 30;
 // "Memory"), rounded up about twofold: a pod measured about 240 bytes (200,000 and 1,000,000
 // replicas on 5,000 nodes), a trace row about 95, a deployment about 3 KiB, a node with its
 // DaemonSet pods under 2 KiB.
-const BASE_BYTES: u64 = 64 << 20;
+/// The process itself (code, buffers, the outputs' bounded parts), counted once per process.
+pub const BASE_BYTES: u64 = 64 << 20;
 const NODE_BYTES: u64 = 4 << 10;
 const POD_BYTES: u64 = 512;
 const TRACE_ROW_BYTES: u64 = 192;

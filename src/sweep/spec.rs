@@ -405,10 +405,13 @@ impl Sweep {
         })
     }
 
-    /// How many runs may go at once within the scenario's `simulation.memory_limit`: the limit
-    /// over the largest point's estimated peak, at least one.
+    /// How many runs may go at once within the scenario's `simulation.memory_limit`: the
+    /// process's own share of the estimate is counted once, each run's cluster once per run;
+    /// at least one.
     pub fn runs_at_once(checked: &Checked) -> usize {
-        (checked.limit_bytes / checked.peak_bytes.max(1)).clamp(1, usize::MAX as u64) as usize
+        let base = crate::scenario::size::BASE_BYTES;
+        let per_run = checked.peak_bytes.saturating_sub(base).max(1);
+        (checked.limit_bytes.saturating_sub(base) / per_run).clamp(1, usize::MAX as u64) as usize
     }
 
     fn explain_bad_point(&self, point: u64, e: &crate::ScenarioError) -> String {
@@ -1107,10 +1110,20 @@ mod tests {
             peak_bytes,
             limit_bytes,
         };
-        // 4 GiB over 1.5 GiB per run: 2 at once; a run over the limit alone still runs (its
-        // own validation refused it already if it was over); 0 bytes is never a division by 0.
+        // (4 GiB − 64 MiB) over (1.5 GiB − 64 MiB) per run: 2 at once; a run over the limit
+        // alone still runs (its own validation refused it already if it was over); a run of
+        // no more than the base is never a division by 0.
+        let base = crate::scenario::size::BASE_BYTES;
         assert_eq!(Sweep::runs_at_once(&checked(3 << 29, 4 << 30)), 2);
         assert_eq!(Sweep::runs_at_once(&checked(5 << 30, 4 << 30)), 1);
-        assert_eq!(Sweep::runs_at_once(&checked(0, 4 << 30)), 4 << 30);
+        // A quickstart-sized run (1 MiB over the base): 4,032 at once within 4 GiB.
+        assert_eq!(
+            Sweep::runs_at_once(&checked(base + (1 << 20), 4 << 30)),
+            4096 - 64
+        );
+        assert_eq!(
+            Sweep::runs_at_once(&checked(0, 4 << 30)),
+            ((4 << 30) - base) as usize
+        );
     }
 }

@@ -1000,20 +1000,25 @@ metrics = [{{ type = \"Resource\", resource = {{ name = \"cpu\", target = {{ typ
 #[test]
 fn stale_temporary_files_were_never_removed() {
     // A run killed during its final write left `.NAME.tmp-PID` files that later runs into the
-    // same folder kept (issue 11, defect 6). The next run removes those of dead processes and
-    // leaves those of a live one, which may be writing there.
+    // same folder kept (issue 11, defect 6). The next run removes those that no process holds
+    // locked and that were not written for a while, and leaves one just written (a process
+    // may be creating it) and files that are not aksim's.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("s.toml");
     std::fs::write(&file, BASE).unwrap();
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
-    let mut child = std::process::Command::new("true").spawn().unwrap();
-    let dead = child.id();
-    child.wait().unwrap();
-    let stale = out.join(format!(".timeseries.csv.tmp-{dead}"));
-    let live = out.join(format!(".summary.json.tmp-{}", std::process::id()));
-    std::fs::write(&stale, vec![b'x'; 1 << 20]).unwrap();
-    std::fs::write(&live, b"x").unwrap();
+    let stale = out.join(".timeseries.csv.tmp-4242");
+    let fresh = out.join(".summary.json.tmp-4243");
+    let foreign = out.join(".notes.tmp-4242");
+    for p in [&stale, &fresh, &foreign] {
+        std::fs::write(p, vec![b'x'; 1 << 16]).unwrap();
+    }
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for p in [&stale, &foreign] {
+        let f = std::fs::File::options().write(true).open(p).unwrap();
+        f.set_modified(an_hour_ago).unwrap();
+    }
     let status = assert_cmd::Command::cargo_bin("aksim")
         .unwrap()
         .args(["run", "--quiet", "--out"])
@@ -1023,8 +1028,9 @@ fn stale_temporary_files_were_never_removed() {
         .unwrap()
         .status;
     assert!(status.success());
-    assert!(!stale.exists(), "the dead process's file is left");
-    assert!(live.exists(), "a live process's file was removed");
+    assert!(!stale.exists(), "the killed run's file is left");
+    assert!(fresh.exists(), "a file written a moment ago was removed");
+    assert!(foreign.exists(), "a file aksim does not write was removed");
     assert!(out.join("timeseries.csv").exists());
 }
 
@@ -1040,7 +1046,7 @@ fn a_run_that_stops_halfway_leaves_no_folder_and_no_file() {
             + "\n[[deployment]]\nname = \"app\"\nreplicas = 30\n",
     )
     .unwrap();
-    let out = dir.path().join("out");
+    let out = dir.path().join("a/b/out");
     let o = assert_cmd::Command::cargo_bin("aksim")
         .unwrap()
         .args(["run", "--quiet", "--out"])
@@ -1055,5 +1061,60 @@ fn a_run_that_stops_halfway_leaves_no_folder_and_no_file() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("max_events"));
-    assert!(!out.exists(), "the folder is left behind");
+    assert!(
+        !dir.path().join("a").exists(),
+        "the folders are left behind"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_left_its_staged_files() {
+    // SIGINT in the middle of a long run: it stops after the instant it is in, removes its
+    // staged files and the folder it created, and exits 130.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(
+        &file,
+        BASE.replace(
+            "duration = \"1h\"",
+            "duration = \"366d\"\nsample_interval = \"16s\"",
+        )
+        .replace("count = 2", "count = 3\nzones = [\"1\", \"2\", \"3\"]")
+        .replace("zones = [\"1\"]\n", ""),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aksim"))
+        .args(["run", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the run has staged its files, then interrupt it.
+    let start = std::time::Instant::now();
+    while !out
+        .join(format!(".timeseries.csv.tmp-{}", child.id()))
+        .exists()
+    {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "never staged"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // SAFETY: sends a signal to the child this test started.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!out.exists(), "the interrupted run left its folder");
 }

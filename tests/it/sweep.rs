@@ -790,7 +790,19 @@ fn a_killed_sweep_leaves_whole_run_files_and_resumes_to_the_same_tables() {
     assert!(!found.is_empty());
     // What the killed sweep left staged, and a file as a kill during the final write leaves.
     let dead = child.id();
-    std::fs::write(out.join(format!(".runs.csv.tmp-{dead}")), b"x").unwrap();
+    let left = out.join(format!(".runs.csv.tmp-{dead}"));
+    std::fs::write(&left, b"x").unwrap();
+    // Staged files are stale once nobody holds them and they are 10 s old: age them all.
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for d in [out.clone(), out.join("runs")] {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.file_name().unwrap().to_string_lossy().starts_with('.') {
+                let f = std::fs::File::options().write(true).open(&p).unwrap();
+                f.set_modified(an_hour_ago).unwrap();
+            }
+        }
+    }
     aksim()
         .args(["sweep", "--quiet", "--jobs", "2", "--out"])
         .arg(&out)
