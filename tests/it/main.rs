@@ -12,6 +12,8 @@
 //! - `hpa`: the Horizontal Pod Autoscaler in whole runs, trajectories computed by hand;
 //! - `properties`: random scenarios keep the cluster's invariants.
 //! - `report_html`: report.html is self-contained and escaped, and renders in headless Chromium;
+//! - `swarm`: random valid scenarios over the whole input space, run with the invariants
+//!   checked after every instant; `many` and `one` (ignored) run long campaigns and reruns;
 //! - `sweep`: parameter sweeps: the same tables with 1 or 2 jobs and 1 or 3 shards, resume after a
 //!   kill, merge's refusals, progress lines off a terminal, bad sweep files, exit codes;
 //! - `workloads`: loads, HPAs and pod traces: bad input, CSV files, batch pods;
@@ -29,5 +31,6 @@ mod properties;
 mod regressions;
 mod report_html;
 mod support;
+mod swarm;
 mod sweep;
 mod workloads;
