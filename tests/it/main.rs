@@ -9,6 +9,8 @@
 //! - `determinism`: same seed → byte-identical files, with or without a tap on the event log;
 //!   another seed → other delays;
 //! - `behaviour`: small scenarios pinning scheduling, image pulls, scale-down order, costs;
+//! - `fuzz`: mutated scenario text is refused with located messages or runs without a panic;
+//!   `many` and `one` (ignored) run long campaigns and reruns;
 //! - `hpa`: the Horizontal Pod Autoscaler in whole runs, trajectories computed by hand;
 //! - `properties`: random scenarios keep the cluster's invariants.
 //! - `report_html`: report.html is self-contained and escaped, and renders in headless Chromium;
@@ -26,6 +28,7 @@ mod ca_config;
 mod ca_properties;
 mod cli;
 mod determinism;
+mod fuzz;
 mod hpa;
 mod properties;
 mod regressions;
