@@ -166,9 +166,13 @@ fn key(r: &mut Rng, kebab: &str) -> String {
 /// this generator.
 pub fn generate(seed: u64) -> Case {
     let mut r = Rng::new(seed);
-    // A third of the cases are crowded: more pods, nodes, faults and events, closer together.
-    let stress = r.percent(35);
-    let (many, faults) = if stress { (5, 4) } else { (1, 1) };
+    // A third of the cases are crowded: more pods, nodes, faults and events, closer together;
+    // a few are large, with hundreds of nodes, where the scheduler samples nodes.
+    let (many, faults) = match r.below(100) {
+        0..=4 => (25, 2),
+        5..=39 => (5, 4),
+        _ => (1, 1),
+    };
     let mut s = String::new();
     let mut files: Vec<(String, String)> = Vec::new();
 
@@ -1353,7 +1357,7 @@ fn events(
     sizes: &[(&str, &str, u64)],
     many: u64,
 ) -> String {
-    let mut times: Vec<u64> = (0..r.range(0, 14 * many))
+    let mut times: Vec<u64> = (0..r.range(0, 14 * many.min(5)))
         .map(|_| match r.below(10) {
             // Collisions at one instant and events right at the start or the end.
             0 => 0,
@@ -1388,6 +1392,10 @@ fn events(
             1 if !manual.is_empty() => {
                 let i = *r.pick(&manual);
                 let n = r.range(1, 4) as u32;
+                // Within kubenet's 400 nodes, the smallest cluster limit.
+                if counts.iter().sum::<u32>() + n > 400 {
+                    continue;
+                }
                 counts[i] += n;
                 format!(
                     "action = \"{}\"\npool = \"{}\"\ncount = {n}\n",
@@ -1466,6 +1474,8 @@ pub struct Watch {
     cost_usd: f64,
     /// Per node: the first checked instant it was seen draining.
     draining_since: Vec<Option<SimTime>>,
+    /// Per node: its state at the last check (a node's life only goes forward).
+    states: Vec<NodeState>,
     /// The longest a drain can take: a pod's shutdown, within its grace period.
     drain_bound: SimDuration,
     /// Bytes of the event log already read, and the clock of its last line.
@@ -1491,6 +1501,7 @@ impl Watch {
             last: None,
             cost_usd: 0.0,
             draining_since: Vec::new(),
+            states: Vec::new(),
             drain_bound,
             log_read: 0,
             log_clock_ms: 0,
@@ -1637,7 +1648,44 @@ impl Watch {
             }
         }
 
-        // The autoscaler's counters: unready nodes, booting nodes of autoscaled pools.
+        // A node's life goes forward: Provisioning, Ready, Deleting, Deleted (a boot may be
+        // cut short); a pod is bound to a node that exists and lists it.
+        let rank = |s: NodeState| match s {
+            NodeState::Provisioning => 0,
+            NodeState::Ready => 1,
+            NodeState::Deleting => 2,
+            NodeState::Deleted => 3,
+        };
+        for n in &c.nodes {
+            match self.states.get_mut(n.id.idx()) {
+                Some(before) => {
+                    if rank(n.state) < rank(*before) {
+                        return Err(format!(
+                            "node {} went from {:?} back to {:?}",
+                            n.name, before, n.state
+                        ));
+                    }
+                    *before = n.state;
+                }
+                None => self.states.push(n.state),
+            }
+        }
+        for d in &c.deployments {
+            for &pod in &d.pods {
+                if let Some(n) = c.pod(pod).node {
+                    let node = c.node(n);
+                    if node.state == NodeState::Deleted || !node.pods.contains(&pod) {
+                        return Err(format!(
+                            "pod {} of {} is bound to {} ({:?}), which does not list it",
+                            pod.0, d.name, node.name, node.state
+                        ));
+                    }
+                }
+            }
+        }
+
+        // The autoscaler's counters: unready nodes, booting nodes of autoscaled pools, and
+        // no node counted as booting once it has booted.
         let unready = c
             .nodes
             .iter()
@@ -1658,6 +1706,18 @@ impl Watch {
                 {
                     return Err(format!("booting node {} is not upcoming", n.name));
                 }
+            }
+            if let Some(n) = sim
+                .ca
+                .upcoming
+                .iter()
+                .map(|id| c.node(*id))
+                .find(|n| n.state != NodeState::Provisioning)
+            {
+                return Err(format!(
+                    "node {} is {:?} and still upcoming",
+                    n.name, n.state
+                ));
             }
         }
 
