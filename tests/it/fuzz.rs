@@ -26,11 +26,18 @@ const CI_INPUTS: u64 = 100;
 const RUN_CAP: SimDuration = SimDuration(24 * 3_600_000);
 /// Events a fuzzed run may take: far more than a capped run of a small cluster needs.
 const MAX_EVENTS: u64 = 3_000_000;
-/// Wall time an input may take, loading and running.
-const WALL_LIMIT: Duration = Duration::from_secs(10);
-/// A scenario this large (pods it can reach, or timeseries rows uncapped) is noted and not
-/// run: another guard belongs in validation.
-const MAX_RUN_PODS: u64 = 200_000;
+/// Wall time an input may take, loading and running: 10 s in release; a debug build is some
+/// ten times slower.
+const WALL_LIMIT: Duration = Duration::from_secs(if cfg!(debug_assertions) { 100 } else { 10 });
+/// A scenario that can reach more pods is noted and not run (another guard belongs in
+/// validation); a debug build, as CI runs it, keeps to small runs.
+const MAX_RUN_PODS: u64 = if cfg!(debug_assertions) {
+    5_000
+} else {
+    200_000
+};
+/// Timeseries rows a validated scenario may ask for (uncapped) before it is noted as one a
+/// validation-time guard should weigh.
 const LARGE_SAMPLE_ROWS: u64 = 2_000_000;
 
 /// A scenario to mutate and the CSV files it reads beside it.
@@ -919,29 +926,86 @@ fn mutate(r: &mut Rng, text: &mut String, donor: &str) {
     }
 }
 
-/// `--set` arguments: right keys with odd values, and odd keys.
+/// The `--set` paths of the keys written in `text`: `simulation.seed`,
+/// `node_pool.1.max_count`, `deployment.web.load.baseline_cpu`, … (an array's element by
+/// its position, or by its name when the name comes first).
+fn key_paths(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    // The table keys go to, and the last array element (array, element) for sub-tables.
+    let mut table = String::new();
+    let mut last: Option<(String, String)> = None;
+    let mut in_element = false;
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for line in text.lines() {
+        let l = line.trim();
+        if let Some(h) = l.strip_prefix("[[").and_then(|h| h.strip_suffix("]]")) {
+            let n = match counts.iter_mut().find(|(t, _)| t == h) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    counts.push((h.to_string(), 0));
+                    0
+                }
+            };
+            last = Some((h.to_string(), n.to_string()));
+            table = format!("{h}.{n}");
+            in_element = true;
+        } else if let Some(h) = l.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            in_element = false;
+            table = match (h.split_once('.'), &last) {
+                (Some((parent, rest)), Some((array, e))) if parent == array => {
+                    format!("{parent}.{e}.{rest}")
+                }
+                _ => h.to_string(),
+            };
+        } else if let Some((k, v)) = l.split_once('=') {
+            let k = k.trim();
+            if k.is_empty() || k.starts_with('#') {
+                continue;
+            }
+            out.push(format!("{table}.{k}"));
+            if k == "name"
+                && in_element
+                && let Some((array, e)) = &mut last
+            {
+                // From here on the element can be named.
+                *e = v.trim().trim_matches('"').to_string();
+                table = format!("{array}.{e}");
+            }
+        }
+    }
+    out
+}
+
+/// `--set` arguments: mostly keys the file has, with odd values; sometimes odd keys.
 fn sets(r: &mut Rng, text: &str) -> Vec<String> {
+    let paths = key_paths(text);
     let mut out = Vec::new();
     for _ in 0..r.range(1, 2) {
-        let names = names(text);
-        let name = if names.is_empty() {
-            "0".to_string()
+        let key = if !paths.is_empty() && r.percent(75) {
+            r.pick(&paths).clone()
         } else {
-            r.pick(&names).clone()
+            r.pick(&[
+                "",
+                "=",
+                "a..b",
+                "node_pool.99.name",
+                "event.0.at",
+                "x.y.z",
+                "simulation",
+                "simulation.duration.x",
+                "autoscaler.expander",
+                "quota.standardDSv5Family",
+                "deployment.0.hpa.max_replicas",
+            ])
+            .to_string()
         };
-        let key = match r.below(6) {
-            0 => "simulation.duration".to_string(),
-            1 => "simulation.sample_interval".to_string(),
-            2 => format!("node_pool.{name}.count"),
-            3 => format!("deployment.{name}.replicas"),
-            4 => format!("autoscaler.{}", r.pick(KEYS[5].1)),
-            _ => r
-                .pick(&["", "=", "a..b", "node_pool.99.name", "event.0.at", "x.y.z"])
-                .to_string(),
-        };
-        let value = match r.below(3) {
+        let value = match r.below(4) {
             0 => r.pick(NUMBERS).to_string(),
             1 => r.pick(DURATIONS).to_string(),
+            2 => r.pick(VALUES).to_string(),
             _ => r.pick(STRINGS).to_string(),
         };
         out.push(format!("{key}={value}"));
@@ -989,7 +1053,7 @@ fn input(seed: u64, corpus: &[Seedling]) -> Input {
             bytes[i] ^= 1 << r.below(8);
         }
     }
-    let sets = if r.percent(15) {
+    let sets = if r.percent(25) {
         sets(&mut r, std::str::from_utf8(&bytes).unwrap_or(""))
     } else {
         Vec::new()
@@ -1217,7 +1281,7 @@ fn campaign(start: u64, inputs: u64, progress: bool) {
             Ok(Outcome::Ran) => ran += 1,
             Ok(Outcome::Noted(n)) => {
                 noted += 1;
-                if notes.len() < 50 {
+                if progress && notes.len() < 50 {
                     let path = save(&input, work.path());
                     eprintln!(
                         "fuzz input {seed} noted: {n}\n  scenario: {}",
@@ -1318,6 +1382,26 @@ fn one() {
             .collect::<String>()
     );
     campaign(seed, 1, false);
+}
+
+#[test]
+fn key_paths_name_elements_by_position_then_by_name() {
+    let text = "[simulation]\nseed = 1\n[[node_pool]]\nvm_size = \"x\"\nname = \"a\"\ncount = 1\n\
+                [[deployment]]\nname = \"web\"\n[deployment.load]\nbaseline_cpu = \"1m\"\n\
+                [deployment.hpa]\nmax_replicas = 3\n[[deployment]]\nreplicas = 2\n";
+    assert_eq!(
+        key_paths(text),
+        [
+            "simulation.seed",
+            "node_pool.0.vm_size",
+            "node_pool.0.name",
+            "node_pool.a.count",
+            "deployment.0.name",
+            "deployment.web.load.baseline_cpu",
+            "deployment.web.hpa.max_replicas",
+            "deployment.1.replicas",
+        ]
+    );
 }
 
 // The refusal check fails on a message that loses the file or a line.
