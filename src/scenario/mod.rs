@@ -32,14 +32,14 @@ pub struct Loaded {
 /// Reads and validates a scenario file, applying `--set` overrides.
 pub fn load_file(path: &Path, sets: &[String]) -> Result<Loaded, ScenarioError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| ScenarioError::whole_file(&file, format!("cannot read the scenario: {e}")))?;
-    if bytes.len() > 16 << 20 {
-        return Err(ScenarioError::whole_file(
-            &file,
-            "the scenario is larger than 16 MiB; is this the right file?",
-        ));
-    }
+    let bytes = read_at_most(path, 16 << 20)
+        .map_err(|e| ScenarioError::whole_file(&file, format!("cannot read the scenario: {e}")))?
+        .ok_or_else(|| {
+            ScenarioError::whole_file(
+                &file,
+                "the scenario is larger than 16 MiB; is this the right file?",
+            )
+        })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         ScenarioError::whole_file(
             &file,
@@ -50,6 +50,18 @@ pub fn load_file(path: &Path, sets: &[String]) -> Result<Loaded, ScenarioError> 
         )
     })?;
     load_str(&file, &text, sets)
+}
+
+/// The bytes of `path`, or `None` if it holds more than `limit`. Reading stops there: a size
+/// taken from the file's metadata beforehand would be 0 for a device such as /dev/zero, which
+/// never ends.
+pub(crate) fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// Validates scenario text; `file` is the name used in messages.

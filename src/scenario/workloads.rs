@@ -739,20 +739,26 @@ pub(super) fn read_csv(
     base: &Path,
 ) -> Option<String> {
     let full = base.join(path.get_ref());
-    let meta = std::fs::metadata(&full);
-    if let Ok(m) = &meta
-        && m.len() > MAX_CSV_BYTES
-    {
+    // A device or a pipe is no CSV file, and /dev/zero would be read until memory runs out.
+    if std::fs::metadata(&full).is_ok_and(|m| !m.is_file()) {
         ctx.err(
             Some(path.span()),
             field,
-            format!("{} is larger than 2 GiB", full.display()),
+            format!("{} is not a regular file", full.display()),
         );
         return None;
     }
-    match std::fs::read(&full).map(String::from_utf8) {
-        Ok(Ok(t)) => Some(t),
-        Ok(Err(e)) => {
+    match super::read_at_most(&full, MAX_CSV_BYTES).map(|b| b.map(String::from_utf8)) {
+        Ok(Some(Ok(t))) => Some(t),
+        Ok(None) => {
+            ctx.err(
+                Some(path.span()),
+                field,
+                format!("{} is larger than 2 GiB", full.display()),
+            );
+            None
+        }
+        Ok(Some(Err(e))) => {
             ctx.err(
                 Some(path.span()),
                 field,

@@ -1118,3 +1118,20 @@ fn an_interrupted_run_left_its_staged_files() {
     );
     assert!(!out.exists(), "the interrupted run left its folder");
 }
+
+// /dev/zero reports a size of 0 and never ends: read whole before any size check, as a
+// scenario or as a CSV named by one, it took memory until there was none. The scenario is now
+// read up to its 16 MiB limit, and a CSV path must name a regular file.
+#[cfg(unix)]
+#[test]
+fn reading_dev_zero_as_a_scenario_or_a_csv_exhausted_memory() {
+    let e = aksim::load_file(std::path::Path::new("/dev/zero"), &[]).unwrap_err();
+    assert!(e.to_string().contains("larger than 16 MiB"), "{e}");
+    for csv in [
+        "[[pod_trace]]\nname = \"jobs\"\npath = \"/dev/zero\"\n",
+        "[[deployment]]\nname = \"app\"\n[deployment.load]\nprofiles = [{ kind = \"csv\", path = \"/dev/zero\" }]\n",
+    ] {
+        let e = errors(&format!("{BASE}\n{csv}"));
+        assert!(e.contains("/dev/zero is not a regular file"), "{e}");
+    }
+}

@@ -76,3 +76,96 @@ pub fn errors(toml: &str) -> String {
         Err(e) => e.to_string(),
     }
 }
+
+/// A seeded generator for the harnesses (`swarm`, `fuzz`): SplitMix64, the same draws on every
+/// platform and independent of any library's stream.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A draw from `0..n` (`n` > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        assert!(n > 0, "below(0)");
+        self.next_u64() % n
+    }
+
+    /// A draw from `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+
+    /// True with probability `percent` / 100.
+    pub fn percent(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+thread_local! {
+    /// Set while `catch` runs on this thread: its panics are recorded, not printed.
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static CAUGHT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f`, turning a panic into `Err` with its message, its location and aksim's frames of
+/// the backtrace. Other threads' panics (tests running beside a campaign) print as usual.
+pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(|c| c.get()) {
+                return previous(info);
+            }
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(a panic without a message)".into());
+            let at = info
+                .location()
+                .map_or("an unknown place".into(), |l| l.to_string());
+            let trace = std::backtrace::Backtrace::force_capture().to_string();
+            // aksim's own frames, each with its `at` line, are what triage needs.
+            let mut frames = String::new();
+            let mut keep = false;
+            for line in trace.lines() {
+                let t = line.trim_start();
+                if t.starts_with("at ") {
+                    if keep {
+                        frames.push_str(&format!("\n      {t}"));
+                    }
+                } else {
+                    keep = t.contains("aksim::");
+                    if keep {
+                        frames.push_str(&format!("\n    {t}"));
+                    }
+                }
+            }
+            CAUGHT.with(|c| *c.borrow_mut() = Some(format!("panic at {at}: {message}{frames}")));
+        }));
+    });
+    let was = CATCHING.with(|c| c.replace(true));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(was));
+    out.map_err(|_| {
+        CAUGHT
+            .with(|c| c.borrow_mut().take())
+            .unwrap_or_else(|| "a panic".into())
+    })
+}
