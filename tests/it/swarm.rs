@@ -782,7 +782,7 @@ pub fn generate(seed: u64) -> Case {
     // [[deployment]]
     let any_windows = pools.iter().any(|p| p.windows);
     let mut images: Vec<(String, String)> = Vec::new();
-    // (name, controller, has an HPA)
+    // (name, controller = false for bare pods), for the events that scale them.
     let mut deployments: Vec<(String, bool)> = Vec::new();
     for i in 0..r.range(1, 5) {
         let name = format!("{}{i}", r.pick(&["d", "web-", "api-"]));
