@@ -1208,10 +1208,9 @@ fn run_input(input: &Input, dir: &Path) -> Result<Outcome, String> {
     });
     match ran {
         Ok(()) => {}
-        Err(aksim::SimError::EventLimit { .. }) => {
+        Err(aksim::SimError::EventLimit { limit, clock, .. }) => {
             return Ok(Outcome::Noted(format!(
-                "stopped at the event cap ({MAX_EVENTS}) at {}",
-                sim.end.clock()
+                "stopped at its event limit ({limit}, at most {MAX_EVENTS} here) at {clock}"
             )));
         }
         Err(e) => return Err(format!("the run failed: {e}")),

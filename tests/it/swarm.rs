@@ -531,7 +531,8 @@ pub fn generate(seed: u64) -> Case {
             _ => format!("subnet_size = \"/{prefix}\"\n"),
         };
     }
-    if plugin == "azure-overlay" && r.percent(40) {
+    // The default /16 gives 256 nodes a /24 each; a larger cluster needs a larger pod CIDR.
+    if plugin == "azure-overlay" && (total_nodes > 256 || r.percent(40)) {
         // A /24 of the pod CIDR per node: 2^(24−p) nodes.
         let prefix = (8..=24u32)
             .rev()
@@ -781,7 +782,7 @@ pub fn generate(seed: u64) -> Case {
     // [[deployment]]
     let any_windows = pools.iter().any(|p| p.windows);
     let mut images: Vec<(String, String)> = Vec::new();
-    // (name, controller, has an HPA)
+    // (name, controller = false for bare pods), for the events that scale them.
     let mut deployments: Vec<(String, bool)> = Vec::new();
     for i in 0..r.range(1, 5) {
         let name = format!("{}{i}", r.pick(&["d", "web-", "api-"]));
