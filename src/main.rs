@@ -506,7 +506,8 @@ fn summary_path(run: &std::path::Path) -> PathBuf {
 
 fn read_summary(run: &std::path::Path) -> Result<serde_json::Value, Failure> {
     let path = summary_path(run);
-    let text = std::fs::read_to_string(&path)
+    // A summary is a few kilobytes; a device or a wrong file is not read whole.
+    let text = aksim::scenario::read_text_at_most(&path, 64 << 20)
         .map_err(|e| Failure::Input(format!("error: cannot read {}: {e}", path.display())))?;
     match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(v @ serde_json::Value::Object(_)) => Ok(v),

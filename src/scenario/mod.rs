@@ -64,6 +64,24 @@ pub(crate) fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Option<Ve
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
+/// The text of `path`, read up to `limit` bytes (`read_at_most`): an error says when the file
+/// is larger or not UTF-8. For the files aksim reads whole besides scenarios: sweep files and
+/// `summary.json`s.
+pub fn read_text_at_most(path: &Path, limit: u64) -> std::io::Result<String> {
+    let bytes = read_at_most(path, limit)?.ok_or_else(|| {
+        std::io::Error::other(format!(
+            "larger than {} MiB; is this the right file?",
+            limit >> 20
+        ))
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
+    })
+}
+
 /// Validates scenario text; `file` is the name used in messages.
 pub fn load_str(file: &str, original: &str, sets: &[String]) -> Result<Loaded, ScenarioError> {
     let (text, edits) = match overrides::apply(original, sets) {

@@ -153,7 +153,7 @@ impl Sweep {
     /// Reads and checks a sweep file (not yet its points against the scenario: `check_points`).
     pub fn load(path: &Path) -> Result<Sweep, SweepError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::scenario::read_text_at_most(path, 16 << 20).map_err(|e| {
             SweepError::Input(format!("error: {file}: cannot read the sweep file: {e}"))
         })?;
         Sweep::from_text(&file, &text)
@@ -259,7 +259,7 @@ impl Sweep {
             None => Path::new(sweep.scenario.get_ref()).to_path_buf(),
         };
         let scenario_file = scenario_path.display().to_string();
-        let scenario_text = match std::fs::read_to_string(&scenario_path) {
+        let scenario_text = match crate::scenario::read_text_at_most(&scenario_path, 16 << 20) {
             Ok(t) => t,
             Err(e) => {
                 diags.push(

@@ -1135,3 +1135,28 @@ fn reading_dev_zero_as_a_scenario_or_a_csv_exhausted_memory() {
         assert!(e.contains("/dev/zero is not a regular file"), "{e}");
     }
 }
+
+// The sweep file, its base scenario and `aksim compare`'s summaries were read whole too:
+// /dev/zero took memory until there was none. Each is read up to a limit and refused past it.
+#[cfg(unix)]
+#[test]
+fn a_sweep_or_a_compare_reading_dev_zero_exhausted_memory() {
+    let e = aksim::sweep::Sweep::load(std::path::Path::new("/dev/zero")).unwrap_err();
+    assert!(e.to_string().contains("larger than 16 MiB"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = dir.path().join("s.toml");
+    std::fs::write(
+        &sweep,
+        "[sweep]\nname = \"z\"\nscenario = \"/dev/zero\"\n[[parameter]]\npath = \"simulation.seed\"\nvalues = [1, 2]\n",
+    )
+    .unwrap();
+    let e = aksim::sweep::Sweep::load(&sweep).unwrap_err();
+    assert!(e.to_string().contains("larger than 16 MiB"), "{e}");
+    let o = assert_cmd::Command::cargo_bin("aksim")
+        .unwrap()
+        .args(["compare", "/dev/zero", "/dev/zero"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("larger than 64 MiB"));
+}
