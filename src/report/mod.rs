@@ -237,14 +237,17 @@ impl Summary {
             let st = &sim.trace_stats[i];
             let group = &c.deployments[s.deployments.len() + i];
             let arrived = sim.trace_arrived(i) as u64;
+            // Running and started: a pod whose node failed before it was reported Ready has not
+            // started its run (it is among `never_ran`).
             let running_at_end = group
                 .pods
                 .iter()
+                .map(|p| c.pod(*p))
                 .filter(|p| {
                     matches!(
-                        c.pod(**p).phase,
+                        p.phase,
                         crate::cluster::PodPhase::Running | crate::cluster::PodPhase::Ready
-                    )
+                    ) && p.ready_at.is_some()
                 })
                 .count() as u64;
             pod_traces.insert(

@@ -890,7 +890,9 @@ impl Sim {
         if let Some(t) = self.trace_of(&p)
             && p.node.is_some()
         {
-            if matches!(p.phase, PodPhase::Running | PodPhase::Ready) {
+            // Only a pod that had started (turned Ready, which starts its run) starts again; one
+            // whose node failed before it was reported Ready has not started yet.
+            if matches!(p.phase, PodPhase::Running | PodPhase::Ready) && p.ready_at.is_some() {
                 self.trace_stats[t].restarted += 1;
             }
             self.create_trace_pod(owner, p.class, p.ordinal, now);

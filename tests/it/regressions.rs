@@ -1160,3 +1160,39 @@ fn a_sweep_or_a_compare_reading_dev_zero_exhausted_memory() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("larger than 64 MiB"));
 }
+
+#[test]
+fn a_trace_pod_whose_node_failed_before_it_was_ready_counted_as_running_and_never_ran() {
+    // The pod's 3 GiB image is pulled while zone 1 is down (from 30 s): it runs on a NotReady
+    // node, which reports no readiness, so its run never starts. The summary counted it both
+    // in `never_ran` and in `running_at_end`; with the default 300 s toleration it is evicted
+    // and counted as `restarted` with `started` at 0.
+    let scenario = |toleration: &str| {
+        format!(
+            "[simulation]\nname = \"r\"\nduration = \"10m\"\n\
+             [cluster]\ndefault_daemonsets = false\n{toleration}\n\
+             [[node_pool]]\nname = \"system\"\nmode = \"system\"\nvm_size = \"Standard_D4s_v5\"\nzones = [\"1\"]\ncount = 1\n\
+             [[pod_trace]]\nname = \"jobs\"\npath = \"jobs.csv\"\nimage = {{ name = \"big\", size = \"3Gi\" }}\n\
+             [[event]]\nat = \"30s\"\naction = \"zone_outage\"\nzone = 1\nduration = \"1h\"\n"
+        )
+    };
+    let csv = [(
+        "jobs.csv",
+        "start_s,duration_s,cpu,memory\n0,3600,100m,128Mi\n",
+    )];
+    for toleration in ["not_ready_toleration_seconds = 3600", ""] {
+        let sim = run_loaded(load_in_dir(&scenario(toleration), &csv).unwrap());
+        let t = &aksim::report::Summary::of(&sim).pod_traces["jobs"];
+        assert_eq!(
+            (
+                t.arrived,
+                t.started,
+                t.never_ran,
+                t.running_at_end,
+                t.restarted
+            ),
+            (1, 0, 1, 0, 0),
+            "{toleration:?}"
+        );
+    }
+}
