@@ -259,10 +259,10 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
             // The growing files are written while the run goes, and renamed into place with
             // the rest at the end; a failed run leaves nothing.
-            let mut recorder = aksim::report::Recorder::create(&sim, &out)
-                .map_err(|e| Failure::Run(anyhow::anyhow!(e)))?;
             stop_on_signals();
             let interrupted = || INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst);
+            let mut recorder = aksim::report::Recorder::create(&sim, &out)
+                .map_err(|e| Failure::Run(anyhow::anyhow!(e)))?;
             sim.run_observed(
                 &mut |now, _| bar.set_position(now.as_ms() / 1000),
                 &mut |sim, _| {
@@ -281,9 +281,13 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             })?;
             bar.finish_and_clear();
             let elapsed = wall.elapsed();
-            let written = recorder
-                .finish(&mut sim)
-                .map_err(|e| Failure::Run(anyhow::anyhow!(e)))?;
+            let written = recorder.finish(&mut sim, &interrupted).map_err(|e| {
+                if interrupted() {
+                    Failure::Interrupted
+                } else {
+                    Failure::Run(anyhow::anyhow!(e))
+                }
+            })?;
             if !quiet {
                 print_screen(&sim, &out, &written, elapsed);
             }

@@ -17,8 +17,10 @@ use std::path::{Path, PathBuf};
 pub struct Staged {
     tmp: PathBuf,
     path: PathBuf,
-    /// Open (and locked) until renamed.
+    /// Open (and locked) until the batch is renamed.
     file: Option<File>,
+    /// Renamed into place: dropping it removes nothing.
+    renamed: bool,
 }
 
 const TEMP_MARK: &str = ".tmp-";
@@ -51,6 +53,7 @@ impl Staged {
                         tmp,
                         path: path.to_path_buf(),
                         file: Some(file),
+                        renamed: false,
                     });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -75,7 +78,9 @@ impl Staged {
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
+        // Closed first, so that no open descriptor keeps the removed file (NFS's .nfsXXXX).
+        drop(self.file.take());
+        if !self.renamed {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
@@ -100,12 +105,21 @@ pub fn commit(staged: &mut [Staged]) -> Result<(), String> {
             ));
         }
     }
+    // A rename over a folder would fail halfway through the batch: refused before any.
     for s in staged.iter() {
-        std::fs::rename(&s.tmp, &s.path)
-            .map_err(|e| format!("cannot write {}: {e}", s.path.display()))?;
+        if std::fs::symlink_metadata(&s.path).is_ok_and(|m| m.is_dir()) {
+            return Err(format!("cannot write {}: it is a folder", s.path.display()));
+        }
     }
     for s in staged.iter_mut() {
-        // Renamed: closing releases the lock and there is no temporary file to remove.
+        std::fs::rename(&s.tmp, &s.path)
+            .map_err(|e| format!("cannot write {}: {e}", s.path.display()))?;
+        // Renamed: the temporary name is no longer this file's to remove. Closing it here
+        // would release the lock on every descriptor of a POSIX-lock filesystem (NFS), so
+        // the file is closed with the rest, below.
+        s.renamed = true;
+    }
+    for s in staged.iter_mut() {
         drop(s.file.take());
     }
     Ok(())
@@ -148,9 +162,12 @@ pub fn remove_stale_temp_files(dir: &Path) {
         if !old {
             continue;
         }
-        // Held while removing, so that no process can take it over in between.
-        if let Ok(f) = File::open(&path)
+        // Opened for writing, which a lock needs on NFS; held while removing, and removed
+        // only if the name still is the file that was locked (another cleaner may have
+        // removed it and a writer staged a new one under the same name meanwhile).
+        if let Ok(f) = File::options().read(true).write(true).open(&path)
             && try_lock(&f)
+            && same_file(&f, &path)
         {
             let _ = std::fs::remove_file(&path);
         }
@@ -209,6 +226,21 @@ fn try_lock(_f: &File) -> bool {
     false
 }
 
+/// Whether `path` names the open file `f`.
+#[cfg(unix)]
+fn same_file(f: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (f.metadata(), std::fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_f: &File, _path: &Path) -> bool {
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +288,7 @@ mod tests {
     }
 
     /// Sets a file's modification time `secs` seconds back.
+    #[cfg(unix)]
     fn age(path: &Path, secs: u64) {
         let f = File::options().write(true).open(path).unwrap();
         let t = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
@@ -286,6 +319,19 @@ mod tests {
         assert!(held.tmp.exists(), "a locked staged file was removed");
         commit(std::slice::from_mut(&mut held)).unwrap();
         assert_eq!(std::fs::read(d.join("events.jsonl")).unwrap(), b"line\n");
+    }
+
+    #[test]
+    fn a_folder_in_the_way_renames_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.svg"));
+        std::fs::write(&a, b"old").unwrap();
+        std::fs::create_dir(&b).unwrap();
+        let e =
+            write_atomic(&[(a.clone(), b"new".to_vec()), (b.clone(), b"b".to_vec())]).unwrap_err();
+        assert!(e.contains("b.svg: it is a folder"), "{e}");
+        assert_eq!(std::fs::read(&a).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]

@@ -376,16 +376,24 @@ impl Recorder {
     /// Writes the rest, renders the summary, charts and page, and renames every file into
     /// place once all are complete. Returns the paths written, in the order `render` lists
     /// them.
-    pub fn finish(mut self, sim: &mut Sim) -> Result<Vec<PathBuf>, String> {
+    /// `stop` is asked once more before anything is renamed: when it says so, nothing is and
+    /// the staged files are removed (`Err("interrupted")`).
+    pub fn finish(
+        mut self,
+        sim: &mut Sim,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Vec<PathBuf>, String> {
         let mut rows = self.rows.take().expect("open until finish");
         rows.take(sim, true)?;
         let done = rows.into_inner()?;
         let writers = std::iter::once(done.timeseries)
             .chain(done.deployments)
             .chain(done.events);
+        // Flushed into the staged files; these clones of their descriptors stay open until
+        // the renames, since closing one releases a POSIX lock (NFS) of the whole file.
+        let mut clones = Vec::new();
         for w in writers {
-            // Flushed into the staged file; this clone of its descriptor is closed.
-            w.into_inner().map_err(|e| e.error().to_string())?;
+            clones.push(w.into_inner().map_err(|e| e.error().to_string())?);
         }
         for (name, bytes) in super::render_rest(sim, &done.charts, &done.timeline)? {
             let mut staged = Staged::create(&self.dir.join(&name))?;
@@ -395,7 +403,11 @@ impl Recorder {
                 .map_err(|e| format!("cannot write {}: {e}", staged.path().display()))?;
             self.staged.push(staged);
         }
+        if stop() {
+            return Err("interrupted".into());
+        }
         super::staging::commit(&mut self.staged)?;
+        drop(clones);
         self.finished = true;
         Ok(self.staged.iter().map(|s| s.path().to_path_buf()).collect())
     }
@@ -403,7 +415,9 @@ impl Recorder {
 
 impl Drop for Recorder {
     fn drop(&mut self) {
-        // The staged files remove themselves; then the folders, deepest first, if empty.
+        // The writers' descriptors closed first, then the staged files remove themselves;
+        // then the folders, deepest first, if empty.
+        self.rows = None;
         self.staged.clear();
         if !self.finished {
             for d in &self.created {

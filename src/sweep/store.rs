@@ -85,7 +85,8 @@ impl Manifest {
 /// The folder's `sweep.json`, if it has one.
 pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, SweepError> {
     let path = dir.join(MANIFEST);
-    let bytes = match std::fs::read(&path) {
+    // The sweep file and the scenario, each at most 16 MiB, with their JSON escapes.
+    let bytes = match read_bounded(&path, 64 << 20) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
@@ -176,7 +177,8 @@ pub fn read_runs(out: &Path) -> Result<Vec<(PathBuf, RunRecord)>, SweepError> {
     files
         .into_par_iter()
         .map(|(r, path)| {
-            let bytes = std::fs::read(&path).map_err(|e| {
+            // A run file is a few kilobytes; whatever else has its name is not read whole.
+            let bytes = read_bounded(&path, 16 << 20).map_err(|e| {
                 SweepError::Output(format!("cannot read {}: {e}", path.display()))
             })?;
             let record: RunRecord = serde_json::from_slice(&bytes).map_err(|e| {
@@ -195,6 +197,12 @@ pub fn read_runs(out: &Path) -> Result<Vec<(PathBuf, RunRecord)>, SweepError> {
             Ok((path, record))
         })
         .collect()
+}
+
+/// The bytes of `path`, refused past `limit` (a device or a wrong file is not read whole).
+fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    crate::scenario::read_at_most(path, limit)?
+        .ok_or_else(|| std::io::Error::other(format!("larger than {} MiB", limit >> 20)))
 }
 
 #[cfg(test)]

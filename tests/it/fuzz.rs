@@ -1336,6 +1336,12 @@ fn campaign(start: u64, inputs: u64, progress: bool) {
             &seeds[..seeds.len().min(10)]
         );
     }
+    // Both paths must be exercised: a generator that only made refusals, or only accepted
+    // inputs, would pass the property while testing half of it.
+    assert!(
+        ran > 0 && refused > 0,
+        "{ran} inputs ran and {refused} were refused of {inputs}"
+    );
     assert!(
         failures.is_empty(),
         "{} failing fuzz inputs, {} distinct (each printed above)",

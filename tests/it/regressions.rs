@@ -971,7 +971,7 @@ metrics = [{{ type = \"Resource\", resource = {{ name = \"cpu\", target = {{ typ
         Ok(())
     })
     .unwrap();
-    let written = recorder.finish(&mut sim).unwrap();
+    let written = recorder.finish(&mut sim, &|| false).unwrap();
     assert!(most.0 < 8_192 + 3 && most.1 < 8_192 + 1, "{most:?}");
     assert!(most.2 < (4 << 20) + 4096, "{most:?}");
     let whole = run_loaded(load(&toml));
@@ -997,6 +997,7 @@ metrics = [{{ type = \"Resource\", resource = {{ name = \"cpu\", target = {{ typ
     assert_eq!(data.running.len(), 25_921usize.div_ceil(8));
 }
 
+#[cfg(unix)]
 #[test]
 fn stale_temporary_files_were_never_removed() {
     // A run killed during its final write left `.NAME.tmp-PID` files that later runs into the
@@ -1014,10 +1015,15 @@ fn stale_temporary_files_were_never_removed() {
     for p in [&stale, &fresh, &foreign] {
         std::fs::write(p, vec![b'x'; 1 << 16]).unwrap();
     }
-    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    for p in [&stale, &foreign] {
+    let an_hour = std::time::Duration::from_secs(3600);
+    let now = std::time::SystemTime::now();
+    for (p, t) in [
+        (&stale, now - an_hour),
+        (&foreign, now - an_hour),
+        (&fresh, now + an_hour),
+    ] {
         let f = std::fs::File::options().write(true).open(p).unwrap();
-        f.set_modified(an_hour_ago).unwrap();
+        f.set_modified(t).unwrap();
     }
     let status = assert_cmd::Command::cargo_bin("aksim")
         .unwrap()

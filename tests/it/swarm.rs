@@ -1851,19 +1851,12 @@ impl Watch {
                 ));
             }
         }
-        for (i, (name, t)) in summary.pod_traces.iter().enumerate() {
-            // `running_at_end` also counts pods that started on a NotReady node, where a
-            // start is not reported (and `started` leaves them out): those are set apart.
-            let group = &sim.cluster.deployments[sim.scenario.deployments.len() + i];
-            let unreported = group
-                .pods
-                .iter()
-                .map(|p| sim.cluster.pod(*p))
-                .filter(|p| p.phase == PodPhase::Running && p.ready_at.is_none())
-                .count() as u64;
+        for (name, t) in summary.pod_traces.iter() {
             // A row that started is completed, running, or was evicted (its replacement may
-            // still be waiting): at most one row missing per restart.
-            let settled = t.completed + t.running_at_end - unreported;
+            // still be waiting): at most one row missing per restart. A pod that runs on a
+            // NotReady node without having been reported Ready has not started: it counts in
+            // neither `started` nor `running_at_end`.
+            let settled = t.completed + t.running_at_end;
             if t.arrived != t.started + t.never_ran
                 || t.started < settled
                 || t.started - settled > t.restarted

@@ -756,6 +756,8 @@ fn sweep_and_merge_have_help_and_refuse_bad_shard_arguments() {
     assert!(stderr.contains("cannot be used with"), "{stderr}");
 }
 
+// Unix: the kill is a SIGKILL, and staged files are reaped by their lock (flock).
+#[cfg(unix)]
 #[test]
 fn a_killed_sweep_leaves_whole_run_files_and_resumes_to_the_same_tables() {
     let dir = tempfile::tempdir().unwrap();
