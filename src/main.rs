@@ -212,7 +212,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let loaded = load(&scenario, &sets, false)?;
             let s = &loaded.scenario;
             say!(
-                "{}: ok — {} node pools, {} deployments ({} with an HPA), {} pod traces ({} pods), {} timed events, {} simulated{}",
+                "{}: ok — {} node pools, {} deployments ({} with an HPA), {} pod traces ({} pods), {} timed events, {} simulated; memory {}, within a limit of {}{}",
                 scenario.display(),
                 s.pools.len(),
                 s.deployments.len(),
@@ -221,6 +221,8 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 s.traces.iter().map(|t| t.trace.pods.len()).sum::<usize>(),
                 s.actions.len(),
                 s.simulation.duration,
+                aksim::scenario::size::estimate(s).describe(),
+                aksim::scenario::size::gib(s.simulation.memory_limit_bytes),
                 if loaded.warnings.is_empty() {
                     String::new()
                 } else {

@@ -102,7 +102,14 @@ fn validate_says_ok_and_writes_nothing() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("ok"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("ok"));
+    // The size guard's estimate: three pools of 3 nodes and 2 + 2 added by events (13), 30
+    // replicas.
+    assert!(
+        stdout.contains("memory about 65 MiB (13 nodes, 30 pods, 0 trace rows, 3 deployments at their peak), within a limit of 4.0 GiB"),
+        "{stdout}"
+    );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
