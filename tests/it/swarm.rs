@@ -227,7 +227,19 @@ pub fn generate(seed: u64) -> Case {
 
     // [network]: the plugin decides whether Windows pools may exist and what a node takes
     // from the subnet; the subnet itself is written once the pools are known.
-    let plugin = *r.pick(&["", "", "azure", "azure-overlay", "azure-overlay", "kubenet"]);
+    // Large cases start with more nodes than kubenet's 400: they never use it.
+    let plugin = *r.pick(if many >= 25 {
+        &[
+            "",
+            "",
+            "azure",
+            "azure-overlay",
+            "azure-overlay",
+            "azure-overlay",
+        ]
+    } else {
+        &["", "", "azure", "azure-overlay", "azure-overlay", "kubenet"]
+    });
     let windows_ok = plugin != "kubenet";
 
     // [cluster]
