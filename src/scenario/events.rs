@@ -11,7 +11,7 @@ use crate::cluster::{Sku, catalogue};
 use crate::engine::{SimDuration, SimTime};
 
 /// The fields of an `[[event]]` besides `at` and `action`, which the actions take.
-const EVENT_FIELDS: [&str; 7] = [
+pub const EVENT_FIELDS: [&str; 7] = [
     "deployment",
     "replicas",
     "pool",

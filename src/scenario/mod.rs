@@ -19,6 +19,7 @@ mod workloads;
 use std::path::Path;
 
 pub use error::{Diagnostic, ScenarioError, Severity};
+pub use events::EVENT_FIELDS;
 pub use model::*;
 
 /// A validated scenario and the warnings found on the way.

@@ -830,15 +830,7 @@ fn mutate(r: &mut Rng, text: &mut String, donor: &str) {
                     ])
                 );
             }
-            for field in [
-                "deployment",
-                "replicas",
-                "pool",
-                "count",
-                "zone",
-                "duration",
-                "vm_size",
-            ] {
+            for field in aksim::scenario::EVENT_FIELDS {
                 if r.percent(35) {
                     e += &format!("{field} = {}\n", value(r, text));
                 }
