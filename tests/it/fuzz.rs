@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use aksim::engine::SimDuration;
 use aksim::scenario::Action;
 
-use crate::support::{Rng, catch};
+use crate::support::{Rng, catch, env_u64};
 
 /// Inputs `ci` runs: about 5 s of a debug build.
 const CI_INPUTS: u64 = 100;
@@ -1241,14 +1241,6 @@ fn save(input: &Input, work: &Path) -> PathBuf {
     let path = dir.join("scenario.toml");
     std::fs::write(&path, &input.text).unwrap();
     path
-}
-
-fn env_u64(name: &str) -> Option<u64> {
-    std::env::var(name).ok().map(|v| {
-        v.trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number"))
-    })
 }
 
 /// Runs `inputs` seeds from `start`, printing each failure as it happens and every distinct

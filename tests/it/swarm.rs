@@ -18,7 +18,7 @@ use aksim::cluster::{ClassId, Cluster, NodeState, PodPhase, ZONES};
 use aksim::engine::{SimDuration, SimTime};
 use aksim::observe::cost::micro_per_hour;
 
-use crate::support::{Rng, catch};
+use crate::support::{Rng, catch, env_u64};
 
 /// Cases `ci` runs: about 15 s of a debug build on one core.
 const CI_CASES: u64 = 40;
@@ -1953,14 +1953,6 @@ fn save(case: &Case) -> std::path::PathBuf {
     let path = dir.join("scenario.toml");
     std::fs::write(&path, &case.toml).expect("scenario file");
     path
-}
-
-fn env_u64(name: &str) -> Option<u64> {
-    std::env::var(name).ok().map(|v| {
-        v.trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number"))
-    })
 }
 
 /// Runs `cases` seeds from `start`; every failure is printed as it happens and all are listed
