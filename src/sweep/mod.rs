@@ -11,6 +11,7 @@
 //! (`report`).
 
 pub mod charts;
+pub mod metrics;
 pub mod progress;
 pub mod report;
 pub mod run;
@@ -23,8 +24,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+pub use metrics::{METRICS, Metrics};
 pub use progress::{Progress, Reporter};
-pub use run::{METRICS, Metrics, RunRecord, SweepId};
+pub use run::{RunRecord, SweepId};
 pub use shard::{Shard, ShardSource};
 pub use spec::{Mode, Sweep};
 pub use store::Manifest;

@@ -564,7 +564,7 @@ fn check_parameter(
             ),
         ));
     } else if RESERVED_COLUMNS.contains(&name.as_str())
-        || super::run::METRICS.iter().any(|m| m.name == name)
+        || super::metrics::METRICS.iter().any(|m| m.name == name)
     {
         diags.push(
             Diagnostic::error(
