@@ -14,57 +14,10 @@
 //! comment). Column names are matched case-insensitively, in any order. Cells are trimmed.
 //! Blank lines and lines starting with `#` are ignored.
 //!
-//! ## aksim's columns
-//!
-//! | column | required | meaning |
-//! |---|---|---|
-//! | `name` | no | pod name; empty or absent: `line-<N>` (its line in the file) |
-//! | `start_s` | yes | creation time in trace seconds (decimals allowed, e.g. `12.5`) |
-//! | `duration_s` | one of the two | run time in seconds, counted from when the pod starts running; empty cell: runs until the end of the simulation |
-//! | `end_s` | one of the two | deletion time in trace seconds; run time = `end_s − start_s`; empty cell: runs until the end |
-//! | `cpu` | yes | CPU request, a Kubernetes quantity: `500m`, `0.5`, `2` |
-//! | `memory` | yes | memory request, a Kubernetes quantity: `512Mi`, `2Gi`, `1.5G` (`512m` is refused: it means 0.512 bytes) |
-//! | `os` | no | `linux` or `windows` (default `linux`) |
-//! | `node_selector` | no | `key=value` pairs separated by `;`: `agentpool=batch;kubernetes.io/arch=amd64` |
-//! | `tolerations` | no | tolerations separated by `;`, each `key=value:Effect`, `key=value`, `key:Effect`, `key`, `*:Effect` or `*` (see below) |
-//! | `priority` | no | pod priority, an integer (default 0) |
-//!
-//! Exactly one of `duration_s` and `end_s` must be present. Any other column is an error.
-//!
-//! A toleration is `<key>[=<value>][:<Effect>]`: with `=value` the operator is `Equal` (the
-//! taint's value must match), without it `Exists` (any value of that key); without `:Effect` it
-//! tolerates every effect; `Effect` is `NoSchedule`, `PreferNoSchedule` or `NoExecute`. The key
-//! `*` (no value) tolerates every key: `*` alone tolerates every taint. A toleration written
-//! exactly like a taint (`os=windows:NoSchedule`, `dedicated:NoExecute`) tolerates that taint.
-//!
-//! ```csv
-//! name,start_s,duration_s,cpu,memory,os,node_selector,tolerations,priority
-//! etl-1,0,600,500m,512Mi,linux,,,0
-//! render-1,30.5,1200,2,4Gi,windows,agentpool=win,os=windows:NoSchedule,100
-//! daemon-like,60,,100m,128Mi,,,*,
-//! ```
-//!
-//! ## Alibaba `cluster-trace-gpu-v2023` pod lists
-//!
-//! The `openb_pod_list_*.csv` files of <https://github.com/alibaba/clusterdata>
-//! (`cluster-trace-gpu-v2023/`): `name, cpu_milli, memory_mib, num_gpu, gpu_milli, gpu_spec,
-//! qos, pod_phase, creation_time, deletion_time, scheduled_time`. The layout is chosen when the
-//! header has `cpu_milli`, `memory_mib` or `creation_time`; `cpu_milli`, `memory_mib` and
-//! `creation_time` are required, every column other than `name`, `deletion_time` and
-//! `scheduled_time` is ignored (GPUs, QoS and phase play no part). Times are integer seconds
-//! from the start of the trace (the default file starts at 0 and ends at 12,902,960 s, about
-//! 149 days); the files are sorted by `creation_time` except the sampled `cpu*` and `gpushare*`
-//! ones. In the published files `scheduled_time` is empty exactly for `Pending` pods (deleted
-//! before they were ever scheduled) and `deletion_time` is always set; pods still running when
-//! the trace was cut carry the cut time as their `deletion_time`.
-//!
-//! Mapping: CPU `cpu_milli` millicores (rounded up), memory `memory_mib` × 2^20 bytes (rounded
-//! up), Linux, no selector, no tolerations, priority 0. Run time: `deletion_time −
-//! scheduled_time` (how long it ran) when both are present; `deletion_time − creation_time`
-//! when it was never scheduled (the demand was real for that long: if the simulated cluster
-//! has room, the pod runs for as long as it asked); until the end of the simulation when
-//! `deletion_time` is empty. An empty cell or `nan` (as pandas writes it) counts as empty.
-//! The `multigpu*` files have no time columns and are refused.
+//! There are two layouts, each described with its columns and how a row becomes a pod:
+//! [`aksim`] (aksim's own columns) and [`alibaba`] (Alibaba's `cluster-trace-gpu-v2023` pod
+//! lists). A header with `cpu_milli`, `memory_mib` or `creation_time` is read as an Alibaba
+//! list; otherwise one that names any of aksim's columns as aksim's.
 //!
 //! # Time
 //!
@@ -80,14 +33,17 @@
 //! Parsing goes on after an error so that one run shows many problems, up to
 //! [`MAX_ERRORS`] (then a last error says it stopped). Errors about [`TraceOptions`] have line 0.
 
+pub mod aksim;
+pub mod alibaba;
+
 use std::collections::hash_map::DefaultHasher;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
 use indexmap::{IndexMap, IndexSet};
 
-use crate::cluster::quantity::{looks_like_milli_bytes, parse_bytes, parse_cpu_millis};
-use crate::cluster::{Os, TaintEffect, Toleration};
+use crate::cluster::quantity::parse_cpu_millis;
+use crate::cluster::{Os, Toleration};
 use crate::engine::{SimDuration, SimTime};
 
 /// The most errors collected before parsing stops.
@@ -269,45 +225,38 @@ impl fmt::Display for TraceError {
 
 impl std::error::Error for TraceError {}
 
-// Column indexes into the per-layout tables below.
+/// `name` is column 0 in every layout's table.
 const NAME: usize = 0;
-const START_S: usize = 1;
-const DURATION_S: usize = 2;
-const END_S: usize = 3;
-const CPU: usize = 4;
-const MEMORY: usize = 5;
-const OS: usize = 6;
-const NODE_SELECTOR: usize = 7;
-const TOLERATIONS: usize = 8;
-const PRIORITY: usize = 9;
-const AKSIM_COLUMNS: [&str; 10] = [
-    "name",
-    "start_s",
-    "duration_s",
-    "end_s",
-    "cpu",
-    "memory",
-    "os",
-    "node_selector",
-    "tolerations",
-    "priority",
-];
 
-// `name` is column 0 (`NAME`) in both tables.
-const A_CPU: usize = 1;
-const A_MEMORY: usize = 2;
-const A_CREATION: usize = 3;
-const A_DELETION: usize = 4;
-const A_SCHEDULED: usize = 5;
-/// The Alibaba columns aksim reads (the others are ignored).
-const ALIBABA_COLUMNS: [&str; 6] = [
-    "name",
-    "cpu_milli",
-    "memory_mib",
-    "creation_time",
-    "deletion_time",
-    "scheduled_time",
-];
+impl Layout {
+    /// The columns the layout reads, at the indexes its row parser uses.
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            Layout::Alibaba => &alibaba::COLUMNS,
+            Layout::Aksim => &aksim::COLUMNS,
+        }
+    }
+
+    /// Refuses a header that lacks what the layout needs (`cols`: each column's position).
+    fn check_header(self, cols: &[Option<usize>], errors: &mut Errors, line: usize) {
+        match self {
+            Layout::Alibaba => alibaba::check_header(cols, errors, line),
+            Layout::Aksim => aksim::check_header(cols, errors, line),
+        }
+    }
+
+    /// Creation, run time (NaN: until the end) and shape of a row; `None` after an error.
+    fn row<'r>(
+        self,
+        cell: &impl Fn(usize) -> &'r str,
+        e: &mut RowErrors<'_>,
+    ) -> Option<(f64, f64, PodShape)> {
+        match self {
+            Layout::Alibaba => alibaba::row(cell, e),
+            Layout::Aksim => aksim::row(cell, e),
+        }
+    }
+}
 
 /// Collects errors up to the cap.
 struct Errors(Vec<TraceError>);
@@ -388,8 +337,56 @@ struct Row {
     line: u32,
 }
 
+/// The header row as read: the layout it names, each of the layout's columns' position in the
+/// row, and its line.
+struct Header {
+    layout: Layout,
+    cols: Vec<Option<usize>>,
+    line: usize,
+}
+
+/// The rows read, in file order, with their interned shapes and their names in that order.
+struct Rows {
+    rows: Vec<Row>,
+    shapes: IndexSet<PodShape>,
+    names: Arena,
+}
+
 /// Reads a whole trace. See the module documentation for the formats.
 pub fn parse_trace(text: &str, opts: &TraceOptions) -> Result<ParsedTrace, Vec<TraceError>> {
+    check_options(opts)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = Lines {
+        text,
+        at: 0,
+        line: 1,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let header = read_header(&mut reader, &mut lines)?;
+    let Rows {
+        rows,
+        shapes,
+        names,
+    } = read_rows(&mut reader, &mut lines, &header)?;
+    let (mut pods, skipped) = place(rows, opts)?;
+    let (shapes, names) = renumber(&mut pods, shapes, &names);
+    Ok(ParsedTrace {
+        layout: header.layout,
+        shapes,
+        pods,
+        skipped,
+        names: names.text,
+        name_ends: names.ends,
+    })
+}
+
+/// Refuses a `time_scale` or `trace_start` that cannot place times (errors on line 0).
+fn check_options(opts: &TraceOptions) -> Result<(), Vec<TraceError>> {
     let mut errors = Errors(Vec::new());
     if !(opts.time_scale.is_finite() && opts.time_scale > 0.0) {
         errors.push(
@@ -406,22 +403,19 @@ pub fn parse_trace(text: &str, opts: &TraceOptions) -> Result<ParsedTrace, Vec<T
     {
         errors.push(0, None, format!("trace_start {t} is not a usable time"));
     }
-    if !errors.0.is_empty() {
-        return Err(errors.0);
+    if errors.0.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.0)
     }
+}
 
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = Lines {
-        text,
-        at: 0,
-        line: 1,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .from_reader(text.as_bytes());
+/// Reads the header row: its layout and where each of the layout's columns is.
+fn read_header(
+    reader: &mut csv::Reader<&[u8]>,
+    lines: &mut Lines<'_>,
+) -> Result<Header, Vec<TraceError>> {
+    let mut errors = Errors(Vec::new());
     let header = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -429,7 +423,7 @@ pub fn parse_trace(text: &str, opts: &TraceOptions) -> Result<ParsedTrace, Vec<T
             return Err(errors.0);
         }
     };
-    let (_, header_line) = lines.locate(header.position().map_or(0, |p| p.byte() as usize));
+    let (_, line) = lines.locate(header.position().map_or(0, |p| p.byte() as usize));
     if header.iter().all(str::is_empty) {
         errors.push(
             1,
@@ -439,15 +433,7 @@ pub fn parse_trace(text: &str, opts: &TraceOptions) -> Result<ParsedTrace, Vec<T
         return Err(errors.0);
     }
     let names: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
-
-    let layout = if names
-        .iter()
-        .any(|n| matches!(n.as_str(), "cpu_milli" | "memory_mib" | "creation_time"))
-    {
-        Layout::Alibaba
-    } else if names.iter().any(|n| AKSIM_COLUMNS.contains(&n.as_str())) {
-        Layout::Aksim
-    } else {
+    let Some(layout) = detect(&names) else {
         let looks_like_data = header
             .iter()
             .all(|c| c.is_empty() || c.parse::<f64>().is_ok() || parse_cpu_millis(c).is_ok());
@@ -457,81 +443,82 @@ pub fn parse_trace(text: &str, opts: &TraceOptions) -> Result<ParsedTrace, Vec<T
             "no known column in the header row"
         };
         errors.push(
-            header_line,
+            line,
             None,
             format!(
                 "{why} (aksim traces: {}; Alibaba pod lists: {})",
-                AKSIM_COLUMNS.join(", "),
-                ALIBABA_COLUMNS.join(", ")
+                aksim::COLUMNS.join(", "),
+                alibaba::COLUMNS.join(", ")
             ),
         );
         return Err(errors.0);
     };
 
-    let table: &[&str] = match layout {
-        Layout::Alibaba => &ALIBABA_COLUMNS,
-        Layout::Aksim => &AKSIM_COLUMNS,
-    };
+    let table = layout.columns();
     let mut cols: Vec<Option<usize>> = vec![None; table.len()];
     for (i, n) in names.iter().enumerate() {
         match table.iter().position(|t| t == n) {
             Some(c) if cols[c].is_some() => {
-                errors.push(header_line, Some(n), "column named twice in the header");
+                errors.push(line, Some(n), "column named twice in the header");
             }
             Some(c) => cols[c] = Some(i),
             None if layout == Layout::Aksim => errors.push(
-                header_line,
+                line,
                 Some(n),
                 format!(
                     "unknown column; aksim traces have {}",
-                    AKSIM_COLUMNS.join(", ")
+                    aksim::COLUMNS.join(", ")
                 ),
             ),
+            // The other columns of an Alibaba list (GPUs, QoS, phase) play no part.
             None => {}
         }
     }
-    let required: &[usize] = match layout {
-        Layout::Alibaba => &[A_CPU, A_MEMORY, A_CREATION],
-        Layout::Aksim => &[START_S, CPU, MEMORY],
-    };
-    for &c in required {
+    layout.check_header(&cols, &mut errors, line);
+    if !errors.0.is_empty() {
+        return Err(errors.0);
+    }
+    Ok(Header { layout, cols, line })
+}
+
+/// The layout a header's (lowercased) column names point to, if any.
+fn detect(names: &[String]) -> Option<Layout> {
+    if names.iter().any(|n| alibaba::MARKERS.contains(&n.as_str())) {
+        Some(Layout::Alibaba)
+    } else if names.iter().any(|n| aksim::COLUMNS.contains(&n.as_str())) {
+        Some(Layout::Aksim)
+    } else {
+        None
+    }
+}
+
+/// Reports each column of `required` (an index into `table` and a hint) that the header lacks.
+fn require(
+    cols: &[Option<usize>],
+    table: &[&str],
+    required: &[(usize, &str)],
+    errors: &mut Errors,
+    line: usize,
+) {
+    for &(c, hint) in required {
         if cols[c].is_none() {
-            let hint = match layout {
-                Layout::Alibaba if c == A_CREATION => {
-                    " (Alibaba pod lists without times, like openb_pod_list_multigpu*.csv, cannot be replayed)"
-                }
-                Layout::Alibaba => "",
-                Layout::Aksim => {
-                    " (aksim traces need start_s, duration_s or end_s, cpu and memory)"
-                }
-            };
             errors.push(
-                header_line,
+                line,
                 Some(table[c]),
                 format!("missing required column {}{hint}", table[c]),
             );
         }
     }
-    if layout == Layout::Aksim {
-        match (cols[DURATION_S], cols[END_S]) {
-            (Some(_), Some(_)) => errors.push(
-                header_line,
-                Some("end_s"),
-                "both duration_s and end_s: give the run time one way",
-            ),
-            (None, None) => errors.push(
-                header_line,
-                Some("duration_s"),
-                "missing a duration_s or end_s column (an empty cell means: runs until the end)",
-            ),
-            _ => {}
-        }
-    }
-    if !errors.0.is_empty() {
-        return Err(errors.0);
-    }
+}
 
-    // Rows, in file order; names go to the arena in the same order.
+/// Reads every row after the header, in file order.
+fn read_rows(
+    reader: &mut csv::Reader<&[u8]>,
+    lines: &mut Lines<'_>,
+    header: &Header,
+) -> Result<Rows, Vec<TraceError>> {
+    let mut errors = Errors(Vec::new());
+    // Names go to the arena in the order of the rows.
     let mut rows: Vec<Row> = Vec::new();
     let mut shapes: IndexSet<PodShape> = IndexSet::new();
     let mut names = Arena::default();
@@ -544,16 +531,13 @@ pub fn parse_trace(text: &str, opts: &TraceOptions) -> Result<ParsedTrace, Vec<T
                 data_rows += 1;
                 let byte = record.position().map_or(0, |p| p.byte() as usize);
                 let (_, line) = lines.locate(byte);
-                let cell = |c: usize| cols[c].and_then(|i| record.get(i)).unwrap_or("");
+                let cell = |c: usize| header.cols[c].and_then(|i| record.get(i)).unwrap_or("");
                 let mut row_errors = RowErrors {
                     errors: &mut errors,
                     line,
                     any: false,
                 };
-                let parsed = match layout {
-                    Layout::Aksim => aksim_row(&cell, &mut row_errors),
-                    Layout::Alibaba => alibaba_row(&cell, &mut row_errors),
-                };
+                let parsed = header.layout.row(&cell, &mut row_errors);
                 row_errors.check("name", no_control(cell(NAME)));
                 if let Some((creation, run, shape)) = parsed
                     && !row_errors.any
@@ -602,21 +586,31 @@ pub fn parse_trace(text: &str, opts: &TraceOptions) -> Result<ParsedTrace, Vec<T
         }
     }
     if names.text.len() > u32::MAX as usize {
-        errors.push(header_line, None, "pod names take more than 4 GiB");
+        errors.push(header.line, None, "pod names take more than 4 GiB");
     }
     if !errors.0.is_empty() {
         return Err(errors.0);
     }
     if data_rows == 0 {
         errors.push(
-            header_line,
+            header.line,
             None,
             "the trace has a header but no rows (one row per pod)",
         );
         return Err(errors.0);
     }
+    Ok(Rows {
+        rows,
+        shapes,
+        names,
+    })
+}
 
-    // Place the rows in simulation time.
+/// Places the rows in simulation time, sorted by arrival and cut to `limit`; also the number
+/// of rows skipped (created before `trace_start`, or beyond `limit`). A pod's `name` is still
+/// its row's index.
+fn place(rows: Vec<Row>, opts: &TraceOptions) -> Result<(Vec<TracePod>, usize), Vec<TraceError>> {
+    let mut errors = Errors(Vec::new());
     let trace_start = opts.trace_start.unwrap_or_else(|| {
         rows.iter()
             .map(|r| r.creation)
@@ -682,8 +676,16 @@ pub fn parse_trace(text: &str, opts: &TraceOptions) -> Result<ParsedTrace, Vec<T
         pods.truncate(limit);
         pods.shrink_to_fit();
     }
+    Ok((pods, skipped))
+}
 
-    // Renumber shapes by first arrival (dropping unused ones) and names by pod.
+/// Renumbers the shapes by first arrival (dropping unused ones) and the names by pod: the
+/// shapes and the names in the pods' order.
+fn renumber(
+    pods: &mut [TracePod],
+    shapes: IndexSet<PodShape>,
+    names: &Arena,
+) -> (Vec<PodShape>, Arena) {
     let mut slots: Vec<Option<PodShape>> = shapes.into_iter().map(Some).collect();
     let mut remap = vec![u32::MAX; slots.len()];
     let mut used = Vec::new();
@@ -699,14 +701,7 @@ pub fn parse_trace(text: &str, opts: &TraceOptions) -> Result<ParsedTrace, Vec<T
         p.name = i as u32;
     }
     sorted_names.text.shrink_to_fit();
-    Ok(ParsedTrace {
-        layout,
-        shapes: used,
-        pods,
-        skipped,
-        names: sorted_names.text,
-        name_ends: sorted_names.ends,
-    })
+    (used, sorted_names)
 }
 
 /// Names back to back.
@@ -773,213 +768,6 @@ fn check_cpu(m: u64) -> Result<u64, String> {
     }
 }
 
-fn check_memory(b: u64) -> Result<u64, String> {
-    if b > MAX_MEMORY_BYTES {
-        Err(format!(
-            "a memory request of {b} bytes is more than 16 TiB; refusing (check the unit)"
-        ))
-    } else {
-        Ok(b)
-    }
-}
-
-/// Creation, run time (NaN: until the end) and shape of an aksim row.
-fn aksim_row<'r>(
-    cell: &impl Fn(usize) -> &'r str,
-    e: &mut RowErrors<'_>,
-) -> Option<(f64, f64, PodShape)> {
-    let start = e.check("start_s", seconds(cell(START_S)));
-    let duration = cell(DURATION_S);
-    let end = cell(END_S);
-    let run = if !duration.is_empty() {
-        e.check(
-            "duration_s",
-            seconds(duration).and_then(|d| {
-                if d < 0.0 {
-                    Err(format!("negative duration {duration}"))
-                } else {
-                    Ok(d)
-                }
-            }),
-        )
-    } else if !end.is_empty() {
-        match (e.check("end_s", seconds(end)), start) {
-            (Some(end_v), Some(start_v)) if end_v < start_v => {
-                e.push(
-                    "end_s",
-                    format!(
-                        "end_s {end} is before start_s {} (a negative duration)",
-                        cell(START_S)
-                    ),
-                );
-                None
-            }
-            (Some(end_v), Some(start_v)) => Some(end_v - start_v),
-            _ => None,
-        }
-    } else {
-        Some(f64::NAN)
-    };
-    let cpu_cell = cell(CPU);
-    let cpu = e.check(
-        "cpu",
-        if cpu_cell.is_empty() {
-            Err("empty; expected a quantity such as 500m or 2".into())
-        } else {
-            parse_cpu_millis(cpu_cell)
-                .map_err(|q| q.to_string())
-                .and_then(check_cpu)
-        },
-    );
-    let mem_cell = cell(MEMORY);
-    let memory = e.check(
-        "memory",
-        if mem_cell.is_empty() {
-            Err("empty; expected a quantity such as 512Mi or 2Gi".into())
-        } else if looks_like_milli_bytes(mem_cell) {
-            Err(format!(
-                "{mem_cell:?} means thousandths of a byte (the m suffix is milli); did you mean {}Mi?",
-                mem_cell.trim_end_matches('m')
-            ))
-        } else {
-            parse_bytes(mem_cell)
-                .map_err(|q| q.to_string())
-                .and_then(check_memory)
-        },
-    );
-    let os_cell = cell(OS);
-    let os = e.check(
-        "os",
-        if os_cell.is_empty() || os_cell.eq_ignore_ascii_case("linux") {
-            Ok(Os::Linux)
-        } else if os_cell.eq_ignore_ascii_case("windows") {
-            Ok(Os::Windows)
-        } else {
-            Err(format!("unknown OS {os_cell:?} (linux or windows)"))
-        },
-    );
-    let node_selector = e.check("node_selector", parse_node_selector(cell(NODE_SELECTOR)));
-    let tolerations = e.check("tolerations", parse_tolerations(cell(TOLERATIONS)));
-    let prio_cell = cell(PRIORITY);
-    let priority = e.check(
-        "priority",
-        if prio_cell.is_empty() {
-            Ok(0)
-        } else {
-            prio_cell
-                .parse::<i32>()
-                .map_err(|_| format!("{prio_cell:?} is not a whole number (a 32-bit priority)"))
-        },
-    );
-    Some((
-        start?,
-        run?,
-        PodShape {
-            os: os?,
-            cpu_millis: cpu?,
-            memory_bytes: memory?,
-            node_selector: node_selector?,
-            tolerations: tolerations?,
-            priority: priority?,
-        },
-    ))
-}
-
-/// Creation, run time (NaN: until the end) and shape of an Alibaba row.
-fn alibaba_row<'r>(
-    cell: &impl Fn(usize) -> &'r str,
-    e: &mut RowErrors<'_>,
-) -> Option<(f64, f64, PodShape)> {
-    /// A non-negative amount, as written in the trace.
-    fn amount(cell: &str, unit: &str) -> Result<f64, String> {
-        let v: f64 = cell
-            .parse()
-            .map_err(|_| format!("{cell:?} is not a number of {unit}"))?;
-        if !v.is_finite() || v < 0.0 {
-            return Err(format!("{cell:?} is not a number of {unit} ≥ 0"));
-        }
-        Ok(v)
-    }
-    /// Empty or pandas' `nan`: absent.
-    fn optional(cell: &str) -> Option<&str> {
-        (!cell.is_empty() && !cell.eq_ignore_ascii_case("nan")).then_some(cell)
-    }
-    let cpu = e.check(
-        "cpu_milli",
-        amount(cell(A_CPU), "millicores").and_then(|m| {
-            if m > MAX_CPU_MILLIS as f64 {
-                check_cpu(m.ceil() as u64)
-            } else {
-                Ok(m.ceil() as u64)
-            }
-        }),
-    );
-    let memory = e.check(
-        "memory_mib",
-        amount(cell(A_MEMORY), "MiB").and_then(|mib| {
-            let bytes = (mib * (1u64 << 20) as f64).ceil();
-            if bytes > MAX_MEMORY_BYTES as f64 {
-                Err(format!(
-                    "a memory request of {mib} MiB is more than 16 TiB; refusing (check the unit)"
-                ))
-            } else {
-                Ok(bytes as u64)
-            }
-        }),
-    );
-    let creation = e.check("creation_time", seconds(cell(A_CREATION)));
-    let deletion = optional(cell(A_DELETION))
-        .and_then(|c| e.check("deletion_time", seconds(c)).map(|v| (c, v)));
-    let scheduled = optional(cell(A_SCHEDULED))
-        .and_then(|c| e.check("scheduled_time", seconds(c)).map(|v| (c, v)));
-    let run = match (deletion, scheduled, creation) {
-        // Deleted: ran from being scheduled until deleted.
-        (Some((dc, d)), Some((sc, s)), _) => {
-            if d < s {
-                e.push(
-                    "deletion_time",
-                    format!(
-                        "deletion_time {dc} is before scheduled_time {sc} (a negative duration)"
-                    ),
-                );
-                None
-            } else {
-                Some(d - s)
-            }
-        }
-        // Never scheduled: wanted room from creation until deleted.
-        (Some((dc, d)), None, Some(c)) => {
-            if d < c {
-                e.push(
-                    "deletion_time",
-                    format!(
-                        "deletion_time {dc} is before creation_time {} (a negative duration)",
-                        cell(A_CREATION)
-                    ),
-                );
-                None
-            } else {
-                Some(d - c)
-            }
-        }
-        (Some(_), None, None) => None,
-        // Not deleted in the trace: runs until the end.
-        (None, _, _) => Some(f64::NAN),
-    };
-    Some((
-        creation?,
-        run?,
-        PodShape {
-            os: Os::Linux,
-            cpu_millis: cpu?,
-            memory_bytes: memory?,
-            node_selector: IndexMap::new(),
-            tolerations: Vec::new(),
-            priority: 0,
-        },
-    ))
-}
-
 /// Pod names, selectors and tolerations reach the terminal (`--explain`) and the event log,
 /// so a control character in one is refused, as in a scenario.
 fn no_control(cell: &str) -> Result<(), String> {
@@ -990,86 +778,10 @@ fn no_control(cell: &str) -> Result<(), String> {
     }
 }
 
-/// `k=v;k2=v2`, sorted by key.
-fn parse_node_selector(cell: &str) -> Result<IndexMap<String, String>, String> {
-    no_control(cell)?;
-    let mut out = IndexMap::new();
-    for item in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-        let (k, v) = item
-            .split_once('=')
-            .ok_or_else(|| format!("{item:?} is not key=value (pairs are separated by ;)"))?;
-        let (k, v) = (k.trim(), v.trim());
-        if k.is_empty() {
-            return Err(format!("{item:?} has an empty key"));
-        }
-        if out.insert(k.to_string(), v.to_string()).is_some() {
-            return Err(format!("key {k:?} appears twice"));
-        }
-    }
-    out.sort_keys();
-    Ok(out)
-}
-
-/// `;`-separated `<key>[=<value>][:<Effect>]`, `*` for every key.
-fn parse_tolerations(cell: &str) -> Result<Vec<Toleration>, String> {
-    no_control(cell)?;
-    cell.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(parse_toleration)
-        .collect()
-}
-
-fn parse_toleration(item: &str) -> Result<Toleration, String> {
-    let (body, effect) = match item.rsplit_once(':') {
-        None => (item, None),
-        Some((body, e)) => {
-            let effect = match e.trim() {
-                "NoSchedule" => TaintEffect::NoSchedule,
-                "PreferNoSchedule" => TaintEffect::PreferNoSchedule,
-                "NoExecute" => TaintEffect::NoExecute,
-                other => {
-                    return Err(format!(
-                        "toleration {item:?}: unknown effect {other:?} (NoSchedule, PreferNoSchedule or NoExecute)"
-                    ));
-                }
-            };
-            (body, Some(effect))
-        }
-    };
-    let (key, value) = match body.split_once('=') {
-        Some((k, v)) => (k.trim(), Some(v.trim())),
-        None => (body.trim(), None),
-    };
-    if key.is_empty() {
-        return Err(format!(
-            "toleration {item:?} has an empty key (write * to tolerate every key)"
-        ));
-    }
-    if key == "*" {
-        if value.is_some() {
-            return Err(format!(
-                "toleration {item:?}: * tolerates every key and takes no value"
-            ));
-        }
-        return Ok(Toleration {
-            key: None,
-            exists: true,
-            value: String::new(),
-            effect,
-        });
-    }
-    Ok(Toleration {
-        key: Some(key.to_string()),
-        exists: value.is_none(),
-        value: value.unwrap_or("").to_string(),
-        effect,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::TaintEffect;
 
     fn parse(text: &str, opts: &TraceOptions) -> ParsedTrace {
         parse_trace(text, opts).unwrap_or_else(|e| {
@@ -1636,71 +1348,6 @@ emptycpu,0,10,,1Gi,,,,
             .replace("\"two\r\nlines\"", "\"two lines\"");
         let t = parse(&fixed, &TraceOptions::default());
         assert_eq!(names(&t), ["ok", "ok1", "two lines", "bad2"]);
-    }
-
-    #[test]
-    fn toleration_syntax() {
-        let tol = |key: Option<&str>, exists, value: &str, effect| Toleration {
-            key: key.map(str::to_string),
-            exists,
-            value: value.into(),
-            effect,
-        };
-        let cases = [
-            (
-                "os=windows:NoSchedule",
-                tol(Some("os"), false, "windows", Some(TaintEffect::NoSchedule)),
-            ),
-            ("os=windows", tol(Some("os"), false, "windows", None)),
-            (
-                "dedicated:NoExecute",
-                tol(Some("dedicated"), true, "", Some(TaintEffect::NoExecute)),
-            ),
-            ("dedicated", tol(Some("dedicated"), true, "", None)),
-            (
-                "flag=:PreferNoSchedule",
-                tol(Some("flag"), false, "", Some(TaintEffect::PreferNoSchedule)),
-            ),
-            (
-                "*:NoSchedule",
-                tol(None, true, "", Some(TaintEffect::NoSchedule)),
-            ),
-            ("*", Toleration::everything()),
-            (
-                "kubernetes.azure.com/scalesetpriority=spot:NoSchedule",
-                tol(
-                    Some("kubernetes.azure.com/scalesetpriority"),
-                    false,
-                    "spot",
-                    Some(TaintEffect::NoSchedule),
-                ),
-            ),
-        ];
-        for (text, want) in cases {
-            assert_eq!(parse_toleration(text), Ok(want), "{text}");
-        }
-        // A toleration written like a taint tolerates that taint.
-        for taint in ["os=windows:NoSchedule", "dedicated:NoExecute"] {
-            let t = crate::cluster::parse_taint(taint).unwrap();
-            assert!(parse_toleration(taint).unwrap().tolerates(&t), "{taint}");
-        }
-        for (text, needle) in [
-            ("=x:NoSchedule", "empty key"),
-            ("*=x", "takes no value"),
-            ("os=windows:", "unknown effect"),
-            ("os:Exists", "unknown effect"),
-        ] {
-            let e = parse_toleration(text).unwrap_err();
-            assert!(e.contains(needle), "{text}: {e}");
-        }
-        assert_eq!(parse_tolerations(" a ; ;b=1:NoExecute ").unwrap().len(), 2);
-        assert!(
-            parse_node_selector("a=1;a=2")
-                .unwrap_err()
-                .contains("twice")
-        );
-        assert!(parse_node_selector("=1").unwrap_err().contains("empty key"));
-        assert_eq!(parse_node_selector(" ; ").unwrap().len(), 0);
     }
 
     #[test]
