@@ -16,6 +16,7 @@
 //! The library never touches the wall clock or the terminal, except the progress reporter of
 //! a sweep (`sweep::progress`); `main.rs` does both.
 
+pub mod api;
 pub mod autoscaler;
 pub mod cluster;
 pub mod compare;

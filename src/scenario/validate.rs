@@ -14,26 +14,14 @@ use super::events;
 use super::model::*;
 use super::raw::*;
 use super::workloads;
-use crate::cluster::{
-    self, Os, Sku, Toleration, WindowsMemoryReservation, catalogue, parse_taint, quantity,
-};
+use crate::api::*;
+use crate::cluster;
 use crate::engine::SimDuration;
 use crate::engine::time::parse_duration;
 
-/// AKS: 5,000 nodes per cluster, 1,000 per pool, 100 pools (reference §4.1).
-pub const MAX_NODES_PER_CLUSTER: u64 = 5_000;
-/// kubenet clusters are capped at 400 nodes by the Azure route table (AKS kubenet docs).
-pub const MAX_NODES_KUBENET: u64 = 400;
-
-/// The node limit of a cluster with this network plugin.
-pub fn max_nodes_per_cluster(plugin: NetworkPlugin) -> u64 {
-    if plugin == NetworkPlugin::Kubenet {
-        MAX_NODES_KUBENET
-    } else {
-        MAX_NODES_PER_CLUSTER
-    }
-}
-pub const MAX_NODES_PER_POOL: u32 = 1_000;
+pub use crate::api::network::{
+    MAX_NODES_KUBENET, MAX_NODES_PER_CLUSTER, MAX_NODES_PER_POOL, max_nodes_per_cluster,
+};
 pub const MAX_POOLS: usize = 100;
 /// Sanity bounds that keep a run within a laptop's memory.
 pub const MAX_PODS_TOTAL: u64 = 2_000_000;
@@ -1204,7 +1192,7 @@ pub fn validate(
                 );
             }
             // AKS adds this taint and label to every spot pool (reference §3.3).
-            taints.push(cluster::spot_taint());
+            taints.push(crate::api::spot_taint());
         }
         let spot_max_price = r.spot_max_price.as_ref().map_or(-1.0, |p| *p.get_ref());
         if let Some(p) = &r.spot_max_price {
@@ -1293,7 +1281,7 @@ pub fn validate(
                 }
             },
         };
-        let allocatable = cluster::allocatable(
+        let allocatable = crate::api::allocatable(
             os,
             sku.vcpu,
             sku.memory_bytes,
@@ -1315,7 +1303,7 @@ pub fn validate(
         };
         let mut labels = ctx.label_map(&r.node_labels, &format!("{f}.node_labels"));
         if priority == Priority::Spot {
-            labels.insert(cluster::LABEL_SCALESET_PRIORITY.into(), "spot".into());
+            labels.insert(crate::api::LABEL_SCALESET_PRIORITY.into(), "spot".into());
         }
         pools.push(PoolSpec {
             name,
@@ -1493,7 +1481,7 @@ pub fn validate(
             );
         }
         let node_selector = ctx.label_map(&r.node_selector, &format!("{f}.node_selector"));
-        let selector_os = node_selector.get(cluster::LABEL_OS).map(String::as_str);
+        let selector_os = node_selector.get(crate::api::LABEL_OS).map(String::as_str);
         let os = match (r.os, selector_os) {
             (Some(o), Some(s)) if o.as_str() != s => {
                 ctx.err(
@@ -1529,8 +1517,8 @@ pub fn validate(
         for s in &r.topology_spread.0 {
             let key = match s.topology_key.as_ref().map(|k| k.get_ref().as_str()) {
                 // The short forms "zone" and "hostname" are accepted for the two modelled keys.
-                None | Some(cluster::LABEL_ZONE | "zone") => TopologyKey::Zone,
-                Some(cluster::LABEL_HOSTNAME | "hostname") => TopologyKey::Hostname,
+                None | Some(crate::api::LABEL_ZONE | "zone") => TopologyKey::Zone,
+                Some(crate::api::LABEL_HOSTNAME | "hostname") => TopologyKey::Hostname,
                 Some(other) => {
                     ctx.err_hint(
                         s.topology_key.as_ref().map(|k| k.span()),
@@ -1735,7 +1723,7 @@ pub fn validate(
     }
 
     // Each pool's zones: node labels and DaemonSet load, computed once for the checks below.
-    let pool_zones: Vec<Vec<(cluster::Labels, cluster::DaemonLoad)>> = pools
+    let pool_zones: Vec<Vec<(crate::api::Labels, cluster::DaemonLoad)>> = pools
         .iter()
         .map(|p| {
             let zones: Vec<cluster::Zone> = if p.zones.is_empty() {

@@ -5,8 +5,9 @@
 //! PodTopologySpread. A node reports the reasons of the first plugin that rejects it;
 //! NodeResourcesFit reports each insufficient resource (`fit.go`).
 
-use crate::cluster::{Labels, Node, Taint, TaintEffect, Toleration};
-use crate::scenario::PodTemplate;
+use crate::api::PodTemplate;
+use crate::api::{Labels, Taint, TaintEffect, Toleration};
+use crate::cluster::Node;
 
 /// Why one node rejected a pod, worded as kube-scheduler words it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -43,7 +44,7 @@ pub fn tolerates_unschedulable(tolerations: &[Toleration]) -> bool {
         value: String::new(),
         effect: TaintEffect::NoSchedule,
     };
-    crate::cluster::tolerated(tolerations, &taint)
+    crate::api::tolerated(tolerations, &taint)
 }
 
 /// TaintToleration: the first NoSchedule/NoExecute taint the pod does not tolerate.
@@ -51,7 +52,7 @@ pub fn untolerated_taint(taints: &[Taint], tolerations: &[Toleration]) -> Option
     taints
         .iter()
         .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
-        .find(|t| !crate::cluster::tolerated(tolerations, t))
+        .find(|t| !crate::api::tolerated(tolerations, t))
         .map(|t| Reason::UntoleratedTaint(format!("{{{}: {}}}", t.key, t.value)))
 }
 
@@ -64,7 +65,7 @@ pub fn static_filter(t: &PodTemplate, labels: &Labels, taints: &[Taint]) -> Opti
     let matches = t
         .node_selector
         .iter()
-        .filter(|(k, _)| k.as_str() != crate::cluster::LABEL_HOSTNAME)
+        .filter(|(k, _)| k.as_str() != crate::api::LABEL_HOSTNAME)
         .all(|(k, v)| labels.get(k) == Some(v));
     (!matches).then_some(Reason::NodeAffinity)
 }
@@ -138,7 +139,7 @@ pub fn fit_error(total_nodes: usize, histogram: &[(Reason, u32)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::parse_taint;
+    use crate::api::parse_taint;
 
     #[test]
     fn message_matches_kube_scheduler() {

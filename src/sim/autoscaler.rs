@@ -237,7 +237,7 @@ impl Sim {
             });
         }
         // Spot VMs count against a separate spot quota, not the family's.
-        let regular = spec.priority == crate::scenario::Priority::Regular;
+        let regular = spec.priority == crate::api::Priority::Regular;
         if let Some(q) = self
             .scenario
             .quotas
@@ -249,7 +249,7 @@ impl Sim {
                 .iter()
                 .filter(|x| {
                     x.spec.sku.family == q.family
-                        && x.spec.priority == crate::scenario::Priority::Regular
+                        && x.spec.priority == crate::api::Priority::Regular
                 })
                 .map(|x| x.nodes.len() as u64 * u64::from(x.spec.sku.vcpu))
                 .sum();
@@ -875,15 +875,15 @@ impl Sim {
         let ignored = |k: &str| {
             matches!(
                 k,
-                crate::cluster::LABEL_ZONE
-                    | crate::cluster::LABEL_REGION
-                    | crate::cluster::LABEL_HOSTNAME
-                    | crate::cluster::LABEL_AGENTPOOL
-                    | crate::cluster::LABEL_AGENTPOOL_SHORT
+                crate::api::LABEL_ZONE
+                    | crate::api::LABEL_REGION
+                    | crate::api::LABEL_HOSTNAME
+                    | crate::api::LABEL_AGENTPOOL
+                    | crate::api::LABEL_AGENTPOOL_SHORT
             )
         };
         let (la, lb) = (&pa.zone_labels[0], &pb.zone_labels[0]);
-        let strip = |l: &crate::cluster::Labels| -> Vec<(String, String)> {
+        let strip = |l: &crate::api::Labels| -> Vec<(String, String)> {
             let mut v: Vec<(String, String)> = l
                 .iter()
                 .filter(|(k, _)| !ignored(k))
@@ -943,7 +943,7 @@ impl Sim {
             let spec = &self.scenario.pools[pool];
             let floor = spec
                 .min_count
-                .max(u32::from(spec.mode == crate::scenario::Mode::System));
+                .max(u32::from(spec.mode == crate::api::Mode::System));
             // Nodes already on their way out (cordoned) no longer count towards the size.
             let size = *sizes[pool].get_or_insert_with(|| self.pool_size(pool));
             if size <= floor {
@@ -1251,7 +1251,7 @@ impl Sim {
                         "pod {} has nowhere to go (needs {}m cpu and {} memory)",
                         self.pod_name(pod),
                         cpu,
-                        crate::cluster::quantity::fmt_bytes(mem)
+                        crate::api::quantity::fmt_bytes(mem)
                     ));
                     break;
                 }

@@ -18,8 +18,9 @@ pub use autoscaler::{CaState, OutageRecord, PoolCa};
 
 pub use workload::{DeploymentRun, HpaRun, Scrape, TraceStats};
 
+use crate::api::Os;
 use crate::cluster::{
-    Cluster, DeploymentId, NodeId, NodeState, Os, Owner, PodId, PodPhase, PoolId, ZONES,
+    Cluster, DeploymentId, NodeId, NodeState, Owner, PodId, PodPhase, PoolId, ZONES,
 };
 use crate::engine::rng::Stream;
 use crate::engine::{EventQueue, Phase, RngStreams, SimDuration, SimTime};
@@ -177,7 +178,7 @@ pub struct Sim {
 impl Sim {
     pub fn new(scenario: Scenario) -> Self {
         let streams = RngStreams::new(scenario.simulation.seed);
-        let cluster = Cluster::new(&scenario);
+        let cluster = Cluster::new(&scenario.cluster_spec());
         let pools = scenario.pools.len();
         let pool_rngs = scenario
             .pools
@@ -722,7 +723,7 @@ impl Sim {
                         .collect();
                     // AKS keeps at least one node in a system pool (validation checks the
                     // planned counts; a failed node creation can still leave only one).
-                    if self.scenario.pools[pool].mode == crate::scenario::Mode::System
+                    if self.scenario.pools[pool].mode == crate::api::Mode::System
                         && staying.len() <= 1
                     {
                         let name = self.scenario.pools[pool].name.clone();

@@ -649,7 +649,7 @@ fn target_value(t: &Target) -> Option<i64> {
 }
 
 /// The pod as the HPA's pod lister shows it (times on the HPA's clock).
-fn pod_info(id: u32, p: &Pod, t: &crate::scenario::PodTemplate) -> PodInfo {
+fn pod_info(id: u32, p: &Pod, t: &crate::api::PodTemplate) -> PodInfo {
     // Pods of a warm start have been running since before the run.
     let vt = |t: SimTime| if p.warm { SimTime::ZERO } else { hpa_clock(t) };
     let (phase, ready) = match p.phase {

@@ -86,8 +86,8 @@ use std::hash::{Hash, Hasher};
 
 use indexmap::{IndexMap, IndexSet};
 
-use crate::cluster::quantity::{looks_like_milli_bytes, parse_bytes, parse_cpu_millis};
-use crate::cluster::{Os, TaintEffect, Toleration};
+use crate::api::quantity::{looks_like_milli_bytes, parse_bytes, parse_cpu_millis};
+use crate::api::{Os, TaintEffect, Toleration};
 use crate::engine::{SimDuration, SimTime};
 
 /// The most errors collected before parsing stops.
@@ -1681,7 +1681,7 @@ emptycpu,0,10,,1Gi,,,,
         }
         // A toleration written like a taint tolerates that taint.
         for taint in ["os=windows:NoSchedule", "dedicated:NoExecute"] {
-            let t = crate::cluster::parse_taint(taint).unwrap();
+            let t = crate::api::parse_taint(taint).unwrap();
             assert!(parse_toleration(taint).unwrap().tolerates(&t), "{taint}");
         }
         for (text, needle) in [

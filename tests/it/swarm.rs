@@ -1602,7 +1602,7 @@ impl Watch {
                 .pools
                 .iter()
                 .filter(|p| {
-                    p.spec.priority == aksim::scenario::Priority::Regular
+                    p.spec.priority == aksim::api::Priority::Regular
                         && p.spec.sku.family == q.family
                 })
                 .map(|p| p.nodes.len() as u64 * u64::from(p.spec.sku.vcpu))
@@ -1887,9 +1887,7 @@ impl Watch {
 /// on that node alone (taints, selector, room); `false` for pods that need more to know.
 fn placeable_now(c: &Cluster, class: ClassId) -> bool {
     let t = c.template(class);
-    if t.spread.iter().any(|s| s.hard)
-        || t.node_selector.contains_key(aksim::cluster::LABEL_HOSTNAME)
-    {
+    if t.spread.iter().any(|s| s.hard) || t.node_selector.contains_key(aksim::api::LABEL_HOSTNAME) {
         return false;
     }
     let (cpu, memory) = c.requests(class);
