@@ -9,9 +9,10 @@
 //!   left to the scheduler for this loop, whole, instead of being packed pod by pod onto a
 //!   snapshot of the cluster;
 //! - upcoming nodes absorb pending pods by the binpacking estimate on their template;
-//! - the scale-down simulation places pods first-fit by resources, selectors and taints; it
-//!   does not check topology spread, and a node that receives simulated pods is not itself
-//!   removed in the same loop.
+//! - the scale-down simulation places pods first-fit with the scheduler's own filters
+//!   (`scheduler::filter`: the static TaintToleration and NodeAffinity verdicts from its cache,
+//!   NodeResourcesFit with the loop's simulated moves on top); it does not check topology
+//!   spread, and a node that receives simulated pods is not itself removed in the same loop.
 
 use crate::autoscaler::backoff::BackoffSettings;
 use crate::autoscaler::scale_down::{self, NodeLoad, PodFacts, Utilization};
@@ -22,6 +23,7 @@ use crate::cluster::{ClassId, NodeId, NodeState, Owner, PodId, PodPhase, PoolId,
 use crate::engine::rng::Stream;
 use crate::engine::{SimDuration, SimTime};
 use crate::observe::{Field, round3};
+use crate::scheduler::filter::{self, Placed};
 
 use super::node_lifecycle::{self, NodeObserver};
 use crate::cloud::Refusal;
@@ -1114,8 +1116,11 @@ impl CaState {
         result
     }
 
-    /// The first healthy Ready node, other than `from`, that passes the static filters for
-    /// `class` and has room for the requests after this loop's simulated moves.
+    /// The first healthy Ready node, other than `from`, that passes the scheduler's filters
+    /// for `class` — the static ones (TaintToleration, NodeAffinity) from its cache, and
+    /// NodeResourcesFit with this loop's simulated moves on top — in pool and zone order.
+    /// (NodeUnschedulable: only Ready nodes, never cordoned ones. PodTopologySpread is not
+    /// checked here.)
     fn find_destination(
         &mut self,
         world: &mut World,
@@ -1141,15 +1146,16 @@ impl CaState {
                         continue;
                     }
                     let e = self.extra[id.idx()];
-                    let (ec, em, ep) = if e.3 == stamp {
-                        (e.0, e.1, e.2)
+                    let placed = if e.3 == stamp {
+                        Placed {
+                            cpu_millis: e.0,
+                            memory_bytes: e.1,
+                            pods: e.2,
+                        }
                     } else {
-                        (0, 0, 0)
+                        Placed::default()
                     };
-                    if n.cpu_requested + ec + cpu <= n.allocatable.cpu_millis
-                        && n.memory_requested + em + mem <= n.allocatable.memory_bytes
-                        && n.pod_count + ep < n.allocatable.pods
-                    {
+                    if filter::fits_with(cpu, mem, n, placed) {
                         return Some(id);
                     }
                 }

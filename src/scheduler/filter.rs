@@ -93,10 +93,27 @@ pub fn resources_fit(cpu: u64, memory: u64, node: &Node, out: &mut Vec<Reason>) 
 /// NodeResourcesFit's verdict alone, without the reasons (the scheduler's hot path).
 #[inline]
 pub fn fits(cpu: u64, memory: u64, node: &Node) -> bool {
+    fits_with(cpu, memory, node, Placed::default())
+}
+
+/// Requests a simulation has placed on a node on top of its real ones (the cluster
+/// autoscaler's scale-down moves pods in its head before it removes anything).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Placed {
+    pub cpu_millis: u64,
+    pub memory_bytes: u64,
+    pub pods: u32,
+}
+
+/// NodeResourcesFit's verdict on `node` with `placed` already on it: the one check of room
+/// that the scheduler and the autoscaler's simulated placements share. A resource the pod
+/// does not request is not checked (`fitsRequest` skips zero requests).
+#[inline]
+pub fn fits_with(cpu: u64, memory: u64, node: &Node, placed: Placed) -> bool {
     let a = &node.allocatable;
-    node.pod_count < a.pods
-        && (cpu == 0 || node.cpu_requested + cpu <= a.cpu_millis)
-        && (memory == 0 || node.memory_requested + memory <= a.memory_bytes)
+    node.pod_count + placed.pods < a.pods
+        && (cpu == 0 || node.cpu_requested + placed.cpu_millis + cpu <= a.cpu_millis)
+        && (memory == 0 || node.memory_requested + placed.memory_bytes + memory <= a.memory_bytes)
 }
 
 /// PodTopologySpread (DoNotSchedule): `count(domain) + 1 − min(domains) ≤ maxSkew`, with
