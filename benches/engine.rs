@@ -8,7 +8,7 @@
 
 use aksim::cluster::{NodeId, PodId};
 use aksim::engine::{EventQueue, Phase, SimDuration, SimTime};
-use aksim::sim::Event;
+use aksim::world::Event;
 use divan::Bencher;
 use divan::counter::ItemsCount;
 
@@ -22,7 +22,7 @@ const EVENTS: usize = 1_000_000;
 /// Pending events in the steady state: about the queue size of a 1,000-node day.
 const PENDING: usize = 1_000;
 
-/// A payload shaped like `aksim::sim::Event`: a handful of variants carrying `u32` ids.
+/// A payload shaped like `aksim::world::Event`: a handful of variants carrying `u32` ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SmallEvent {
     Action { index: u32 },
@@ -177,7 +177,7 @@ fn hold_small_enum(bencher: Bencher, pending: usize) {
     bench_hold::<SmallEvent>(bencher, pending);
 }
 
-/// The simulation's own `aksim::sim::Event` as payload (it carries a `u64` generation).
+/// The simulation's own `aksim::world::Event` as payload (it carries a `u64` generation).
 #[divan::bench(sample_count = 20, sample_size = 1)]
 fn hold_sim_event(bencher: Bencher) {
     bench_hold::<Event>(bencher, PENDING);

@@ -747,7 +747,7 @@ count = 1
             for toml in [A, B] {
                 let loaded = crate::load_str("explain.toml", toml, &[]).expect("valid");
                 let sim = crate::simulate(loaded.scenario, &mut |_, _| {}).expect("runs");
-                all.extend(sim.log.buf.lines().map(str::to_string));
+                all.extend(sim.world.log.buf.lines().map(str::to_string));
             }
             all
         })

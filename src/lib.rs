@@ -16,9 +16,12 @@
 //! The library never touches the wall clock or the terminal, except the progress reporter of
 //! a sweep (`sweep::progress`); `main.rs` does both.
 
+pub mod api;
 pub mod autoscaler;
+pub mod cloud;
 pub mod cluster;
 pub mod compare;
+pub mod controllers;
 pub mod engine;
 pub mod explain;
 pub mod hpa;
@@ -30,6 +33,7 @@ pub mod sim;
 pub mod sweep;
 pub mod text;
 pub mod workload;
+pub mod world;
 
 pub use scenario::{Loaded, Scenario, ScenarioError, load_file, load_str};
 pub use sim::{Sim, SimError};
@@ -52,7 +56,7 @@ pub fn simulate_with_tap(
     progress: &mut dyn FnMut(engine::SimTime, engine::SimTime),
 ) -> Result<Sim, SimError> {
     let mut sim = Sim::new(scenario);
-    sim.log.set_tap(tap);
+    sim.world.log.set_tap(tap);
     sim.run(progress)?;
     Ok(sim)
 }

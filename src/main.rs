@@ -257,7 +257,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let wall = Instant::now();
             let mut sim = aksim::Sim::new(s);
             if let Some(only) = explain {
-                sim.log.set_tap(explain_tap(only));
+                sim.world.log.set_tap(explain_tap(only));
             }
             // The growing files are written while the run goes, and renamed into place with
             // the rest at the end; a failed run leaves nothing.
@@ -536,7 +536,7 @@ fn print_screen(
     elapsed: std::time::Duration,
 ) {
     let summary = aksim::report::Summary::of(sim);
-    let s = &sim.scenario;
+    let s = &sim.world.scenario;
     say!(
         "{} — {} simulated from {} (seed {})",
         s.simulation.name,
@@ -559,7 +559,7 @@ fn print_screen(
         "node-hours",
         "cost $"
     );
-    for (i, p) in sim.cluster.pools.iter().enumerate() {
+    for (i, p) in sim.world.cluster.pools.iter().enumerate() {
         let name = &p.spec.name;
         say!(
             "  {:<14}  {:>10}  {:>10}  {:>10.1}  {:>10.2}",

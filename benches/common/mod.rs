@@ -42,7 +42,7 @@ pub fn write_generated(name: &str, text: &str) {
 /// afterwards. Also reported as simulated events per second (the events one run processes,
 /// counted once, since the run is deterministic).
 pub fn bench_simulate(bencher: Bencher, path: &Path, events: &'static OnceLock<u64>) {
-    let n = *events.get_or_init(|| run(load(path)).stats.events_processed);
+    let n = *events.get_or_init(|| run(load(path)).world.stats.events_processed);
     bencher
         .counter(ItemsCount::new(n))
         .with_inputs(|| load(path))

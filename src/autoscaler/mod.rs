@@ -10,7 +10,7 @@
 //!
 //! These take plain numbers and return plain numbers; nothing here reads the cluster, the clock or
 //! the event queue. The control loop that builds their inputs (pending pods, templates from the
-//! pool definitions, upcoming nodes, backoff, scale-down) is `sim/autoscaler.rs`.
+//! pool definitions, upcoming nodes, backoff, scale-down) is `controllers/cluster_autoscaler.rs`.
 //! Upstream sources are named in each module (reference §2).
 
 pub mod backoff;

@@ -6,41 +6,8 @@
 //! run except pods (a slab with a free list); every timer carries a generation, so a stale
 //! timer for a reused or changed pod is ignored.
 
-pub mod allocatable;
-pub mod catalogue;
-pub mod quantity;
-pub mod taints;
-
-pub use allocatable::{Allocatable, Os, WindowsMemoryReservation, allocatable};
-pub use catalogue::Sku;
-pub use taints::{
-    Labels, Taint, TaintEffect, Toleration, parse_taint, selector_matches, tolerated,
-};
-
+use crate::api::*;
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{Mode, PodTemplate, PoolSpec, Priority, Scenario};
-
-pub const LABEL_OS: &str = "kubernetes.io/os";
-pub const LABEL_ARCH: &str = "kubernetes.io/arch";
-pub const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";
-pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
-pub const LABEL_REGION: &str = "topology.kubernetes.io/region";
-pub const LABEL_INSTANCE_TYPE: &str = "node.kubernetes.io/instance-type";
-pub const LABEL_WINDOWS_BUILD: &str = "node.kubernetes.io/windows-build";
-pub const LABEL_AGENTPOOL: &str = "kubernetes.azure.com/agentpool";
-pub const LABEL_AGENTPOOL_SHORT: &str = "agentpool";
-pub const LABEL_MODE: &str = "kubernetes.azure.com/mode";
-pub const LABEL_OS_SKU: &str = "kubernetes.azure.com/os-sku";
-pub const LABEL_SCALESET_PRIORITY: &str = "kubernetes.azure.com/scalesetpriority";
-
-/// The taint AKS puts on spot pools (reference §3.3).
-pub fn spot_taint() -> Taint {
-    Taint {
-        key: LABEL_SCALESET_PRIORITY.into(),
-        value: "spot".into(),
-        effect: TaintEffect::NoSchedule,
-    }
-}
 
 macro_rules! id {
     ($(#[$m:meta])* $name:ident) => {
@@ -399,9 +366,31 @@ impl CreateError {
     }
 }
 
+/// What a cluster starts from: its pools, DaemonSets, network and images, and its workloads'
+/// pod templates.
+pub struct Spec<'a> {
+    /// The simulation's name, which the scale sets' names are derived from.
+    pub name: &'a str,
+    pub region: &'a str,
+    pub pools: &'a [PoolSpec],
+    pub daemonsets: &'a [DaemonSetSpec],
+    pub network: &'a NetworkSettings,
+    pub images: &'a [ImageSpec],
+    /// Deployments first (deployment `i` is workload `i`), then traces.
+    pub workloads: Vec<Workload>,
+}
+
+/// A deployment (one template, its initial replicas) or a trace (one template per pod shape).
+pub struct Workload {
+    pub name: String,
+    pub templates: Vec<PodTemplate>,
+    pub replicas: u32,
+    pub trace: bool,
+}
+
 impl Cluster {
-    pub fn new(s: &Scenario) -> Self {
-        let region = s.simulation.region.clone();
+    pub fn new(s: &Spec) -> Self {
+        let region = s.region.to_string();
         let pools = s
             .pools
             .iter()
@@ -418,13 +407,12 @@ impl Cluster {
                     zones.iter().map(|z| pool_labels(p, *z, &region)).collect();
                 let daemon = zone_labels
                     .iter()
-                    .map(|labels| DaemonLoad::on(&s.daemonsets, p, labels))
+                    .map(|labels| DaemonLoad::on(s.daemonsets, p, labels))
                     .collect();
                 // AKS names: Linux `aks-<pool>-<8 digits>-vmss<6 base36>`; Windows computer
                 // names `aks<pool><6 base36>` (hence the 6-character pool name limit).
-                let digits = crate::engine::rng::fnv1a(
-                    format!("{}/{}", s.simulation.name, p.name).as_bytes(),
-                ) % 100_000_000;
+                let digits = crate::engine::rng::fnv1a(format!("{}/{}", s.name, p.name).as_bytes())
+                    % 100_000_000;
                 let name_stem = match p.os {
                     Os::Linux => format!("aks-{}-{digits:08}-vmss", p.name),
                     Os::Windows => format!("aks{}", p.name),
@@ -441,28 +429,23 @@ impl Cluster {
                 }
             })
             .collect();
+        // Each workload's templates are classes in order: a deployment's one template, a
+        // trace's pod shapes.
         let mut classes = Vec::new();
-        let mut deployments = s
-            .deployments
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                classes.push(d.template.clone());
-                DeploymentState::new(d.name.clone(), None, ClassId(i as u32), d.replicas)
-            })
-            .collect::<Vec<_>>();
-        // Each trace's pod shapes become classes after the deployments' templates.
+        let mut deployments = Vec::with_capacity(s.workloads.len());
         let mut trace_class_base = Vec::new();
-        for (i, t) in s.traces.iter().enumerate() {
-            trace_class_base.push(classes.len() as u32);
-            for shape in &t.trace.shapes {
-                classes.push(trace_template(shape, t));
+        for w in &s.workloads {
+            let base = ClassId(classes.len() as u32);
+            classes.extend(w.templates.iter().cloned());
+            let trace = w.trace.then_some(trace_class_base.len() as u32);
+            if w.trace {
+                trace_class_base.push(base.0);
             }
             deployments.push(DeploymentState::new(
-                t.name.clone(),
-                Some(i as u32),
-                ClassId(trace_class_base[i]),
-                0,
+                w.name.clone(),
+                trace,
+                base,
+                w.replicas,
             ));
         }
         Cluster {
@@ -476,9 +459,8 @@ impl Cluster {
             trace_class_base,
             subnet_ips: s.network.subnet_ips,
             ips_used: 0,
-            max_nodes: crate::scenario::validate::max_nodes_per_cluster(s.network.plugin),
-            pod_cidr_nodes_free: if s.network.plugin == crate::scenario::NetworkPlugin::AzureOverlay
-            {
+            max_nodes: crate::api::network::max_nodes_per_cluster(s.network.plugin),
+            pod_cidr_nodes_free: if s.network.plugin == crate::api::NetworkPlugin::AzureOverlay {
                 Some(s.network.pod_cidr_nodes)
             } else {
                 None
@@ -542,7 +524,7 @@ impl Cluster {
     pub fn room_for(&self, pool: PoolId, count: u32) -> Result<(), CreateError> {
         let p = &self.pools[pool.idx()];
         let n = u64::from(count);
-        let per_pool = u64::from(crate::scenario::validate::MAX_NODES_PER_POOL);
+        let per_pool = u64::from(crate::api::network::MAX_NODES_PER_POOL);
         if p.nodes.len() as u64 + n > per_pool {
             return Err(CreateError::NodeLimit {
                 scope: "pool",
@@ -814,8 +796,8 @@ impl Cluster {
         let n = &mut self.nodes[node.idx()];
         n.cpu_requested += cpu;
         n.memory_requested += mem;
-        n.cpu_nonzero_requested += crate::scheduler::score::non_zero_cpu(cpu);
-        n.memory_nonzero_requested += crate::scheduler::score::non_zero_memory(mem);
+        n.cpu_nonzero_requested += crate::api::non_zero_cpu(cpu);
+        n.memory_nonzero_requested += crate::api::non_zero_memory(mem);
         n.pod_count += 1;
         n.pods_starting += 1;
         n.pods.push(pod);
@@ -835,8 +817,8 @@ impl Cluster {
         let n = &mut self.nodes[node.idx()];
         n.cpu_requested -= cpu;
         n.memory_requested -= mem;
-        n.cpu_nonzero_requested -= crate::scheduler::score::non_zero_cpu(cpu);
-        n.memory_nonzero_requested -= crate::scheduler::score::non_zero_memory(mem);
+        n.cpu_nonzero_requested -= crate::api::non_zero_cpu(cpu);
+        n.memory_nonzero_requested -= crate::api::non_zero_memory(mem);
         n.pod_count -= 1;
         if starting {
             n.pods_starting -= 1;
@@ -992,8 +974,8 @@ impl Cluster {
                 let (c, m) = self.requests(p.class);
                 cpu += c;
                 mem += m;
-                cpu_nz += crate::scheduler::score::non_zero_cpu(c);
-                mem_nz += crate::scheduler::score::non_zero_memory(m);
+                cpu_nz += crate::api::non_zero_cpu(c);
+                mem_nz += crate::api::non_zero_memory(m);
                 count += 1;
                 let Owner::Deployment(d) = p.owner;
                 if p.phase == PodPhase::Terminating {
@@ -1106,37 +1088,8 @@ impl Cluster {
 }
 
 /// Does a DaemonSet select and tolerate nodes with these labels and taints?
-/// The pod spec of a trace's pod shape: its requests, OS, selector, tolerations and priority;
-/// no limits, no spread constraints (bare batch pods), started as soon as its image is there.
-pub fn trace_template(
-    shape: &crate::workload::trace::PodShape,
-    t: &crate::scenario::TraceSpec,
-) -> PodTemplate {
-    PodTemplate {
-        namespace: t.namespace.clone(),
-        os: shape.os,
-        cpu_request_millis: shape.cpu_millis,
-        memory_request_bytes: shape.memory_bytes,
-        cpu_limit_millis: None,
-        memory_limit_bytes: None,
-        node_selector: shape.node_selector.clone(),
-        tolerations: shape.tolerations.clone(),
-        spread: Vec::new(),
-        image: t.image,
-        readiness_delay: SimDuration::ZERO,
-        priority: shape.priority,
-        termination_grace: SimDuration::from_secs(30),
-        shutdown_delay: SimDuration::ZERO,
-        system_default_spread: false,
-        safe_to_evict: None,
-        local_storage: false,
-        // A Job owns each batch pod.
-        controller: true,
-    }
-}
-
 pub fn daemonset_fits(
-    d: &crate::scenario::DaemonSetSpec,
+    d: &crate::api::DaemonSetSpec,
     os: Os,
     labels: &Labels,
     taints: &[Taint],
@@ -1162,11 +1115,7 @@ pub struct DaemonLoad {
 
 impl DaemonLoad {
     /// The load of every DaemonSet that runs on a node of `pool` with `labels`.
-    pub fn on(
-        daemonsets: &[crate::scenario::DaemonSetSpec],
-        pool: &PoolSpec,
-        labels: &Labels,
-    ) -> Self {
+    pub fn on(daemonsets: &[crate::api::DaemonSetSpec], pool: &PoolSpec, labels: &Labels) -> Self {
         daemonsets
             .iter()
             .filter(|d| daemonset_fits(d, pool.os, labels, &pool.taints))
@@ -1174,10 +1123,9 @@ impl DaemonLoad {
                 cpu_millis: acc.cpu_millis + d.cpu_request_millis,
                 memory_bytes: acc.memory_bytes + d.memory_request_bytes,
                 pods: acc.pods + 1,
-                cpu_nonzero: acc.cpu_nonzero
-                    + crate::scheduler::score::non_zero_cpu(d.cpu_request_millis),
+                cpu_nonzero: acc.cpu_nonzero + crate::api::non_zero_cpu(d.cpu_request_millis),
                 memory_nonzero: acc.memory_nonzero
-                    + crate::scheduler::score::non_zero_memory(d.memory_request_bytes),
+                    + crate::api::non_zero_memory(d.memory_request_bytes),
             })
     }
 }

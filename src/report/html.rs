@@ -72,7 +72,7 @@ pub fn escape(s: &str) -> String {
 /// The page of a finished run; `charts` are the run's charts, already drawn as SVG.
 /// `timeline` holds the event log's decisions (`Timeline::absorb`).
 pub fn render(sim: &Sim, summary: &Summary, charts: &[DrawnChart], timeline: &Timeline) -> String {
-    let s = &sim.scenario;
+    let s = &sim.world.scenario;
     let name = &s.simulation.name;
     let mut out = String::with_capacity(64 * 1024 + charts.len() * 64 * 1024);
     page_head(
@@ -88,7 +88,7 @@ pub fn render(sim: &Sim, summary: &Summary, charts: &[DrawnChart], timeline: &Ti
         s.simulation.seed,
         escape(&s.simulation.duration.to_string()),
         escape(&summary.start),
-        escape(&sim.log.wall_clock(sim.end)),
+        escape(&sim.world.log.wall_clock(sim.world.end)),
         escape(summary.aksim_version),
     );
     summary_section(&mut out, sim, summary);
@@ -190,6 +190,7 @@ fn summary_section(out: &mut String, sim: &Sim, m: &Summary) {
         ],
     );
     let pools: Vec<Vec<Cell>> = sim
+        .world
         .cluster
         .pools
         .iter()
@@ -400,6 +401,7 @@ fn autoscaler_summary(out: &mut String, m: &Summary) {
 /// Deployments with a load or an HPA; the others have nothing but their replica count.
 fn deployments_summary(out: &mut String, sim: &Sim, m: &Summary) {
     let busy: Vec<_> = sim
+        .world
         .scenario
         .deployments
         .iter()
@@ -512,7 +514,7 @@ fn inline_svg(svg: &str, label: &str) -> String {
 fn timeline_section(out: &mut String, sim: &Sim, timeline: &Timeline) {
     out.push_str("<section id=\"timeline\">\n");
     heading(out, 2, "Timeline");
-    if !sim.log.enabled {
+    if !sim.world.log.enabled {
         note(
             out,
             "The event log is off ([output] event_log = false), so there is no timeline.",

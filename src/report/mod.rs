@@ -140,8 +140,8 @@ fn r4(x: f64) -> f64 {
 
 impl Summary {
     pub fn of(sim: &Sim) -> Self {
-        let s = &sim.scenario;
-        let c = &sim.cluster;
+        let s = &sim.world.scenario;
+        let c = &sim.world.cluster;
         let mut cost_by_pool = IndexMap::new();
         let mut cost_by_zone: IndexMap<String, f64> = IndexMap::new();
         let mut hours_by_pool = IndexMap::new();
@@ -150,9 +150,9 @@ impl Summary {
             let mut pool_cost = 0.0;
             let mut hours = 0.0;
             for zone in &pool.zones {
-                let usd = sim.cost.usd(pi, zone.0 as usize);
+                let usd = sim.world.cost.usd(pi, zone.0 as usize);
                 pool_cost += usd;
-                hours += sim.cost.node_hours(pi, zone.0 as usize);
+                hours += sim.world.cost.node_hours(pi, zone.0 as usize);
                 *cost_by_zone.entry(zone.short().to_string()).or_insert(0.0) += usd;
             }
             node_cost += pool_cost;
@@ -174,6 +174,7 @@ impl Summary {
         };
         // Most frequent first; ties in text order, so the file is stable.
         let mut unschedulable_reasons: Vec<(String, u64)> = sim
+            .world
             .scheduler
             .reason_pods
             .iter()
@@ -185,9 +186,9 @@ impl Summary {
             unschedulable_reasons.into_iter().collect();
         let mut deployments = IndexMap::new();
         let mut unserved_total = 0.0;
-        for (d, run) in sim.runs.iter().enumerate() {
+        for (d, run) in sim.world.loads.iter().enumerate() {
             let dep = &c.deployments[d];
-            let hpa = run.hpa.as_ref();
+            let hpa = sim.hpa.runs[d].as_ref();
             let t = &run.total;
             let unserved = (t.demand - t.served).max(0.0);
             unserved_total += unserved;
@@ -234,9 +235,9 @@ impl Summary {
         }
         let mut pod_traces = IndexMap::new();
         for (i, t) in s.traces.iter().enumerate() {
-            let st = &sim.trace_stats[i];
+            let st = &sim.world.traces[i];
             let group = &c.deployments[s.deployments.len() + i];
-            let arrived = sim.trace_arrived(i) as u64;
+            let arrived = sim.jobs.trace_arrived(i) as u64;
             // Running and started: a pod whose node failed before it was reported Ready has not
             // started its run (it is among `never_ran`).
             let running_at_end = group
@@ -265,7 +266,7 @@ impl Summary {
                 },
             );
         }
-        let ca = &sim.ca;
+        let ca = sim.provisioner.cluster_autoscaler();
         let autoscaler = AutoscalerSummary {
             pools: c
                 .pools
@@ -285,15 +286,16 @@ impl Summary {
                 })
                 .collect(),
             failed_scale_ups: ca.failed.iter().cloned().collect(),
-            unschedulable_to_running_s: ca.unschedulable_to_running.percentiles(),
-            spot_evictions: sim.stats.spot_evictions,
-            outages: ca
+            unschedulable_to_running_s: sim.world.stats.unschedulable_to_running.percentiles(),
+            spot_evictions: sim.world.stats.spot_evictions,
+            outages: sim
+                .world
                 .outages
                 .iter()
                 .map(|o| OutageSummary {
                     zone: o.zone,
-                    start: sim.log.wall_clock(o.start),
-                    end: sim.log.wall_clock(o.end),
+                    start: sim.world.log.wall_clock(o.start),
+                    end: sim.world.log.wall_clock(o.end),
                     nodes_not_ready: o.nodes,
                     pods_evicted: o.pods_evicted,
                     seconds_until_no_pending_pods: match (o.pending_seen, o.pending_cleared_at) {
@@ -309,7 +311,7 @@ impl Summary {
             seed: s.simulation.seed,
             generator: GENERATOR,
             aksim_version: env!("CARGO_PKG_VERSION"),
-            start: sim.log.wall_clock(crate::engine::SimTime::ZERO),
+            start: sim.world.log.wall_clock(crate::engine::SimTime::ZERO),
             duration_s: s.simulation.duration.as_secs_f64(),
             total_cost_usd: r4(node_cost + control_plane),
             node_cost_usd: r4(node_cost),
@@ -317,30 +319,36 @@ impl Summary {
             cost_by_pool_usd: cost_by_pool,
             cost_by_zone_usd: cost_by_zone,
             node_hours_by_pool: hours_by_pool,
-            peak_nodes_by_pool: names(&sim.stats.peak_nodes_by_pool),
-            peak_nodes_total: sim.stats.peak_nodes_total,
+            peak_nodes_by_pool: names(&sim.world.stats.peak_nodes_by_pool),
+            peak_nodes_total: sim.world.stats.peak_nodes_total,
             nodes_at_end_by_pool: c
                 .pools
                 .iter()
                 .map(|p| (p.spec.name.clone(), p.nodes.len() as u32))
                 .collect(),
-            nodes_created_by_pool: names(&sim.stats.nodes_created_by_pool),
-            node_create_failures: sim.stats.node_create_failures.iter().cloned().collect(),
-            pods_created: sim.stats.pods_created,
-            pods_deleted: sim.stats.pods_deleted,
+            nodes_created_by_pool: names(&sim.world.stats.nodes_created_by_pool),
+            node_create_failures: sim
+                .world
+                .stats
+                .node_create_failures
+                .iter()
+                .cloned()
+                .collect(),
+            pods_created: sim.world.stats.pods_created,
+            pods_deleted: sim.world.stats.pods_deleted,
             pods_unscheduled_at_end: sim.unscheduled_pods(),
-            pods_image_pull_backoff: sim.stats.image_backoff_pods,
-            pending_pod_seconds: r4(sim.stats.pending_pod_ms as f64 / 1000.0),
-            unschedulable_pod_seconds: r4(sim.stats.unschedulable_pod_ms as f64 / 1000.0),
-            time_to_schedule_s: sim.stats.time_to_schedule.percentiles(),
-            time_to_ready_s: sim.stats.time_to_ready.percentiles(),
+            pods_image_pull_backoff: sim.world.stats.image_backoff_pods,
+            pending_pod_seconds: r4(sim.world.stats.pending_pod_ms as f64 / 1000.0),
+            unschedulable_pod_seconds: r4(sim.world.stats.unschedulable_pod_ms as f64 / 1000.0),
+            time_to_schedule_s: sim.world.stats.time_to_schedule.percentiles(),
+            time_to_ready_s: sim.world.stats.time_to_ready.percentiles(),
             unschedulable_reasons,
             unserved_requests: r4(unserved_total),
             deployments,
             pod_traces,
             autoscaler,
-            events_processed: sim.stats.events_processed,
-            event_log_lines: sim.log.lines,
+            events_processed: sim.world.stats.events_processed,
+            event_log_lines: sim.world.log.lines,
         }
     }
 }
@@ -349,10 +357,15 @@ impl Summary {
 /// to a folder as the run goes, byte for byte. `sim`'s buffers must hold the whole run (it was
 /// not drained).
 pub fn render(sim: &Sim) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let deployments = (!sim.runs.is_empty()).then(Vec::new);
-    let events = sim.scenario.output.event_log.then(Vec::new);
+    let deployments = (!sim.world.loads.is_empty()).then(Vec::new);
+    let events = sim.world.scenario.output.event_log.then(Vec::new);
     let mut rows = stream::Rows::new(sim, Vec::new(), deployments, events);
-    rows.write(sim, &sim.samples, &sim.deployment_samples, &sim.log.buf)?;
+    rows.write(
+        sim,
+        &sim.world.samples,
+        &sim.world.deployment_samples,
+        &sim.world.log.buf,
+    )?;
     let done = rows.into_inner()?;
     let mut files = vec![("timeseries.csv".to_string(), done.timeseries)];
     if let Some(d) = done.deployments {
@@ -386,7 +399,7 @@ fn render_rest(
     }
     let page = html::render(sim, &summary, &drawn, timeline);
     files.push(("report.html".to_string(), page.into_bytes()));
-    if sim.scenario.output.plots {
+    if sim.world.scenario.output.plots {
         for c in drawn {
             files.push((format!("{}.svg", c.name), c.svg.into_bytes()));
             let png = plots::render_png(&c.chart, &palette)?;
@@ -406,6 +419,7 @@ pub struct DrawnChart {
 /// Colour keys: pools first, then zones, then pod states, so each keeps its colour everywhere.
 fn palette_keys(sim: &Sim) -> Vec<String> {
     let mut keys: Vec<String> = sim
+        .world
         .cluster
         .pools
         .iter()
@@ -444,24 +458,25 @@ pub fn charts(sim: &Sim, data: &stream::ChartData) -> Vec<(String, plots::Chart)
             .map(|(k, points)| plots::Series::line(k.clone(), k, points))
             .collect()
     };
-    let name = &sim.scenario.simulation.name;
+    let name = &sim.world.scenario.simulation.name;
     // Outages (start and end) and failed scale-ups, on the capacity charts; at most
     // `MAX_FAILURE_MARKERS` failures, the first ones, so that the labels stay readable.
     let hours = |t: crate::engine::SimTime| t.as_ms() as f64 / 3_600_000.0;
     let mut markers: Vec<plots::Marker> = Vec::new();
-    for o in &sim.ca.outages {
+    for o in &sim.world.outages {
         markers.push(plots::Marker {
             x: hours(o.start),
             label: format!("zone {} down", o.zone),
         });
-        if o.end <= sim.end {
+        if o.end <= sim.world.end {
             markers.push(plots::Marker {
                 x: hours(o.end),
                 label: format!("zone {} up", o.zone),
             });
         }
     }
-    for (t, label) in sim.ca.failure_marks.iter().take(MAX_FAILURE_MARKERS) {
+    let ca = sim.provisioner.cluster_autoscaler();
+    for (t, label) in ca.failure_marks.iter().take(MAX_FAILURE_MARKERS) {
         markers.push(plots::Marker {
             x: hours(*t),
             label: label.clone(),
@@ -532,7 +547,8 @@ pub const MAX_DEPLOYMENT_CHARTS: usize = 8;
 
 /// The deployments charted: those with a load or an HPA, the first eight, by index.
 fn charted_deployments(sim: &Sim) -> Vec<usize> {
-    sim.scenario
+    sim.world
+        .scenario
         .deployments
         .iter()
         .enumerate()
@@ -548,7 +564,7 @@ fn deployment_charts(sim: &Sim, data: &stream::ChartData) -> Vec<(String, plots:
     let mut out = Vec::new();
     for (d, rows) in &data.deployments {
         let d = *d;
-        let name = &sim.scenario.deployments[d].name;
+        let name = &sim.world.scenario.deployments[d].name;
         let (mut desired, mut ready, mut pending, mut demand, mut served) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for r in rows {
@@ -576,7 +592,7 @@ fn deployment_charts(sim: &Sim, data: &stream::ChartData) -> Vec<(String, plots:
                 ..plots::Chart::default()
             },
         ));
-        if sim.scenario.deployments[d].load.is_some() {
+        if sim.world.scenario.deployments[d].load.is_some() {
             out.push((
                 format!("deployment_{name}_demand"),
                 plots::Chart {

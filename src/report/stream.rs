@@ -55,11 +55,12 @@ impl ChartData {
             stride: 1,
             ..ChartData::default()
         };
-        for p in &sim.cluster.pools {
+        for p in &sim.world.cluster.pools {
             data.by_pool.insert(p.spec.name.clone(), Vec::new());
             data.cost.insert(p.spec.name.clone(), Vec::new());
         }
         let mut zones: Vec<crate::cluster::Zone> = sim
+            .world
             .cluster
             .pools
             .iter()
@@ -78,7 +79,11 @@ impl ChartData {
     /// The points of a run whose buffers hold all its samples (it was not drained).
     pub fn of(sim: &Sim) -> Self {
         let mut data = ChartData::new(sim, &super::charted_deployments(sim));
-        data.absorb(&sim.samples, &sim.deployment_samples, sim.runs.len());
+        data.absorb(
+            &sim.world.samples,
+            &sim.world.deployment_samples,
+            sim.world.loads.len(),
+        );
         data
     }
 
@@ -198,6 +203,7 @@ impl<W: Write> Rows<W> {
             charts: ChartData::new(sim, &super::charted_deployments(sim)),
             timeline: Timeline::new(super::html::MAX_TIMELINE_ROWS),
             names: sim
+                .world
                 .scenario
                 .deployments
                 .iter()
@@ -224,7 +230,9 @@ impl<W: Write> Rows<W> {
                 if self.clock.0 != r.time_s {
                     self.clock = (
                         r.time_s,
-                        sim.log.wall_clock(crate::engine::SimTime(r.time_s * 1000)),
+                        sim.world
+                            .log
+                            .wall_clock(crate::engine::SimTime(r.time_s * 1000)),
                     );
                 }
                 let row = DeploymentCsvRow {
@@ -247,7 +255,7 @@ impl<W: Write> Rows<W> {
                 .map_err(|e| e.to_string())?;
         }
         self.charts.absorb(rows, deployment_rows, self.names.len());
-        if sim.log.enabled {
+        if sim.world.log.enabled {
             self.timeline.absorb(log);
         }
         Ok(())
@@ -258,23 +266,23 @@ impl<W: Write> Rows<W> {
     /// instants, so whole sample instants move.
     pub fn take(&mut self, sim: &mut Sim, all: bool) -> Result<(), String> {
         if !all
-            && sim.samples.len() < DRAIN_ROWS
-            && sim.deployment_samples.len() < DRAIN_ROWS
-            && sim.log.buf.len() < DRAIN_LOG_BYTES
+            && sim.world.samples.len() < DRAIN_ROWS
+            && sim.world.deployment_samples.len() < DRAIN_ROWS
+            && sim.world.log.buf.len() < DRAIN_LOG_BYTES
         {
             return Ok(());
         }
-        let rows = std::mem::take(&mut sim.samples);
-        let deployment_rows = std::mem::take(&mut sim.deployment_samples);
-        let log = std::mem::take(&mut sim.log.buf);
+        let rows = std::mem::take(&mut sim.world.samples);
+        let deployment_rows = std::mem::take(&mut sim.world.deployment_samples);
+        let log = std::mem::take(&mut sim.world.log.buf);
         let written = self.write(sim, &rows, &deployment_rows, &log);
         // The buffers go back empty, with their capacity, for the next rows.
-        sim.samples = rows;
-        sim.samples.clear();
-        sim.deployment_samples = deployment_rows;
-        sim.deployment_samples.clear();
-        sim.log.buf = log;
-        sim.log.buf.clear();
+        sim.world.samples = rows;
+        sim.world.samples.clear();
+        sim.world.deployment_samples = deployment_rows;
+        sim.world.deployment_samples.clear();
+        sim.world.log.buf = log;
+        sim.world.log.buf.clear();
         written
     }
 
@@ -351,12 +359,12 @@ impl Recorder {
             Ok(BufWriter::with_capacity(1 << 16, file))
         };
         let ts = open("timeseries.csv")?;
-        let deps = if sim.runs.is_empty() {
+        let deps = if sim.world.loads.is_empty() {
             None
         } else {
             Some(open("deployments.csv")?)
         };
-        let events = if sim.scenario.output.event_log {
+        let events = if sim.world.scenario.output.event_log {
             Some(open("events.jsonl")?)
         } else {
             None

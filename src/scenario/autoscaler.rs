@@ -12,11 +12,12 @@ use serde::Deserialize;
 use serde::de::IntoDeserializer;
 use serde::de::value::StrDeserializer;
 
-use super::model::{IntOrPercent, Pdb, PoolSpec, Priority, VcpuQuota};
+use super::model::VcpuQuota;
 use super::raw::*;
 use super::validate::{Ctx, MAX_NODES_PER_CLUSTER};
+use crate::api::Sku;
+use crate::api::{IntOrPercent, Pdb, PoolSpec, Priority};
 use crate::autoscaler::{NamePattern, Profile, Strategy};
-use crate::cluster::Sku;
 use crate::engine::SimDuration;
 
 /// The expanders AKS's API accepts (reference §2.6).

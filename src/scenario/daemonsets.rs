@@ -9,9 +9,9 @@
 
 use indexmap::IndexMap;
 
-use super::model::DaemonSetSpec;
-use crate::cluster::quantity::MIB;
-use crate::cluster::{Os, Toleration};
+use crate::api::DaemonSetSpec;
+use crate::api::quantity::MIB;
+use crate::api::{Os, Toleration};
 
 /// (name, os, cpu millicores, memory MiB, source)
 pub const BUILTIN: &[(&str, Os, u64, u64, &str)] = &[
@@ -92,10 +92,7 @@ pub fn builtin() -> Vec<DaemonSetSpec> {
         .iter()
         .map(|&(name, os, cpu, mem, _)| {
             let mut node_selector = IndexMap::new();
-            node_selector.insert(
-                crate::cluster::LABEL_OS.to_string(),
-                os.as_str().to_string(),
-            );
+            node_selector.insert(crate::api::LABEL_OS.to_string(), os.as_str().to_string());
             DaemonSetSpec {
                 name: name.to_string(),
                 namespace: "kube-system".to_string(),

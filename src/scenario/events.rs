@@ -4,10 +4,11 @@
 
 use std::ops::Range;
 
-use super::model::{Action, ActionSpec, DeploymentSpec, PoolSpec, Priority};
+use super::model::{Action, ActionSpec, DeploymentSpec};
 use super::raw::*;
 use super::validate::{Ctx, MAX_NODES_PER_POOL, MAX_PODS_TOTAL};
-use crate::cluster::{Sku, catalogue};
+use crate::api::{PoolSpec, Priority};
+use crate::api::{Sku, catalogue};
 use crate::engine::{SimDuration, SimTime};
 
 /// The fields of an `[[event]]` besides `at` and `action`, which the actions take.

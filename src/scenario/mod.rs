@@ -130,7 +130,7 @@ pub(crate) fn typo_hint(message: &str) -> Option<String> {
     let normalized = lower.replace('-', "_");
     // Compared with `-` read as `_`; of two spellings of one key (`scan-interval`,
     // `scan_interval`) the one closer to what was typed wins.
-    let distance = crate::cluster::catalogue::edit_distance;
+    let distance = crate::api::catalogue::edit_distance;
     expected
         .iter()
         .map(|e| {

@@ -6,6 +6,8 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::api::{Mode, NetworkPlugin, Priority};
+
 pub type S<T> = Spanned<T>;
 
 #[derive(Debug, Deserialize)]
@@ -206,18 +208,6 @@ pub struct RawNetwork {
     pub pod_cidr: Option<S<String>>,
 }
 
-/// `az aks create --network-plugin` (and `--network-plugin-mode overlay`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum NetworkPlugin {
-    /// Azure CNI with pod IPs from the node subnet, reserved up front (max_pods + 1 per node).
-    Azure,
-    /// Azure CNI Overlay: one node IP from the subnet, pods from a private /24 per node.
-    AzureOverlay,
-    /// kubenet: Linux only, one node IP from the subnet.
-    Kubenet,
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCluster {
@@ -230,7 +220,7 @@ pub struct RawCluster {
     #[serde(default)]
     pub enable_ahub: Option<bool>,
     #[serde(default)]
-    pub windows_memory_reservation: Option<crate::cluster::WindowsMemoryReservation>,
+    pub windows_memory_reservation: Option<crate::api::WindowsMemoryReservation>,
     #[serde(default)]
     pub default_daemonsets: Option<bool>,
     #[serde(default)]
@@ -295,7 +285,7 @@ pub struct RawNodePool {
     #[serde(default)]
     pub mode: Option<S<Mode>>,
     #[serde(default)]
-    pub os_type: Option<S<crate::cluster::Os>>,
+    pub os_type: Option<S<crate::api::Os>>,
     #[serde(default)]
     pub os_sku: Option<S<String>>,
     pub vm_size: S<String>,
@@ -329,22 +319,6 @@ pub struct RawNodePool {
     pub repair_time: Option<S<String>>,
     #[serde(default)]
     pub spot_eviction_rate: Option<S<f64>>,
-}
-
-/// `az aks nodepool add --mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    System,
-    User,
-}
-
-/// `az aks nodepool add --priority`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Priority {
-    Regular,
-    Spot,
 }
 
 /// A delay distribution: a plain duration ("3m") or a table.
@@ -419,7 +393,7 @@ pub struct RawToleration {
     #[serde(default)]
     pub value: Option<S<String>>,
     #[serde(default)]
-    pub effect: Option<crate::cluster::TaintEffect>,
+    pub effect: Option<crate::api::TaintEffect>,
     #[serde(default)]
     pub toleration_seconds: Option<u64>,
 }
@@ -468,7 +442,7 @@ pub struct RawDeployment {
     #[serde(default)]
     pub replicas: Option<S<u32>>,
     #[serde(default)]
-    pub os: Option<crate::cluster::Os>,
+    pub os: Option<crate::api::Os>,
     #[serde(default)]
     pub requests: Option<S<RawResources>>,
     #[serde(default)]
@@ -754,7 +728,7 @@ pub struct RawDaemonSet {
     pub name: S<String>,
     #[serde(default)]
     pub namespace: Option<String>,
-    pub os: crate::cluster::Os,
+    pub os: crate::api::Os,
     #[serde(default)]
     pub requests: Option<S<RawResources>>,
     #[serde(default)]

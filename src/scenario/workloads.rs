@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::raw::*;
 use super::validate::Ctx;
-use crate::cluster::quantity;
+use crate::api::*;
 use crate::engine::rng::{RngStreams, splitmix64};
 use crate::engine::time::parse_duration;
 use crate::engine::{SimDuration, SimTime};
@@ -1283,7 +1283,7 @@ pub(super) fn traces(
     base_dir: &Path,
     deployments: &[super::model::DeploymentSpec],
     deployment_pods: u64,
-    images: &mut Vec<super::model::ImageSpec>,
+    images: &mut Vec<crate::api::ImageSpec>,
 ) -> Vec<super::model::TraceSpec> {
     use crate::workload::trace;
     let mut out: Vec<super::model::TraceSpec> = Vec::new();

@@ -5,8 +5,9 @@
 //! PodTopologySpread. A node reports the reasons of the first plugin that rejects it;
 //! NodeResourcesFit reports each insufficient resource (`fit.go`).
 
-use crate::cluster::{Labels, Node, Taint, TaintEffect, Toleration};
-use crate::scenario::PodTemplate;
+use crate::api::PodTemplate;
+use crate::api::{Labels, Taint, TaintEffect, Toleration};
+use crate::cluster::Node;
 
 /// Why one node rejected a pod, worded as kube-scheduler words it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -43,7 +44,7 @@ pub fn tolerates_unschedulable(tolerations: &[Toleration]) -> bool {
         value: String::new(),
         effect: TaintEffect::NoSchedule,
     };
-    crate::cluster::tolerated(tolerations, &taint)
+    crate::api::tolerated(tolerations, &taint)
 }
 
 /// TaintToleration: the first NoSchedule/NoExecute taint the pod does not tolerate.
@@ -51,7 +52,7 @@ pub fn untolerated_taint(taints: &[Taint], tolerations: &[Toleration]) -> Option
     taints
         .iter()
         .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
-        .find(|t| !crate::cluster::tolerated(tolerations, t))
+        .find(|t| !crate::api::tolerated(tolerations, t))
         .map(|t| Reason::UntoleratedTaint(format!("{{{}: {}}}", t.key, t.value)))
 }
 
@@ -64,7 +65,7 @@ pub fn static_filter(t: &PodTemplate, labels: &Labels, taints: &[Taint]) -> Opti
     let matches = t
         .node_selector
         .iter()
-        .filter(|(k, _)| k.as_str() != crate::cluster::LABEL_HOSTNAME)
+        .filter(|(k, _)| k.as_str() != crate::api::LABEL_HOSTNAME)
         .all(|(k, v)| labels.get(k) == Some(v));
     (!matches).then_some(Reason::NodeAffinity)
 }
@@ -92,10 +93,27 @@ pub fn resources_fit(cpu: u64, memory: u64, node: &Node, out: &mut Vec<Reason>) 
 /// NodeResourcesFit's verdict alone, without the reasons (the scheduler's hot path).
 #[inline]
 pub fn fits(cpu: u64, memory: u64, node: &Node) -> bool {
+    fits_with(cpu, memory, node, Placed::default())
+}
+
+/// Requests a simulation has placed on a node on top of its real ones (the cluster
+/// autoscaler's scale-down moves pods in its head before it removes anything).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Placed {
+    pub cpu_millis: u64,
+    pub memory_bytes: u64,
+    pub pods: u32,
+}
+
+/// NodeResourcesFit's verdict on `node` with `placed` already on it: the one check of room
+/// that the scheduler and the autoscaler's simulated placements share. A resource the pod
+/// does not request is not checked (`fitsRequest` skips zero requests).
+#[inline]
+pub fn fits_with(cpu: u64, memory: u64, node: &Node, placed: Placed) -> bool {
     let a = &node.allocatable;
-    node.pod_count < a.pods
-        && (cpu == 0 || node.cpu_requested + cpu <= a.cpu_millis)
-        && (memory == 0 || node.memory_requested + memory <= a.memory_bytes)
+    node.pod_count + placed.pods < a.pods
+        && (cpu == 0 || node.cpu_requested + placed.cpu_millis + cpu <= a.cpu_millis)
+        && (memory == 0 || node.memory_requested + placed.memory_bytes + memory <= a.memory_bytes)
 }
 
 /// PodTopologySpread (DoNotSchedule): `count(domain) + 1 − min(domains) ≤ maxSkew`, with
@@ -138,7 +156,7 @@ pub fn fit_error(total_nodes: usize, histogram: &[(Reason, u32)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::parse_taint;
+    use crate::api::parse_taint;
 
     #[test]
     fn message_matches_kube_scheduler() {

@@ -18,13 +18,13 @@ use std::collections::BTreeSet;
 use indexmap::IndexMap;
 use rand::RngExt;
 
+use crate::api::Labels;
+use crate::api::{PodTemplate, PoolSpec, SchedulerSettings, TopologyKey};
 use crate::cluster::{
-    ClassId, Cluster, DaemonLoad, Labels, NodeId, NodeState, Owner, PodId, PodPhase, PoolId, ZONES,
-    Zone,
+    ClassId, Cluster, DaemonLoad, NodeId, NodeState, Owner, PodId, PodPhase, PoolId, ZONES, Zone,
 };
 use crate::engine::rng::Stream;
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{PodTemplate, PoolSpec, SchedulerSettings, TopologyKey};
 use filter::Reason;
 
 /// The taint the node lifecycle controller puts on a node whose Ready condition is Unknown.
@@ -118,8 +118,8 @@ fn misfit_in_zone(
                     .taints
                     .iter()
                     .find(|x| {
-                        x.effect != crate::cluster::TaintEffect::PreferNoSchedule
-                            && !crate::cluster::tolerated(&t.tolerations, x)
+                        x.effect != crate::api::TaintEffect::PreferNoSchedule
+                            && !crate::api::tolerated(&t.tolerations, x)
                     })
                     .map(|x| x.to_string())
                     .unwrap_or_default();
@@ -148,8 +148,8 @@ fn misfit_in_zone(
     if t.memory_request_bytes > 0 && t.memory_request_bytes + daemon.memory_bytes > a.memory_bytes {
         return Some(format!(
             "requests {} memory, a node has {} left after system pods",
-            crate::cluster::quantity::fmt_bytes(t.memory_request_bytes),
-            crate::cluster::quantity::fmt_bytes(a.memory_bytes.saturating_sub(daemon.memory_bytes))
+            crate::api::quantity::fmt_bytes(t.memory_request_bytes),
+            crate::api::quantity::fmt_bytes(a.memory_bytes.saturating_sub(daemon.memory_bytes))
         ));
     }
     if daemon.pods + 1 > a.pods {
@@ -558,7 +558,7 @@ impl Scheduler {
         let mut processed = 0;
         let dep_state = &cluster.deployments[dep.idx()];
         // nodeSelector on the hostname label: looked up once per pod, not once per node.
-        let host = t.node_selector.get(crate::cluster::LABEL_HOSTNAME);
+        let host = t.node_selector.get(crate::api::LABEL_HOSTNAME);
         let static_row = static_row(&mut self.static_cache, cluster, class);
         // The node order from the rotating start, wrapping once (no division per node). The
         // start is taken modulo the current node count, as kube-scheduler's
@@ -693,7 +693,7 @@ impl Scheduler {
         let mut domains = [false; ZONES];
         let t = cluster.template(class);
         // A hostname selector narrows the eligible nodes to that one node (and its zone).
-        let host = t.node_selector.get(crate::cluster::LABEL_HOSTNAME);
+        let host = t.node_selector.get(crate::api::LABEL_HOSTNAME);
         for pool in &cluster.pools {
             for (zi, zone) in pool.zones.iter().enumerate() {
                 if domains[zone.0 as usize] {
@@ -705,7 +705,7 @@ impl Scheduler {
                 let selects = t
                     .node_selector
                     .iter()
-                    .filter(|(k, _)| k.as_str() != crate::cluster::LABEL_HOSTNAME)
+                    .filter(|(k, _)| k.as_str() != crate::api::LABEL_HOSTNAME)
                     .all(|(k, v)| labels.get(k) == Some(v));
                 let eligible = match host {
                     None => pool.ready_in_zone[zone.0 as usize] > 0,
@@ -745,7 +745,7 @@ impl Scheduler {
             let labels = &pool.zone_labels[pool.zone_index(n.zone)];
             let t = cluster.template(class);
             let selects = t.node_selector.iter().all(|(k, v)| {
-                if k == crate::cluster::LABEL_HOSTNAME {
+                if k == crate::api::LABEL_HOSTNAME {
                     *v == n.name
                 } else {
                     labels.get(k) == Some(v)
@@ -783,8 +783,8 @@ impl Scheduler {
                     .taints
                     .iter()
                     .filter(|x| {
-                        x.effect == crate::cluster::TaintEffect::PreferNoSchedule
-                            && !crate::cluster::tolerated(&t.tolerations, x)
+                        x.effect == crate::api::TaintEffect::PreferNoSchedule
+                            && !crate::api::tolerated(&t.tolerations, x)
                     })
                     .count() as i64
             })
@@ -819,8 +819,8 @@ impl Scheduler {
                 TopologyKey::Hostname => score::topology_weight(n),
             })
             .collect();
-        let cpu_nz = score::non_zero_cpu(t.cpu_request_millis);
-        let mem_nz = score::non_zero_memory(t.memory_request_bytes);
+        let cpu_nz = crate::api::non_zero_cpu(t.cpu_request_millis);
+        let mem_nz = crate::api::non_zero_memory(t.memory_request_bytes);
         let total_nodes = self.order.len() as u32;
         for (i, id) in feasible.iter().enumerate() {
             let node = cluster.node(*id);

@@ -11,25 +11,6 @@ pub const WEIGHT_FIT: i64 = 1;
 pub const WEIGHT_BALANCED: i64 = 1;
 pub const WEIGHT_IMAGE: i64 = 1;
 
-/// Requests the score plugins assume for a container without one (`pkg/scheduler/util`).
-pub const DEFAULT_MILLI_CPU_REQUEST: u64 = 100;
-pub const DEFAULT_MEMORY_REQUEST: u64 = 200 * 1024 * 1024;
-
-pub fn non_zero_cpu(cpu: u64) -> u64 {
-    if cpu == 0 {
-        DEFAULT_MILLI_CPU_REQUEST
-    } else {
-        cpu
-    }
-}
-pub fn non_zero_memory(mem: u64) -> u64 {
-    if mem == 0 {
-        DEFAULT_MEMORY_REQUEST
-    } else {
-        mem
-    }
-}
-
 /// LeastAllocated: per resource `(allocatable − requested) × 100 / allocatable` (0 when over),
 /// averaged over cpu and memory with weight 1 each, integer arithmetic (`least_allocated.go`).
 /// `requested` includes the incoming pod and uses non-zero defaults.

@@ -72,8 +72,8 @@ pub fn run(sweep: &Sweep, id: &SweepId, r: u64) -> RunRecord {
         // no rows.
         let mut sim = crate::Sim::new(scenario);
         sim.run_observed(&mut |_, _| {}, &mut |sim, _| {
-            sim.samples.clear();
-            sim.deployment_samples.clear();
+            sim.world.samples.clear();
+            sim.world.deployment_samples.clear();
             Ok(())
         })
         .map(|()| sim)

@@ -70,7 +70,7 @@ fn a_windows_burst_grows_the_pool_by_the_binpacking_estimate() {
     // Pods first found unschedulable at 600 s run after the boot and the 2-minute pull:
     // 1030 + 120 − 600 = 550 s.
     assert_eq!(summary.autoscaler.unschedulable_to_running_s.max_s, 550.0);
-    assert_eq!(sim.cluster.deployments[0].ready, 20);
+    assert_eq!(sim.world.cluster.deployments[0].ready, 20);
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn an_idle_pool_shrinks_to_min_count_after_the_unneeded_time_not_before() {
     let sim = run(&windows("", 0, "").replace("\ncount = 1\n", "\ncount = 4\n"));
     let deleted = times(&sim, "node_deleted", "win");
     assert_eq!(deleted, vec![610.0; 3]);
-    assert_eq!(sim.cluster.pools[1].nodes.len(), 1);
+    assert_eq!(sim.world.cluster.pools[1].nodes.len(), 1);
     let kept = events(&sim, "ca_node_kept");
     assert!(
         kept.iter()
@@ -204,7 +204,7 @@ duration = "30m"
         .expect("pending pods cleared");
     // Eviction at +300 s, then a Windows boot (420 s) and a pull (120 s) at least.
     assert!(cleared >= 300.0 + 420.0 + 120.0, "{cleared}");
-    assert_eq!(sim.cluster.deployments[0].ready, 15);
+    assert_eq!(sim.world.cluster.deployments[0].ready, 15);
 }
 
 /// `BASE` plus one Windows pool per zone in `sizes`, each autoscaled up to 10 nodes, and
@@ -253,19 +253,19 @@ fn balancing_similar_pools_turns_3_1_1_plus_4_into_3_3_3() {
     let ups = events(&sim, "ca_scale_up");
     assert_eq!(ups.len(), 1, "{ups:?}");
     assert_eq!(ups[0]["nodes"], 4);
-    let sizes: Vec<usize> = sim.cluster.pools[1..]
+    let sizes: Vec<usize> = sim.world.cluster.pools[1..]
         .iter()
         .map(|p| p.nodes.len())
         .collect();
     assert_eq!(sizes, vec![3, 3, 3]);
-    assert_eq!(sim.cluster.deployments[0].ready, 27);
+    assert_eq!(sim.world.cluster.deployments[0].ready, 27);
 }
 
 #[test]
 fn without_balancing_one_pool_takes_the_whole_scale_up() {
     let extra = portal_to_27();
     let sim = run(&per_zone(&[3, 1, 1], "", &extra));
-    let grown: Vec<usize> = sim.cluster.pools[1..]
+    let grown: Vec<usize> = sim.world.cluster.pools[1..]
         .iter()
         .zip([3, 1, 1])
         .map(|(p, before)| p.nodes.len() - before)
@@ -303,7 +303,7 @@ fn a_vcpu_quota_refuses_the_scale_up_and_backs_the_pool_off_doubling() {
     assert_eq!(at, vec![610.0, 910.0, 1510.0, 2710.0]);
     assert!(failed.iter().all(|e| e["reason"] == "QuotaExceeded"));
     assert_eq!(failed[0]["backoff_until"], "2026-01-05T00:15:10Z");
-    assert_eq!(sim.cluster.pools[1].nodes.len(), 1);
+    assert_eq!(sim.world.cluster.pools[1].nodes.len(), 1);
 }
 
 #[test]
@@ -352,8 +352,8 @@ fn a_spot_eviction_wave_is_replaced_up_to_min_count() {
     let summary = aksim::report::Summary::of(&sim);
     assert_eq!(summary.autoscaler.spot_evictions, 2);
     assert_eq!(summary.autoscaler.pools["win"].min_count_restores, 1);
-    assert_eq!(sim.cluster.pools[1].nodes.len(), 3);
-    assert_eq!(sim.cluster.deployments[0].ready, 3);
+    assert_eq!(sim.world.cluster.pools[1].nodes.len(), 3);
+    assert_eq!(sim.world.cluster.deployments[0].ready, 3);
 }
 
 #[test]
@@ -405,7 +405,7 @@ fn a_failed_vm_goes_not_ready_loses_its_pods_and_comes_back() {
     assert_eq!(evicted[0]["time_s"], 900.0);
     let back = events(&sim, "node_ready_again");
     assert_eq!(back[0]["time_s"], 1200.0);
-    assert_eq!(sim.cluster.deployments[0].ready, 3);
+    assert_eq!(sim.world.cluster.deployments[0].ready, 3);
 }
 
 #[test]
@@ -416,7 +416,7 @@ fn autoscaled_runs_are_deterministic() {
     let toml = per_zone(&[3, 1, 1], "expander = \"random\"", &extra);
     let a = run(&toml);
     let b = run(&toml);
-    assert_eq!(a.log.buf, b.log.buf);
+    assert_eq!(a.world.log.buf, b.world.log.buf);
 }
 
 #[test]

@@ -309,7 +309,7 @@ replicas = 5
         &pending.iter().collect()
     );
     assert!(scheduled.contains(&deleted[2]));
-    assert_eq!(sim.cluster.deployments[0].pods.len(), 5);
+    assert_eq!(sim.world.cluster.deployments[0].pods.len(), 5);
 }
 
 #[test]
@@ -674,7 +674,7 @@ count = 2
     ];
     for v in variants {
         let sim = run(&v);
-        assert_eq!(sim.log.buf, reference.log.buf, "variant:\n{v}");
+        assert_eq!(sim.world.log.buf, reference.world.log.buf, "variant:\n{v}");
     }
     assert!(
         crate::support::errors(
@@ -712,7 +712,10 @@ node_selector = {{ tier = \"gpu\" }}
         BASE.replace("default_daemonsets = false", "")
     ));
     let by_pool = |pool: usize| {
-        let n = sim.cluster.node(sim.cluster.pools[pool].nodes[0]);
+        let n = sim
+            .world
+            .cluster
+            .node(sim.world.cluster.pools[pool].nodes[0]);
         (n.cpu_requested, n.memory_requested >> 20, n.pod_count)
     };
     assert_eq!(by_pool(0), (300, 470, 6));

@@ -118,21 +118,22 @@ fn check(sim: &aksim::Sim) -> Result<(), String> {
     use aksim::cluster::NodeState;
     sim.check_invariants();
     let unready = sim
+        .world
         .cluster
         .nodes
         .iter()
         .filter(|n| matches!(n.state, NodeState::Ready | NodeState::Deleting) && n.fault != 0)
         .count() as u32;
-    if unready != sim.ca.unready_nodes {
+    if unready != sim.world.unready_nodes {
         return Err(format!(
             "unready recount {unready} vs counter {}",
-            sim.ca.unready_nodes
+            sim.world.unready_nodes
         ));
     }
     // A node cordoned more than 15 minutes before the end must be gone.
-    let end = sim.end.as_ms() as f64 / 1000.0;
+    let end = sim.world.end.as_ms() as f64 / 1000.0;
     let mut drained_at: Vec<(String, f64)> = Vec::new();
-    for l in sim.log.buf.lines() {
+    for l in sim.world.log.buf.lines() {
         let v: serde_json::Value = serde_json::from_str(l).unwrap();
         if v["kind"] == "node_draining" {
             drained_at.push((
@@ -141,7 +142,7 @@ fn check(sim: &aksim::Sim) -> Result<(), String> {
             ));
         }
     }
-    for n in &sim.cluster.nodes {
+    for n in &sim.world.cluster.nodes {
         if n.state == NodeState::Deleting {
             let t = drained_at
                 .iter()
@@ -154,20 +155,21 @@ fn check(sim: &aksim::Sim) -> Result<(), String> {
             }
         }
     }
-    for n in &sim.cluster.nodes {
+    let ca = sim.provisioner.cluster_autoscaler();
+    for n in &sim.world.cluster.nodes {
         if n.state == NodeState::Provisioning
             && n.boot_due > n.created_at
-            && !sim.ca.upcoming.contains(&n.id)
+            && !ca.upcoming.contains(&n.id)
         {
             return Err(format!("provisioning node {} not upcoming", n.name));
         }
     }
-    for (i, p) in sim.scenario.pools.iter().enumerate() {
+    for (i, p) in sim.world.scenario.pools.iter().enumerate() {
         if p.enable_auto_scaling {
-            let size = sim.cluster.pools[i]
+            let size = sim.world.cluster.pools[i]
                 .nodes
                 .iter()
-                .filter(|id| sim.cluster.node(**id).state != NodeState::Deleting)
+                .filter(|id| sim.world.cluster.node(**id).state != NodeState::Deleting)
                 .count() as u32;
             if size > p.max_count {
                 return Err(format!("pool {} at {size} > max {}", p.name, p.max_count));

@@ -115,7 +115,7 @@ fn a_tap_on_the_event_log_changes_no_output() {
                 .unwrap();
         assert_eq!(rendered(&plain), rendered(&tapped), "{name}");
         // The tap saw the event log, line for line.
-        assert_eq!(*seen.lock().unwrap(), plain.log.buf, "{name}");
+        assert_eq!(*seen.lock().unwrap(), plain.world.log.buf, "{name}");
         // With the event log off, the tap still sees every line and nothing else changes.
         let off = ["output.event_log=false".to_string()];
         let quiet = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
@@ -123,8 +123,8 @@ fn a_tap_on_the_event_log_changes_no_output() {
         let tapped_off =
             aksim::simulate_with_tap(load(&off).scenario, tap(quiet.clone()), &mut |_, _| {})
                 .unwrap();
-        assert!(tapped_off.log.buf.is_empty());
-        assert_eq!(*quiet.lock().unwrap(), plain.log.buf, "{name}");
+        assert!(tapped_off.world.log.buf.is_empty());
+        assert_eq!(*quiet.lock().unwrap(), plain.world.log.buf, "{name}");
         assert_eq!(rendered(&untapped), rendered(&tapped_off), "{name}");
     }
 }

@@ -82,7 +82,7 @@ fn a_step_in_demand_gives_the_hand_computed_trajectory() {
         scalings(&sim, "api"),
         vec![(660.0, 4, 8), (675.0, 8, 16)],
         "{}",
-        sim.log.buf
+        sim.world.log.buf
     );
     let s = aksim::report::Summary::of(&sim);
     let d = &s.deployments["api"];
@@ -99,7 +99,7 @@ fn a_step_in_demand_gives_the_hand_computed_trajectory() {
         (2, 0, 16)
     );
     // The last sample row: 16 ready, 50 % as the HPA saw it, 800 rps served.
-    let last = sim.deployment_samples.last().unwrap();
+    let last = sim.world.deployment_samples.last().unwrap();
     assert_eq!(
         (last.ready, last.cpu_utilization, last.served_rps),
         (16, Some(50), 800.0)
@@ -128,6 +128,7 @@ fn a_constant_demand_settles_at_the_formula_and_stays() {
     // Every change goes up (legacy cap 2 → 4 → 8 → 10 at most), none comes back down.
     assert!(steps.iter().all(|(_, a, b)| b > a), "{steps:?}");
     let rows: Vec<_> = sim
+        .world
         .deployment_samples
         .iter()
         .filter(|r| r.time_s >= 900)

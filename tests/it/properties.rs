@@ -78,22 +78,22 @@ proptest! {
         // over-allocated; no pool is over AKS's limit.
         sim.check_invariants();
         // Every pod is accounted for: created = alive + deleted.
-        let alive: usize = sim.cluster.deployments.iter().map(|d| d.pods.len()).sum();
-        prop_assert_eq!(sim.stats.pods_created, alive as u64 + sim.stats.pods_deleted);
+        let alive: usize = sim.world.cluster.deployments.iter().map(|d| d.pods.len()).sum();
+        prop_assert_eq!(sim.world.stats.pods_created, alive as u64 + sim.world.stats.pods_deleted);
         // Each deployment ends at its desired count.
-        for d in &sim.cluster.deployments {
+        for d in &sim.world.cluster.deployments {
             prop_assert_eq!(d.pods.len() as u32, d.desired);
         }
         // The event log's clock never goes back.
         let mut last = 0.0f64;
-        for line in sim.log.buf.lines() {
+        for line in sim.world.log.buf.lines() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             let t = v["time_s"].as_f64().unwrap();
             prop_assert!(t >= last);
             last = t;
         }
         // Samples cover the run: 3 h / 5 m + 1 instants.
-        let instants: std::collections::BTreeSet<u64> = sim.samples.iter().map(|r| r.time_s).collect();
+        let instants: std::collections::BTreeSet<u64> = sim.world.samples.iter().map(|r| r.time_s).collect();
         prop_assert_eq!(instants.len(), 37);
     }
 }
@@ -146,7 +146,7 @@ proptest! {
         let sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).unwrap();
         sim.check_invariants();
         // Every HPA decision lands within [min_replicas, max_replicas].
-        for e in sim.log.buf.lines().filter(|l| l.contains("\"kind\":\"hpa_scaled\"")) {
+        for e in sim.world.log.buf.lines().filter(|l| l.contains("\"kind\":\"hpa_scaled\"")) {
             let v: serde_json::Value = serde_json::from_str(e).unwrap();
             let i: usize = v["deployment"].as_str().unwrap()[1..].parse().unwrap();
             let (_, min, span, ..) = deps[i];

@@ -291,7 +291,7 @@ fn scaling_a_huge_deployment_to_zero_keeps_exact_counts() {
         (
             s.pods_created,
             s.pods_deleted,
-            sim.cluster.deployments[0].pods.len()
+            sim.world.cluster.deployments[0].pods.len()
         ),
         (200_000, 200_000, 0)
     );
@@ -387,7 +387,7 @@ count = 1
     ));
     assert_eq!(events(&sim, "node_create_failed").len(), 1);
     assert_eq!(events(&sim, "node_remove_refused").len(), 1);
-    assert_eq!(sim.cluster.pools[0].nodes.len(), 1);
+    assert_eq!(sim.world.cluster.pools[0].nodes.len(), 1);
 }
 
 #[test]
@@ -420,7 +420,7 @@ fn host_of_first_user_node() -> String {
     let sim = run(&format!(
         "{BASE}\n[[node_pool]]\nname = \"user\"\nvm_size = \"Standard_D8s_v5\"\nzones = [\"1\", \"2\", \"3\"]\ncount = 3\n"
     ));
-    let n = sim.cluster.node(sim.cluster.pools[1].nodes[0]);
+    let n = sim.world.cluster.node(sim.world.cluster.pools[1].nodes[0]);
     assert_eq!(n.zone.short(), "1");
     n.name.clone()
 }
@@ -434,9 +434,9 @@ fn numbers_were_refused_as_quantities() {
     let b = run(&format!(
         "{BASE}\n[[deployment]]\nname = \"d\"\nrequests = {{ cpu = \"500m\", memory = \"1Gi\" }}\n"
     ));
-    assert_eq!(a.cluster.classes[0].cpu_request_millis, 500);
-    assert_eq!(a.cluster.classes[0].memory_request_bytes, 1 << 30);
-    assert_eq!(a.log.buf, b.log.buf);
+    assert_eq!(a.world.cluster.classes[0].cpu_request_millis, 500);
+    assert_eq!(a.world.cluster.classes[0].memory_request_bytes, 1 << 30);
+    assert_eq!(a.world.log.buf, b.world.log.buf);
 }
 
 #[test]
@@ -675,7 +675,7 @@ deployment = "web"
 replicas = 4
 "#,
     ));
-    assert_eq!(sim.cluster.deployments[0].ready, 4);
+    assert_eq!(sim.world.cluster.deployments[0].ready, 4);
 }
 
 #[test]
@@ -879,7 +879,7 @@ count = 1
         .map(|e| (e["time_s"].as_f64().unwrap(), e["pods"].as_u64().unwrap()))
         .collect();
     assert_eq!(evicted, [(900.0, 2)]);
-    assert_eq!(sim.ca.outages[0].pods_evicted, 0);
+    assert_eq!(sim.world.outages[0].pods_evicted, 0);
 }
 
 #[test]
@@ -964,9 +964,9 @@ metrics = [{{ type = \"Resource\", resource = {{ name = \"cpu\", target = {{ typ
     sim.run_observed(&mut |_, _| {}, &mut |sim, _| {
         recorder.take(sim)?;
         most = (
-            most.0.max(sim.samples.len()),
-            most.1.max(sim.deployment_samples.len()),
-            most.2.max(sim.log.buf.len()),
+            most.0.max(sim.world.samples.len()),
+            most.1.max(sim.world.deployment_samples.len()),
+            most.2.max(sim.world.log.buf.len()),
         );
         Ok(())
     })
@@ -975,7 +975,7 @@ metrics = [{{ type = \"Resource\", resource = {{ name = \"cpu\", target = {{ typ
     assert!(most.0 < 8_192 + 3 && most.1 < 8_192 + 1, "{most:?}");
     assert!(most.2 < (4 << 20) + 4096, "{most:?}");
     let whole = run_loaded(load(&toml));
-    assert!(whole.samples.len() > 70_000);
+    assert!(whole.world.samples.len() > 70_000);
     let rendered = aksim::report::render(&whole).unwrap();
     assert_eq!(written.len(), rendered.len());
     for (name, bytes) in &rendered {

@@ -63,7 +63,7 @@ fn hostile_report(dir: &Path) -> (PathBuf, usize) {
     let sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).expect("run");
     for kind in ["hpa_scaled", "ca_scale_up", "zone_outage"] {
         assert!(
-            sim.log.buf.contains(&format!("\"kind\":\"{kind}\"")),
+            sim.world.log.buf.contains(&format!("\"kind\":\"{kind}\"")),
             "the run has no {kind}"
         );
     }

@@ -61,7 +61,8 @@ pub fn line_of(toml: &str, needle: &str) -> usize {
 
 /// The event log's lines of one kind, parsed.
 pub fn events(sim: &Sim, kind: &str) -> Vec<serde_json::Value> {
-    sim.log
+    sim.world
+        .log
         .buf
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("valid JSON line"))

@@ -1503,6 +1503,7 @@ pub struct Watch {
 impl Watch {
     pub fn new(sim: &Sim, every_instant: bool) -> Self {
         let drain_bound = sim
+            .world
             .cluster
             .classes
             .iter()
@@ -1537,11 +1538,11 @@ impl Watch {
             ));
         }
         self.last = Some(t);
-        if t > sim.end {
+        if t > sim.world.end {
             return Err(format!("an instant {} after the end", t.clock()));
         }
-        let sample = sim.scenario.simulation.sample_interval.as_ms();
-        if self.every_instant || t.as_ms().is_multiple_of(sample) || t == sim.end {
+        let sample = sim.world.scenario.simulation.sample_interval.as_ms();
+        if self.every_instant || t.as_ms().is_multiple_of(sample) || t == sim.world.end {
             self.checked += 1;
             self.check(sim, t)
                 .map_err(|e| format!("at {}: {e}", t.clock()))?;
@@ -1552,22 +1553,22 @@ impl Watch {
     /// Every invariant of the state at `t`.
     pub fn check(&mut self, sim: &Sim, t: SimTime) -> Result<(), String> {
         catch(|| sim.check_invariants())?;
-        let c = &sim.cluster;
+        let c = &sim.world.cluster;
 
         // Every pod is alive (not terminating), deleted, or a trace pod that completed.
         let alive: u64 = c.deployments.iter().map(|d| d.pods.len() as u64).sum();
-        let completed: u64 = sim.trace_stats.iter().map(|s| s.completed).sum();
-        if sim.stats.pods_created != alive + sim.stats.pods_deleted + completed {
+        let completed: u64 = sim.world.traces.iter().map(|s| s.completed).sum();
+        if sim.world.stats.pods_created != alive + sim.world.stats.pods_deleted + completed {
             return Err(format!(
                 "pods created {} ≠ alive {alive} + deleted {} + completed {completed}",
-                sim.stats.pods_created, sim.stats.pods_deleted
+                sim.world.stats.pods_created, sim.world.stats.pods_deleted
             ));
         }
 
         // Pools within their bounds: an autoscaled pool's nodes not being deleted (booting
         // ones included) within max_count; the cluster within its node limit and subnet.
         let mut total = 0u64;
-        for (i, p) in sim.scenario.pools.iter().enumerate() {
+        for (i, p) in sim.world.scenario.pools.iter().enumerate() {
             let nodes = &c.pools[i].nodes;
             total += nodes.len() as u64;
             if p.enable_auto_scaling {
@@ -1597,12 +1598,12 @@ impl Watch {
         }
 
         // Regular VMs of a family, booting and draining ones too, within its vCPU quota.
-        for q in &sim.scenario.quotas {
+        for q in &sim.world.scenario.quotas {
             let used: u64 = c
                 .pools
                 .iter()
                 .filter(|p| {
-                    p.spec.priority == aksim::scenario::Priority::Regular
+                    p.spec.priority == aksim::api::Priority::Regular
                         && p.spec.sku.family == q.family
                 })
                 .map(|p| p.nodes.len() as u64 * u64::from(p.spec.sku.vcpu))
@@ -1616,9 +1617,9 @@ impl Watch {
         }
 
         // Cost: finite, never decreasing, and billed at the price of every node not deleted.
-        let mut meter = sim.cost.clone();
+        let mut meter = sim.world.cost.clone();
         meter.advance_all(t);
-        let pools = sim.scenario.pools.len();
+        let pools = sim.world.scenario.pools.len();
         let (mut usd, mut rate_micro) = (0.0f64, 0u64);
         for p in 0..pools {
             for z in 0..ZONES {
@@ -1634,7 +1635,7 @@ impl Watch {
             .nodes
             .iter()
             .filter(|n| n.state != NodeState::Deleted)
-            .map(|n| micro_per_hour(sim.scenario.pools[n.pool.idx()].price_per_hour))
+            .map(|n| micro_per_hour(sim.world.scenario.pools[n.pool.idx()].price_per_hour))
             .sum();
         if billed != rate_micro {
             return Err(format!(
@@ -1704,24 +1705,24 @@ impl Watch {
             .iter()
             .filter(|n| matches!(n.state, NodeState::Ready | NodeState::Deleting) && n.fault != 0)
             .count() as u32;
-        if unready != sim.ca.unready_nodes {
+        if unready != sim.world.unready_nodes {
             return Err(format!(
                 "{unready} unready nodes, the autoscaler counts {}",
-                sim.ca.unready_nodes
+                sim.world.unready_nodes
             ));
         }
-        if sim.ca.enabled {
+        let ca = sim.provisioner.cluster_autoscaler();
+        if ca.enabled {
             for n in &c.nodes {
                 if n.state == NodeState::Provisioning
-                    && sim.scenario.pools[n.pool.idx()].enable_auto_scaling
+                    && sim.world.scenario.pools[n.pool.idx()].enable_auto_scaling
                     && n.boot_due > n.created_at
-                    && !sim.ca.upcoming.contains(&n.id)
+                    && !ca.upcoming.contains(&n.id)
                 {
                     return Err(format!("booting node {} is not upcoming", n.name));
                 }
             }
-            if let Some(n) = sim
-                .ca
+            if let Some(n) = ca
                 .upcoming
                 .iter()
                 .map(|id| c.node(*id))
@@ -1737,9 +1738,9 @@ impl Watch {
         // Each ReplicaSet holds its count; an HPA's count stays within [min, max] (or 0,
         // where Kubernetes turns the HPA off) except after a manual scale its next sync has
         // not seen yet.
-        let sync = sim.scenario.controller_manager.sync_period.as_ms();
+        let sync = sim.world.scenario.controller_manager.sync_period.as_ms();
         let last_sync = t.as_ms() - t.as_ms() % sync;
-        for (d, spec) in sim.scenario.deployments.iter().enumerate() {
+        for (d, spec) in sim.world.scenario.deployments.iter().enumerate() {
             let state = &c.deployments[d];
             if state.name != spec.name {
                 return Err(format!("deployment {d} is {} in the cluster", state.name));
@@ -1753,7 +1754,7 @@ impl Watch {
                 ));
             }
             let Some(h) = &spec.hpa else { continue };
-            let scaled_by_hand = sim.scenario.actions.iter().any(|a| {
+            let scaled_by_hand = sim.world.scenario.actions.iter().any(|a| {
                 matches!(a.action, aksim::scenario::Action::Scale { deployment, .. } if deployment == d)
                     && a.at.as_ms() > last_sync
                     && a.at <= t
@@ -1771,7 +1772,7 @@ impl Watch {
         // (its taints tolerated, its selector matched, room left) is bound within the longest
         // backoff and a little. Pods with hard spreading or a hostname selector are left out:
         // whether they fit depends on more than one node.
-        let bound = sim.scenario.scheduler.pod_max_backoff + SimDuration::from_secs(30);
+        let bound = sim.world.scenario.scheduler.pod_max_backoff + SimDuration::from_secs(30);
         let mut fits: Vec<Option<bool>> = vec![None; c.classes.len()];
         let mut placeable = std::collections::BTreeMap::new();
         for d in &c.deployments {
@@ -1800,7 +1801,7 @@ impl Watch {
         self.placeable = placeable;
 
         // The event log: valid JSON lines, in time order, none after now.
-        let buf = &sim.log.buf;
+        let buf = &sim.world.log.buf;
         let end = buf.rfind('\n').map_or(0, |i| i + 1);
         if end > self.log_read {
             for line in buf[self.log_read..end].lines() {
@@ -1824,9 +1825,9 @@ impl Watch {
     /// What holds once the run is over.
     pub fn at_end(&self, sim: &Sim) -> Result<(), String> {
         // One sample per interval, from 0 to the end.
-        let interval = sim.scenario.simulation.sample_interval.as_ms();
-        let expected = sim.end.as_ms() / interval + 1;
-        let mut instants: Vec<u64> = sim.samples.iter().map(|r| r.time_s).collect();
+        let interval = sim.world.scenario.simulation.sample_interval.as_ms();
+        let expected = sim.world.end.as_ms() / interval + 1;
+        let mut instants: Vec<u64> = sim.world.samples.iter().map(|r| r.time_s).collect();
         instants.dedup();
         if instants.len() as u64 != expected {
             return Err(format!(
@@ -1835,14 +1836,19 @@ impl Watch {
             ));
         }
         // Every HPA decision logged lands within its bounds.
-        for line in sim.log.buf.lines() {
+        for line in sim.world.log.buf.lines() {
             if !line.contains("\"kind\":\"hpa_scaled\"") {
                 continue;
             }
             let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
             let name = v["deployment"].as_str().unwrap_or_default();
             let desired = v["desired"].as_u64().unwrap_or(u64::MAX);
-            let spec = sim.scenario.deployments.iter().find(|d| d.name == name);
+            let spec = sim
+                .world
+                .scenario
+                .deployments
+                .iter()
+                .find(|d| d.name == name);
             let Some(h) = spec.and_then(|d| d.hpa.as_ref()) else {
                 return Err(format!("hpa_scaled for {name}, which has no HPA: {line}"));
             };
@@ -1887,9 +1893,7 @@ impl Watch {
 /// on that node alone (taints, selector, room); `false` for pods that need more to know.
 fn placeable_now(c: &Cluster, class: ClassId) -> bool {
     let t = c.template(class);
-    if t.spread.iter().any(|s| s.hard)
-        || t.node_selector.contains_key(aksim::cluster::LABEL_HOSTNAME)
-    {
+    if t.spread.iter().any(|s| s.hard) || t.node_selector.contains_key(aksim::api::LABEL_HOSTNAME) {
         return false;
     }
     let (cpu, memory) = c.requests(class);
@@ -1933,13 +1937,13 @@ pub fn run_case(case: &Case, every_instant: bool) -> Result<Ran, String> {
     if let Some(scenario) = again {
         let other = aksim::simulate(scenario, &mut |_, _| {}).map_err(|e| e.to_string())?;
         let json = |s: &Sim| serde_json::to_string(&aksim::report::Summary::of(s)).unwrap();
-        if other.log.buf != sim.log.buf || json(&other) != json(&sim) {
+        if other.world.log.buf != sim.world.log.buf || json(&other) != json(&sim) {
             return Err("the same scenario and seed ran differently twice".into());
         }
     }
     Ok(Ran {
         instants: watch.instants,
-        events: sim.stats.events_processed,
+        events: sim.world.stats.events_processed,
     })
 }
 
@@ -2041,20 +2045,21 @@ fn the_watch_notices_a_lost_pod_and_a_stuck_drain() {
         .collect();
     let loaded = crate::support::load_in_dir(&case.toml, &files).unwrap();
     let mut sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).unwrap();
-    let end = sim.end;
+    let end = sim.world.end;
     assert_eq!(Watch::new(&sim, true).check(&sim, end), Ok(()));
-    sim.stats.pods_created += 1;
+    sim.world.stats.pods_created += 1;
     let e = Watch::new(&sim, true).check(&sim, end).unwrap_err();
     assert!(e.starts_with("pods created"), "{e}");
-    sim.stats.pods_created -= 1;
+    sim.world.stats.pods_created -= 1;
 
     let node = sim
+        .world
         .cluster
         .nodes
         .iter()
         .position(|n| n.state == NodeState::Ready)
         .expect("a Ready node");
-    sim.cluster.nodes[node].state = NodeState::Deleting;
+    sim.world.cluster.nodes[node].state = NodeState::Deleting;
     let mut watch = Watch::new(&sim, true);
     let _ = watch.check(&sim, SimTime::ZERO);
     let e = watch

@@ -135,6 +135,7 @@ fn csv_files_are_read_beside_the_scenario_and_their_errors_name_the_csv_line() {
     let ok = load_in_dir(&scenario, &[("traces/d.csv", "t,v\n0,10\n10,40\n20,5\n")]).unwrap();
     let sim = aksim::simulate(ok.scenario, &mut |_, _| {}).unwrap();
     let rows: Vec<_> = sim
+        .world
         .deployment_samples
         .iter()
         .map(|r| (r.time_s, r.demand_rps))

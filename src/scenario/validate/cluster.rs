@@ -2,9 +2,9 @@
 //! kube-scheduler's.
 
 use super::{Ctx, MAX_DURATION, tier_price};
-use crate::cluster::WindowsMemoryReservation;
+use crate::api::{SchedulerSettings, WindowsMemoryReservation};
 use crate::engine::SimDuration;
-use crate::scenario::model::{ClusterSettings, SchedulerSettings, SkuTier};
+use crate::scenario::model::{ClusterSettings, SkuTier};
 use crate::scenario::raw::{RawCluster, RawScheduler};
 
 /// `[cluster]`, checked; a Kubernetes version that does not parse counts as 1.33.

@@ -2,14 +2,14 @@
 //! then what they take of each pool's nodes, which must leave room.
 
 use super::{Ctx, Lowered, MAX_DAEMONSETS, tolerations};
-use crate::cluster::{self, Toleration, quantity};
+use crate::api::{DaemonSetSpec, Labels, PoolSpec, Toleration, quantity};
+use crate::cluster;
 use crate::scenario::daemonsets;
-use crate::scenario::model::{DaemonSetSpec, PoolSpec};
 use crate::scenario::raw::{RawDaemonSet, S};
 
 /// Each pool's zones (one, zone 0, for a pool without zones): the labels its nodes carry there
 /// and the DaemonSet pods they run.
-pub(super) type PoolZones = Vec<Vec<(cluster::Labels, cluster::DaemonLoad)>>;
+pub(super) type PoolZones = Vec<Vec<(Labels, cluster::DaemonLoad)>>;
 
 /// `[[daemonset]]`, checked, over the built-in ones unless `default_daemonsets` is false.
 pub(super) fn daemonsets(

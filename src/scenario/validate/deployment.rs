@@ -4,12 +4,10 @@
 
 use super::daemonset::PoolZones;
 use super::{Ctx, Lowered, MAX_DEPLOYMENTS, MAX_PODS_TOTAL, image, is_dns_label, tolerations};
-use crate::cluster::{self, Os};
+use crate::api::{self, ImageSpec, Os, PodTemplate, SpreadConstraint, TopologyKey};
 use crate::engine::SimDuration;
 use crate::hpa::ControllerSettings;
-use crate::scenario::model::{
-    DeploymentSpec, ImageSpec, PodTemplate, SpreadConstraint, TopologyKey,
-};
+use crate::scenario::model::DeploymentSpec;
 use crate::scenario::raw::{RawDeployment, S, WhenUnsatisfiable};
 use crate::scenario::{autoscaler, workloads};
 
@@ -98,7 +96,7 @@ fn deployment(
         ctx,
         d,
         &f,
-        node_selector.get(cluster::LABEL_OS).map(String::as_str),
+        node_selector.get(api::LABEL_OS).map(String::as_str),
     );
     let tolerations = tolerations(
         ctx,
@@ -278,8 +276,8 @@ fn spread(ctx: &mut Ctx, r: &RawDeployment, f: &str) -> Vec<SpreadConstraint> {
     for s in &r.topology_spread.0 {
         let key = match s.topology_key.as_ref().map(|k| k.get_ref().as_str()) {
             // The short forms "zone" and "hostname" are accepted for the two modelled keys.
-            None | Some(cluster::LABEL_ZONE | "zone") => TopologyKey::Zone,
-            Some(cluster::LABEL_HOSTNAME | "hostname") => TopologyKey::Hostname,
+            None | Some(api::LABEL_ZONE | "zone") => TopologyKey::Zone,
+            Some(api::LABEL_HOSTNAME | "hostname") => TopologyKey::Hostname,
             Some(other) => {
                 ctx.err_hint(
                     s.topology_key.as_ref().map(|k| k.span()),

@@ -30,26 +30,15 @@ use super::error::{Diagnostic, Severity};
 use super::model::*;
 use super::raw::*;
 use super::workloads;
-use crate::cluster::{Os, Sku, Toleration, quantity};
+use crate::api::*;
 use crate::engine::SimDuration;
 use crate::engine::time::parse_duration;
 
 pub use network::subnet_usable_ips;
 
-/// AKS: 5,000 nodes per cluster, 1,000 per pool, 100 pools (reference §4.1).
-pub const MAX_NODES_PER_CLUSTER: u64 = 5_000;
-/// kubenet clusters are capped at 400 nodes by the Azure route table (AKS kubenet docs).
-pub const MAX_NODES_KUBENET: u64 = 400;
-
-/// The node limit of a cluster with this network plugin.
-pub fn max_nodes_per_cluster(plugin: NetworkPlugin) -> u64 {
-    if plugin == NetworkPlugin::Kubenet {
-        MAX_NODES_KUBENET
-    } else {
-        MAX_NODES_PER_CLUSTER
-    }
-}
-pub const MAX_NODES_PER_POOL: u32 = 1_000;
+pub use crate::api::network::{
+    MAX_NODES_KUBENET, MAX_NODES_PER_CLUSTER, MAX_NODES_PER_POOL, max_nodes_per_cluster,
+};
 pub const MAX_POOLS: usize = 100;
 /// Sanity bounds that keep a run within a laptop's memory.
 pub const MAX_PODS_TOTAL: u64 = 2_000_000;

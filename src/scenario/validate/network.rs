@@ -1,7 +1,7 @@
 //! `[network]`: the CNI plugin, the node subnet and the overlay's pod CIDR.
 
 use super::{Ctx, Sp};
-use crate::scenario::model::{NetworkPlugin, NetworkSettings};
+use crate::api::{NetworkPlugin, NetworkSettings};
 use crate::scenario::raw::{RawNetwork, SubnetSize};
 
 /// `[network]`, checked; an unusable subnet or pod CIDR counts as zero addresses.

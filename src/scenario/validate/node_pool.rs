@@ -7,12 +7,13 @@ use super::{
     Ctx, Lowered, MAX_NODES_PER_POOL, MAX_POOLS, MAX_SAMPLE_ROWS, default_provisioning_delay,
     default_pull_throughput, max_nodes_per_cluster,
 };
-use crate::cluster::{self, Os, Sku, Taint, catalogue, parse_taint, quantity};
+use crate::api::{
+    self, Delay, Mode, NetworkPlugin, NetworkSettings, Os, PoolSpec, Priority, Sku, Taint,
+    catalogue, parse_taint, quantity,
+};
 use crate::engine::SimDuration;
 use crate::engine::time::parse_duration;
-use crate::scenario::model::{
-    ClusterSettings, Delay, Mode, NetworkPlugin, NetworkSettings, PoolSpec, Priority,
-};
+use crate::scenario::model::ClusterSettings;
 use crate::scenario::raw::{DelayKind, RawDelay, RawNodePool, S};
 
 /// `[[node_pool]]`, checked. A pool whose VM size is unknown is reported and left out.
@@ -184,7 +185,7 @@ fn pool(
     let (mtbf, repair_time) = failures(ctx, r, &f);
     let spot_eviction_rate = spot_eviction_rate(ctx, r, &f, priority);
     let image_pull_bytes_per_sec = pull_throughput(ctx, r, &f, os);
-    let allocatable = cluster::allocatable(
+    let allocatable = api::allocatable(
         os,
         sku.vcpu,
         sku.memory_bytes,
@@ -206,7 +207,7 @@ fn pool(
     };
     let mut labels = ctx.label_map(&r.node_labels, &format!("{f}.node_labels"));
     if priority == Priority::Spot {
-        labels.insert(cluster::LABEL_SCALESET_PRIORITY.into(), "spot".into());
+        labels.insert(api::LABEL_SCALESET_PRIORITY.into(), "spot".into());
     }
     Some(PoolSpec {
         name,
@@ -495,7 +496,7 @@ fn taints(ctx: &mut Ctx, r: &RawNodePool, f: &str, mode: Mode, priority: Priorit
             );
         }
         // AKS adds this taint and label to every spot pool (reference §3.3).
-        taints.push(cluster::spot_taint());
+        taints.push(api::spot_taint());
     }
     taints
 }

@@ -1,7 +1,7 @@
 //! `[[sku]]`: VM sizes added to the built-in catalogue, or overriding its entries.
 
 use super::Ctx;
-use crate::cluster::{Sku, catalogue};
+use crate::api::{Sku, catalogue};
 use crate::scenario::raw::{RawSku, S};
 
 /// Loads the SKU catalogue: the built-in table with `[[sku]]` entries added or overriding.

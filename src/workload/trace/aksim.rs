@@ -31,8 +31,8 @@
 use indexmap::IndexMap;
 
 use super::{Errors, MAX_MEMORY_BYTES, PodShape, RowErrors, check_cpu, no_control, seconds};
-use crate::cluster::quantity::{looks_like_milli_bytes, parse_bytes, parse_cpu_millis};
-use crate::cluster::{Os, TaintEffect, Toleration};
+use crate::api::quantity::{looks_like_milli_bytes, parse_bytes, parse_cpu_millis};
+use crate::api::{Os, TaintEffect, Toleration};
 
 // Indexes into `COLUMNS`; `name` is column 0 (`super::NAME`).
 const START_S: usize = 1;
@@ -320,7 +320,7 @@ mod tests {
         }
         // A toleration written like a taint tolerates that taint.
         for taint in ["os=windows:NoSchedule", "dedicated:NoExecute"] {
-            let t = crate::cluster::parse_taint(taint).unwrap();
+            let t = crate::api::parse_taint(taint).unwrap();
             assert!(parse_toleration(taint).unwrap().tolerates(&t), "{taint}");
         }
         for (text, needle) in [

@@ -24,7 +24,7 @@
 use indexmap::IndexMap;
 
 use super::{Errors, MAX_CPU_MILLIS, MAX_MEMORY_BYTES, PodShape, RowErrors, check_cpu, seconds};
-use crate::cluster::Os;
+use crate::api::Os;
 
 // Indexes into `COLUMNS`; `name` is column 0 (`super::NAME`).
 const CPU: usize = 1;

@@ -42,8 +42,8 @@ use std::hash::{Hash, Hasher};
 
 use indexmap::{IndexMap, IndexSet};
 
-use crate::cluster::quantity::parse_cpu_millis;
-use crate::cluster::{Os, Toleration};
+use crate::api::quantity::parse_cpu_millis;
+use crate::api::{Os, Toleration};
 use crate::engine::{SimDuration, SimTime};
 
 /// The most errors collected before parsing stops.
@@ -781,7 +781,7 @@ fn no_control(cell: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::TaintEffect;
+    use crate::api::TaintEffect;
 
     fn parse(text: &str, opts: &TraceOptions) -> ParsedTrace {
         parse_trace(text, opts).unwrap_or_else(|e| {

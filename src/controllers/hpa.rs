@@ -1,56 +1,23 @@
-//! The workload side of a run: each deployment's load integrated between the instants its
-//! ready count changes, metrics-server's scrapes, the HPA's syncs and the batch pods of
-//! `[[pod_trace]]`s. Load is read as a function of time when it is needed (a change of ready
-//! pods, a scrape, a sample); nothing here schedules an event per pod per tick.
+//! kube-controller-manager's HPA controller: every `--horizontal-pod-autoscaler-sync-period`
+//! it syncs each HPA, in deployment order: the pods and metrics-server's samples go through
+//! the replica calculator (`crate::hpa::replicas`), the proposals through the controller's
+//! normalizations (`crate::hpa::controller`), and the decision sets the deployment's replica
+//! count, which the ReplicaSet controller then reconciles. Its state is each HPA's
+//! recommendations, scale events and last logged decision.
 
-use super::{Event, Sim};
-use crate::cluster::{ClassId, DeploymentId, Owner, Pod, PodId, PodPhase};
+use super::metrics_server::MetricsServer;
+use super::replicaset;
+use crate::cluster::{DeploymentId, Pod, PodPhase};
 use crate::engine::{SimDuration, SimTime};
 use crate::hpa::replicas::{self, PodInfo, PodMetric, ReadyCondition};
 use crate::hpa::{HpaState, MetricSpec, ResourceName, Target};
 use crate::observe::Field;
-use crate::workload::load::{self, Integral};
+use crate::world::{Event, World};
 
 /// Times handed to the HPA's calculator are shifted by a day, so that pods already running at
 /// the start of a run (a warm start) can be dated long before it: their CPU samples are not
 /// mistaken for the first samples of freshly started pods.
 const HPA_EPOCH: SimDuration = SimDuration::from_secs(86_400);
-
-/// What a run keeps per deployment (not per trace).
-#[derive(Debug, Clone, Default)]
-pub struct DeploymentRun {
-    /// Integrated up to here.
-    pub last: SimTime,
-    /// ∫ pods dt and ∫ ready pods dt, in pod-milliseconds.
-    pub replica_ms: u128,
-    pub ready_replica_ms: u128,
-    /// The load so far (requests, request-seconds).
-    pub total: Integral,
-    /// Time with at least one ready pod.
-    pub ready_ms: u64,
-    /// Requests per second one pod can serve (CPU limit, `max_rps_per_pod`).
-    pub cap_rps: Option<f64>,
-    /// The cumulative values when the current metrics window opened, and when it did.
-    pub(super) at_scrape: (f64, u64, f64),
-    pub(super) window_from: SimTime,
-    pub scrape: Option<Scrape>,
-    pub hpa: Option<HpaRun>,
-    pub peak_desired: u32,
-}
-
-/// One metrics-server sample of a deployment: the mean over the window before `at`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Scrape {
-    pub at: SimTime,
-    pub window: SimDuration,
-    /// Requests per second each ready pod served.
-    pub rps_per_pod: f64,
-    /// The deployment's demand, requests per second.
-    pub demand_rps: f64,
-    /// Requests per second each ready pod serves at `at` itself: memory is reported as the
-    /// working set at the scrape, not as a mean.
-    pub rps_per_pod_now: f64,
-}
 
 /// The HPA controller of one deployment.
 #[derive(Debug, Clone, Default)]
@@ -99,182 +66,78 @@ impl PartialEq for LoggedDecision {
     }
 }
 
-/// Per-pod capacity in requests per second: the CPU limit above the baseline, and
-/// `max_rps_per_pod`, whichever is lower.
-pub fn pod_capacity(spec: &crate::scenario::DeploymentSpec) -> Option<f64> {
-    let load = spec.load.as_ref()?;
-    let by_limit = match (spec.template.cpu_limit_millis, load.cpu_per_request_millis) {
-        (Some(limit), cpr) if cpr > 0.0 => {
-            Some(((limit as f64 - load.baseline_cpu_millis) / cpr).max(0.0))
-        }
-        _ => None,
-    };
-    match (by_limit, load.max_rps_per_pod) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+/// The HPA controller: per deployment, its HPA's state (`None` without an HPA, or before its
+/// first sync).
+#[derive(Default)]
+pub struct HpaController {
+    pub runs: Vec<Option<HpaRun>>,
+    scratch: HpaScratch,
 }
 
-impl Sim {
-    pub(super) fn clock(&self) -> crate::workload::WallClock {
-        crate::workload::WallClock {
-            start_unix_ms: self.scenario.simulation.start_unix_ms,
-            offset_secs: self.scenario.simulation.start_offset_secs,
+impl HpaController {
+    pub fn new(deployments: usize) -> Self {
+        HpaController {
+            runs: vec![None; deployments],
+            scratch: HpaScratch::default(),
         }
     }
 
-    /// Integrates deployment `d` up to `now` with its current pods: call before anything that
-    /// changes its pod or ready count.
-    pub(super) fn advance(&mut self, d: DeploymentId, now: SimTime) {
-        let Some(run) = self.runs.get(d.idx()) else {
-            return; // a trace group
-        };
-        if now <= run.last {
-            return;
-        }
-        let clock = self.clock();
-        let dep = &self.cluster.deployments[d.idx()];
-        let (pods, ready) = (dep.pods.len() as u128, dep.ready);
-        let run = &mut self.runs[d.idx()];
-        let dt = now.since(run.last).as_ms();
-        run.replica_ms += pods * u128::from(dt);
-        run.ready_replica_ms += u128::from(ready) * u128::from(dt);
-        if let Some(spec) = &self.scenario.deployments[d.idx()].load {
-            let i = load::integrate(spec, &clock, run.last, now, ready, run.cap_rps);
-            run.total.add(&i);
-            if ready > 0 {
-                run.ready_ms += dt;
-            }
-        }
-        run.last = now;
-    }
-
-    /// The rate each ready pod serves and the demand at an instant (no averaging).
-    fn instant_rates(&self, d: usize, t: SimTime) -> (f64, f64) {
-        let Some(spec) = &self.scenario.deployments[d].load else {
-            return (0.0, 0.0);
-        };
-        let demand = spec.demand(t, &self.clock());
-        let ready = self.cluster.deployments[d].ready;
-        if ready == 0 {
-            return (0.0, demand);
-        }
-        let cap = self.runs[d]
-            .cap_rps
-            .map_or(f64::INFINITY, |c| c * f64::from(ready));
-        (demand.min(cap) / f64::from(ready), demand)
-    }
-
-    /// The served rate of deployment `d` right now.
-    pub(super) fn served_now(&self, d: usize, t: SimTime) -> (f64, f64) {
-        let (per_pod, demand) = self.instant_rates(d, t);
-        (
-            demand,
-            per_pod * f64::from(self.cluster.deployments[d].ready),
-        )
-    }
-
-    /// metrics-server: one sample per deployment with a load or an HPA, the mean over the
-    /// time since the previous scrape (the first one, at a warm start, the rates of that
-    /// instant: the cluster has been running).
-    pub(super) fn scrape(&mut self, now: SimTime) {
-        for d in 0..self.runs.len() {
-            let spec = &self.scenario.deployments[d];
-            if spec.load.is_none() && spec.hpa.is_none() {
-                continue;
-            }
-            self.advance(DeploymentId(d as u32), now);
-            let run = &self.runs[d];
-            let (share, ready_ms, demand) =
-                (run.total.per_pod_share, run.ready_ms, run.total.demand);
-            let (rps_per_pod_now, demand_now) = self.instant_rates(d, now);
-            let scrape = match run.scrape {
-                None => Scrape {
-                    at: now,
-                    window: self.scenario.metrics_server.resolution,
-                    rps_per_pod: rps_per_pod_now,
-                    demand_rps: demand_now,
-                    rps_per_pod_now,
-                },
-                Some(_) => {
-                    let (s0, r0, d0) = run.at_scrape;
-                    let window = now.since(run.window_from);
-                    let ready_s = (ready_ms - r0) as f64 / 1000.0;
-                    Scrape {
-                        at: now,
-                        window,
-                        rps_per_pod: if ready_s > 0.0 {
-                            (share - s0) / ready_s
-                        } else {
-                            0.0
-                        },
-                        demand_rps: (demand - d0) / window.as_secs_f64().max(1e-3),
-                        rps_per_pod_now,
-                    }
-                }
-            };
-            let run = &mut self.runs[d];
-            run.at_scrape = (share, ready_ms, demand);
-            run.window_from = now;
-            run.scrape = Some(scrape);
-        }
-    }
-
-    /// The next scrape's window opens: what has accumulated so far is not part of it.
-    pub(super) fn open_metrics_window(&mut self, now: SimTime) {
-        for d in 0..self.runs.len() {
-            let spec = &self.scenario.deployments[d];
-            if spec.load.is_none() && spec.hpa.is_none() {
-                continue;
-            }
-            self.advance(DeploymentId(d as u32), now);
-            let run = &mut self.runs[d];
-            run.at_scrape = (run.total.per_pod_share, run.ready_ms, run.total.demand);
-            run.window_from = now;
+    /// A sync is due: sync every HPA, then arm the next sync.
+    pub fn on_sync(&mut self, world: &mut World, metrics: &MetricsServer, now: SimTime) {
+        self.hpa_sync(world, metrics, now);
+        let next = now + world.scenario.controller_manager.sync_period;
+        if next <= world.end {
+            world.queue.schedule(next, Event::HpaSync);
         }
     }
 
     /// kube-controller-manager's HPA controller: every HPA, in deployment order.
-    pub(super) fn hpa_sync(&mut self, now: SimTime) {
+    pub fn hpa_sync(&mut self, world: &mut World, metrics: &MetricsServer, now: SimTime) {
         // Buffers kept between syncs (a deployment can have a million pods).
-        let mut scratch = std::mem::take(&mut self.hpa_scratch);
-        for d in 0..self.runs.len() {
-            if self.scenario.deployments[d].hpa.is_none() {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for d in 0..world.loads.len() {
+            if world.scenario.deployments[d].hpa.is_none() {
                 continue;
             }
-            let current = self.cluster.deployments[d].desired;
+            let current = world.cluster.deployments[d].desired;
             // The proposals depend on the scrape, the pods' states and — for pods still in
             // their CPU initialization period — the clock: between scrapes, with no pod
             // changed and none that young, the previous sync's proposals stand.
-            let key = self.proposal_key(d, current, now);
+            let key = self.proposal_key(world, metrics, d, current, now);
             let cached = self.runs[d]
-                .hpa
                 .as_mut()
                 .and_then(|h| h.cache.take())
                 .filter(|(k, _)| Some(*k) == key);
             let proposals = match cached {
                 Some((_, p)) => p,
-                None => self.proposals(d, current, now, &mut scratch),
+                None => self.proposals(world, metrics, d, current, now, &mut scratch),
             };
-            self.apply_hpa(d, current, &proposals, now);
-            if let (Some(k), Some(h)) = (key, self.runs[d].hpa.as_mut()) {
+            self.apply_hpa(world, d, current, &proposals, now);
+            if let (Some(k), Some(h)) = (key, self.runs[d].as_mut()) {
                 h.cache = Some((k, proposals));
             }
         }
-        self.hpa_scratch = scratch;
+        self.scratch = scratch;
     }
 
     /// What the metric proposals of deployment `d` depend on, or `None` when a pod is still
     /// in its CPU initialization period (then they depend on the clock too).
-    fn proposal_key(&self, d: usize, current: u32, now: SimTime) -> Option<u64> {
+    fn proposal_key(
+        &self,
+        world: &World,
+        metrics: &MetricsServer,
+        d: usize,
+        current: u32,
+        now: SimTime,
+    ) -> Option<u64> {
         use crate::engine::rng::splitmix64;
-        let init = self.scenario.controller_manager.cpu_initialization_period;
-        let dep = &self.cluster.deployments[d];
+        let init = world.scenario.controller_manager.cpu_initialization_period;
+        let dep = &world.cluster.deployments[d];
         // The newest pod still initializing makes the clock matter.
         if dep.last_start.is_some_and(|s| s + init >= now) {
             return None;
         }
-        let scrape = self.runs[d].scrape.map_or(u64::MAX, |s| s.at.as_ms());
+        let scrape = metrics.windows[d].scrape.map_or(u64::MAX, |s| s.at.as_ms());
         Some(splitmix64(
             splitmix64(scrape ^ (u64::from(current) << 40)) ^ dep.version,
         ))
@@ -283,21 +146,23 @@ impl Sim {
     /// The replica calculator over every metric of deployment `d`'s HPA.
     fn proposals(
         &self,
+        world: &World,
+        metrics: &MetricsServer,
         d: usize,
         current: u32,
         now: SimTime,
         x: &mut HpaScratch,
     ) -> Vec<Result<replicas::Proposal, replicas::CalcError>> {
-        let hpa = self.scenario.deployments[d].hpa.as_ref().expect("an HPA");
+        let hpa = world.scenario.deployments[d].hpa.as_ref().expect("an HPA");
         let b = hpa.behavior.as_ref();
-        let calc = replicas::Calculator::new(&self.scenario.controller_manager).with_tolerances(
+        let calc = replicas::Calculator::new(&world.scenario.controller_manager).with_tolerances(
             b.and_then(|b| b.scale_up.tolerance),
             b.and_then(|b| b.scale_down.tolerance),
         );
         // `status.replicas`: the pods that exist (the AverageValue paths read it).
-        let status_replicas = self.cluster.deployments[d].pods.len() as u32;
-        self.hpa_inputs(d, x);
-        let scrape = self.runs[d].scrape;
+        let status_replicas = world.cluster.deployments[d].pods.len() as u32;
+        self.hpa_inputs(world, metrics, d, x);
+        let scrape = metrics.windows[d].scrape;
         let vnow = hpa_clock(now);
         let (infos, cpu, mem, rps) = (&x.infos, &x.cpu, &x.mem, &x.rps);
         hpa.metrics
@@ -345,17 +210,18 @@ impl Sim {
     /// Runs the controller of deployment `d` on this sync's proposals and applies its decision.
     fn apply_hpa(
         &mut self,
+        world: &mut World,
         d: usize,
         current: u32,
         proposals: &[Result<replicas::Proposal, replicas::CalcError>],
         now: SimTime,
     ) {
         let dep = DeploymentId(d as u32);
-        let hpa = self.scenario.deployments[d].hpa.as_ref().expect("an HPA");
-        let run = self.runs[d].hpa.get_or_insert_with(HpaRun::default);
+        let hpa = world.scenario.deployments[d].hpa.as_ref().expect("an HPA");
+        let run = self.runs[d].get_or_insert_with(HpaRun::default);
         let decision = run.state.reconcile(
             hpa,
-            &self.scenario.controller_manager,
+            &world.scenario.controller_manager,
             current,
             proposals,
             hpa_clock(now),
@@ -375,24 +241,24 @@ impl Sim {
                 _ => None,
             });
         let desired = decision.desired;
-        self.log_decision(d, &decision, proposals, now);
+        self.log_decision(world, d, &decision, proposals, now);
         if desired != current {
-            let run = self.runs[d].hpa.as_mut().expect("set above");
+            let run = self.runs[d].as_mut().expect("set above");
             if desired > current {
                 run.scale_ups += 1;
             } else {
                 run.scale_downs += 1;
             }
-            self.advance(dep, now);
-            self.cluster.deployments[d].desired = desired;
-            let r = &mut self.runs[d];
+            world.advance(dep, now);
+            world.cluster.deployments[d].desired = desired;
+            let r = &mut world.loads[d];
             r.peak_desired = r.peak_desired.max(desired);
-            self.reconcile(dep, now);
+            replicaset::reconcile(world, dep, now);
         }
     }
 
     /// The pod list and the metric samples the HPA of deployment `d` sees.
-    fn hpa_inputs(&self, d: usize, x: &mut HpaScratch) {
+    fn hpa_inputs(&self, world: &World, metrics: &MetricsServer, d: usize, x: &mut HpaScratch) {
         let HpaScratch {
             infos,
             cpu,
@@ -403,10 +269,10 @@ impl Sim {
         cpu.clear();
         mem.clear();
         rps.clear();
-        let c = &self.cluster;
-        let spec = &self.scenario.deployments[d];
+        let c = &world.cluster;
+        let spec = &world.scenario.deployments[d];
         let t = &spec.template;
-        let scrape = self.runs[d].scrape;
+        let scrape = metrics.windows[d].scrape;
         let load = spec.load.as_ref();
         for (i, &id) in c.deployments[d].pods.iter().enumerate() {
             let p = c.pod(id);
@@ -457,12 +323,13 @@ impl Sim {
 
     fn log_decision(
         &mut self,
+        world: &mut World,
         d: usize,
         decision: &crate::hpa::Decision,
         proposals: &[Result<replicas::Proposal, replicas::CalcError>],
         now: SimTime,
     ) {
-        let spec = &self.scenario.deployments[d];
+        let spec = &world.scenario.deployments[d];
         let hpa = spec.hpa.as_ref().expect("an HPA");
         let changed = decision.desired != decision.current;
         let (limit, limit_message) = decision
@@ -487,7 +354,7 @@ impl Sim {
                 .filter(|(_, p)| p.is_err())
                 .fold(0u64, |m, (i, _)| m | 1u64 << (i % 64)),
         };
-        let run = self.runs[d].hpa.as_mut().expect("an HPA");
+        let run = self.runs[d].as_mut().expect("an HPA");
         if !changed && run.last_logged == Some(key) {
             return;
         }
@@ -511,7 +378,7 @@ impl Sim {
                 .filter(|c| !c.status)
                 .map_or(String::new(), |c| format!("{}: {}", c.reason, c.message))
         };
-        self.log.emit(
+        world.log.emit(
             now,
             if changed {
                 "hpa_scaled"
@@ -530,105 +397,6 @@ impl Sim {
                 ("reason", Field::Str(&reason)),
             ],
         );
-    }
-
-    // ----- batch pods from traces ------------------------------------------------------------
-
-    /// The trace's pods due now are created; the cursor moves to the next arrival.
-    pub(super) fn trace_arrivals(&mut self, trace: usize, now: SimTime) {
-        let group = DeploymentId((self.scenario.deployments.len() + trace) as u32);
-        let base = self.cluster.trace_class_base[trace];
-        let n = self.scenario.traces[trace].trace.pods.len();
-        while self.trace_cursor[trace] < n {
-            let i = self.trace_cursor[trace];
-            let row = self.scenario.traces[trace].trace.pods[i];
-            if row.arrive > now {
-                self.queue.schedule(
-                    row.arrive,
-                    Event::TraceArrival {
-                        trace: trace as u32,
-                    },
-                );
-                break;
-            }
-            self.trace_cursor[trace] += 1;
-            self.create_trace_pod(group, ClassId(base + row.shape), i as u32, now);
-        }
-        self.wake_scheduler(now);
-    }
-
-    pub(super) fn create_trace_pod(
-        &mut self,
-        group: DeploymentId,
-        class: ClassId,
-        row: u32,
-        now: SimTime,
-    ) {
-        let pod = self.cluster.create_trace_pod(group, class, row, now);
-        self.unscheduled += 1;
-        self.stats.pods_created += 1;
-        self.scheduler.enqueue(&self.cluster, pod);
-    }
-
-    /// A trace pod started: it completes after its run time.
-    pub(super) fn trace_pod_started(&mut self, pod: PodId, trace: usize, now: SimTime) {
-        let p = self.cluster.pod(pod);
-        let i = p.ordinal as usize;
-        let row = self.scenario.traces[trace].trace.pods[i];
-        let st = &mut self.trace_stats[trace];
-        if !st.ran[i] {
-            st.ran[i] = true;
-            st.started += 1;
-            st.wait.push(now.since(p.created_at).as_ms());
-        }
-        if let Some(run) = row.run() {
-            let generation = self.cluster.pod(pod).generation;
-            self.queue
-                .schedule(now + run, Event::PodStep { pod, generation });
-        }
-    }
-
-    /// A trace pod ran for its duration: it leaves and frees its node.
-    pub(super) fn trace_pod_completed(&mut self, pod: PodId, trace: usize, now: SimTime) {
-        let name = self.pod_name(pod);
-        self.cluster.remove_pod(pod);
-        self.trace_stats[trace].completed += 1;
-        self.log
-            .emit(now, "pod_completed", &[("pod", Field::Str(&name))]);
-        self.wake_scheduler(now);
-    }
-
-    /// Rows of trace `i` created so far.
-    pub fn trace_arrived(&self, i: usize) -> usize {
-        self.trace_cursor[i]
-    }
-
-    /// The trace a pod belongs to, if it is a batch pod.
-    pub(super) fn trace_of(&self, p: &Pod) -> Option<usize> {
-        let Owner::Deployment(d) = p.owner;
-        self.cluster.deployments[d.idx()].trace.map(|t| t as usize)
-    }
-}
-
-/// What a trace contributed to a run.
-#[derive(Debug, Clone, Default)]
-pub struct TraceStats {
-    /// Rows that started running at least once.
-    pub started: u64,
-    ran: Vec<bool>,
-    pub completed: u64,
-    /// Pods evicted while running (their replacement starts over, as a Job's pod would).
-    pub restarted: u64,
-    /// Creation → first start.
-    pub wait: crate::observe::Durations,
-}
-
-impl TraceStats {
-    pub fn new(rows: usize) -> Self {
-        TraceStats {
-            ran: vec![false; rows],
-            ..TraceStats::default()
-        }
     }
 }
 
@@ -649,7 +417,7 @@ fn target_value(t: &Target) -> Option<i64> {
 }
 
 /// The pod as the HPA's pod lister shows it (times on the HPA's clock).
-fn pod_info(id: u32, p: &Pod, t: &crate::scenario::PodTemplate) -> PodInfo {
+fn pod_info(id: u32, p: &Pod, t: &crate::api::PodTemplate) -> PodInfo {
     // Pods of a warm start have been running since before the run.
     let vt = |t: SimTime| if p.warm { SimTime::ZERO } else { hpa_clock(t) };
     let (phase, ready) = match p.phase {

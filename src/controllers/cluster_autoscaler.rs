@@ -9,23 +9,25 @@
 //!   left to the scheduler for this loop, whole, instead of being packed pod by pod onto a
 //!   snapshot of the cluster;
 //! - upcoming nodes absorb pending pods by the binpacking estimate on their template;
-//! - the scale-down simulation places pods first-fit by resources, selectors and taints; it
-//!   does not check topology spread, and a node that receives simulated pods is not itself
-//!   removed in the same loop.
+//! - the scale-down simulation places pods first-fit with the scheduler's own filters
+//!   (`scheduler::filter`: the static TaintToleration and NodeAffinity verdicts from its cache,
+//!   NodeResourcesFit with the loop's simulated moves on top); it does not check topology
+//!   spread, and a node that receives simulated pods is not itself removed in the same loop.
 
 use crate::autoscaler::backoff::BackoffSettings;
 use crate::autoscaler::scale_down::{self, NodeLoad, PodFacts, Utilization};
 use crate::autoscaler::{
     self, Backoff, ExpansionOption, NodeTemplate, PodGroup, Resources, estimate,
 };
-use crate::cluster::{
-    ClassId, CreateError, NodeId, NodeState, Owner, PodId, PodPhase, PoolId, ZONES, Zone,
-};
+use crate::cluster::{ClassId, NodeId, NodeState, Owner, PodId, PodPhase, PoolId, Zone};
 use crate::engine::rng::Stream;
 use crate::engine::{SimDuration, SimTime};
-use crate::observe::{Durations, Field, round3};
+use crate::observe::{Field, round3};
+use crate::scheduler::filter::{self, Placed};
 
-use super::{Event, Sim};
+use super::node_lifecycle::{self, NodeObserver};
+use crate::cloud::Refusal;
+use crate::world::{Event, World};
 
 /// Pods younger than this make the loop wait one iteration for more (`static_autoscaler.go`,
 /// "Some pods are very young": 2 s, GPU pods aside).
@@ -46,21 +48,6 @@ pub struct PoolCa {
     pub scale_downs: u32,
     /// Scale-ups that restored `min_count`.
     pub min_restores: u32,
-}
-
-/// A zone outage and how the cluster came through it.
-#[derive(Debug, Clone)]
-pub struct OutageRecord {
-    pub zone: u8,
-    pub start: SimTime,
-    pub end: SimTime,
-    /// Nodes that went NotReady, and pods the node controller evicted from them.
-    pub nodes: u32,
-    pub pods_evicted: u32,
-    /// Pending pods were seen after the outage began…
-    pub pending_seen: bool,
-    /// …and back to zero at this instant.
-    pub pending_cleared_at: Option<SimTime>,
 }
 
 /// The autoscaler's memory between loops.
@@ -94,15 +81,6 @@ pub struct CaState {
     pub failed: Vec<(String, u64)>,
     /// Each failed scale-up: when, and "pool reason" (for the charts).
     pub failure_marks: Vec<(SimTime, String)>,
-    /// Time from a pod's first Unschedulable to Running.
-    pub unschedulable_to_running: Durations,
-    pub outages: Vec<OutageRecord>,
-    /// Until when each zone is down.
-    pub zone_down: [Option<SimTime>; ZONES],
-    /// `(vm size, zone or every zone, until)`.
-    pub stock_outs: Vec<(String, Option<u8>, SimTime)>,
-    /// Registered nodes whose Ready condition is False.
-    pub unready_nodes: u32,
 }
 
 impl CaState {
@@ -126,11 +104,6 @@ impl CaState {
             rng,
             failed: Vec::new(),
             failure_marks: Vec::new(),
-            unschedulable_to_running: Durations::default(),
-            outages: Vec::new(),
-            zone_down: [None; ZONES],
-            stock_outs: Vec::new(),
-            unready_nodes: 0,
         }
     }
 
@@ -152,22 +125,21 @@ impl CaState {
     }
 }
 
-/// Why Azure refused new VMs: a reason key (Azure's error code) and a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub key: &'static str,
-    pub message: String,
-}
-
 /// One candidate scale-up with what similarity needs.
 struct Candidate {
     option: ExpansionOption,
     classes: Vec<ClassId>,
 }
 
-impl Sim {
-    fn backoff_settings(&self) -> BackoffSettings {
-        let p = &self.scenario.autoscaler;
+impl CaState {
+    /// The autoscaler's loop is due: run it, then arm the next one.
+    pub fn on_scan(&mut self, world: &mut World, now: SimTime) {
+        self.autoscaler_scan(world, now);
+        self.next_scan(world, now);
+    }
+
+    fn backoff_settings(&self, world: &World) -> BackoffSettings {
+        let p = &world.scenario.autoscaler;
         BackoffSettings {
             initial: p.initial_node_group_backoff,
             max: p.max_node_group_backoff,
@@ -176,8 +148,8 @@ impl Sim {
     }
 
     /// Nodes of a pool that count towards its size: every live node not being deleted.
-    pub(super) fn pool_size(&self, pool: usize) -> u32 {
-        let c = &self.cluster;
+    pub fn pool_size(&self, world: &World, pool: usize) -> u32 {
+        let c = &world.cluster;
         c.pools[pool]
             .nodes
             .iter()
@@ -187,184 +159,26 @@ impl Sim {
 
     /// The scale set's size, which counts nodes being deleted until their VMs are gone: what
     /// `max_count` caps.
-    fn scale_set_size(&self, pool: usize) -> u32 {
-        self.cluster.pools[pool].nodes.len() as u32
+    fn scale_set_size(&self, world: &World, pool: usize) -> u32 {
+        world.cluster.pools[pool].nodes.len() as u32
     }
 
-    fn cluster_size(&self) -> u32 {
-        (0..self.cluster.pools.len())
-            .map(|p| self.pool_size(p))
+    fn cluster_size(&self, world: &World) -> u32 {
+        (0..world.cluster.pools.len())
+            .map(|p| self.pool_size(world, p))
             .sum()
     }
 
-    /// Whether Azure can create `count` more VMs in `pool` now, and in which zones (best-effort
-    /// balanced over the pool's zones that are up and have stock). Checks are all-or-nothing, as
-    /// one scale-set update is: the node limits, the subnet, the pod CIDR, the vCPU quota of the
-    /// VM family, outages and stock-outs.
-    pub(super) fn azure_check(
-        &self,
-        pool: usize,
-        count: u32,
-        now: SimTime,
-    ) -> Result<Vec<Zone>, Refusal> {
-        let c = &self.cluster;
-        let p = &c.pools[pool];
-        let spec = &p.spec;
-        let n = u64::from(count);
-        if let Err(e) = c.room_for(PoolId(pool as u32), count) {
-            return Err(match e {
-                CreateError::NodeLimit { scope, limit } => Refusal {
-                    key: "NodeLimitExceeded",
-                    message: format!(
-                        "the {scope} would have more than {limit} nodes, the AKS limit"
-                    ),
-                },
-                CreateError::SubnetFull { needed, free } => Refusal {
-                    key: "SubnetIsFull",
-                    message: if count == 1 {
-                        format!("the node needs {needed} subnet addresses and {free} are free")
-                    } else {
-                        format!(
-                            "{count} nodes need {needed} subnet addresses ({} each) and {free} are free",
-                            spec.ips_per_node
-                        )
-                    },
-                },
-                CreateError::PodCidrFull => Refusal {
-                    key: "PodCidrFull",
-                    message: "the overlay pod CIDR has no /24 left for another node".into(),
-                },
-            });
-        }
-        // Spot VMs count against a separate spot quota, not the family's.
-        let regular = spec.priority == crate::scenario::Priority::Regular;
-        if let Some(q) = self
-            .scenario
-            .quotas
-            .iter()
-            .find(|q| regular && q.family == spec.sku.family)
-        {
-            let used: u64 = c
-                .pools
-                .iter()
-                .filter(|x| {
-                    x.spec.sku.family == q.family
-                        && x.spec.priority == crate::scenario::Priority::Regular
-                })
-                .map(|x| x.nodes.len() as u64 * u64::from(x.spec.sku.vcpu))
-                .sum();
-            let want = n * u64::from(spec.sku.vcpu);
-            if used + want > q.vcpus {
-                return Err(Refusal {
-                    key: "QuotaExceeded",
-                    message: format!(
-                        "{want} more {} vCPUs would exceed the regional quota: {used} of {} in use",
-                        q.family, q.vcpus
-                    ),
-                });
-            }
-        }
-        // Zones that can take a VM of this size now.
-        let available = |z: Zone| -> Result<(), Refusal> {
-            if z.0 > 0 && self.ca.zone_down[z.0 as usize].is_some_and(|until| until > now) {
-                return Err(Refusal {
-                    key: "ZonalAllocationFailed",
-                    message: format!("zone {} is down", z.0),
-                });
-            }
-            let out = self.ca.stock_outs.iter().any(|(sku, zone, until)| {
-                *until > now && *sku == spec.sku.name && zone.is_none_or(|x| x == z.0 || z.0 == 0)
-            });
-            if out {
-                return Err(Refusal {
-                    key: if z.0 == 0 {
-                        "AllocationFailed"
-                    } else {
-                        "ZonalAllocationFailed"
-                    },
-                    message: if z.0 == 0 {
-                        format!("no capacity for {} in the region", spec.sku.name)
-                    } else {
-                        format!("no capacity for {} in zone {}", spec.sku.name, z.0)
-                    },
-                });
-            }
-            Ok(())
-        };
-        let mut counts = c.zone_counts(PoolId(pool as u32));
-        let mut open: Vec<usize> = Vec::new();
-        let mut refusals: Vec<Refusal> = Vec::new();
-        for (i, z) in p.zones.iter().enumerate() {
-            match available(*z) {
-                Ok(()) => open.push(i),
-                Err(r) => refusals.push(r),
-            }
-        }
-        if open.is_empty() {
-            // Every zone refused: the first zone's code, every zone's reason.
-            let messages: Vec<String> = refusals.iter().map(|r| r.message.clone()).collect();
-            let key = refusals.first().expect("a pool has at least one zone").key;
-            return Err(Refusal {
-                key,
-                message: messages.join("; "),
-            });
-        }
-        let mut zones = Vec::with_capacity(count as usize);
-        for _ in 0..count {
-            let i = *open
-                .iter()
-                .min_by_key(|i| (counts[**i], **i))
-                .expect("non-empty");
-            counts[i] += 1;
-            zones.push(p.zones[i]);
-        }
-        Ok(zones)
-    }
-
-    /// What Azure grants of a request for `count` VMs: every check is all-or-nothing except
-    /// the subnet, where the VMs that still get addresses are created and the rest fail.
-    fn azure_grant(&self, pool: usize, count: u32, now: SimTime) -> (Vec<Zone>, Option<Refusal>) {
-        match self.azure_check(pool, count, now) {
-            Ok(zones) => (zones, None),
-            Err(r) if r.key == "SubnetIsFull" => {
-                let c = &self.cluster;
-                let per = c.pools[pool].spec.ips_per_node.max(1);
-                let fit = (c.subnet_ips.saturating_sub(c.ips_used) / per) as u32;
-                let zones = if fit > 0 {
-                    self.azure_check(pool, fit.min(count), now)
-                        .unwrap_or_default()
-                } else {
-                    Vec::new()
-                };
-                let refused = count - zones.len() as u32;
-                let message = format!(
-                    "{refused} of {count} node(s) refused: each needs {per} subnet addresses and {} are free after the {} granted",
-                    c.subnet_ips.saturating_sub(c.ips_used) - per * zones.len() as u64,
-                    zones.len()
-                );
-                (
-                    zones,
-                    Some(Refusal {
-                        key: r.key,
-                        message,
-                    }),
-                )
-            }
-            Err(r) => (Vec::new(), Some(r)),
-        }
-    }
-
     /// A scale-up of `pool` failed: back it off and say why.
-    fn scale_up_failed(&mut self, pool: usize, refusal: &Refusal, now: SimTime) {
-        let s = self.backoff_settings();
-        let until = self.ca.pools[pool].backoff.fail(now, s, refusal.key);
-        self.ca.count_failure(refusal.key);
-        let name = self.scenario.pools[pool].name.clone();
-        self.ca
-            .failure_marks
+    fn scale_up_failed(&mut self, world: &mut World, pool: usize, refusal: &Refusal, now: SimTime) {
+        let s = self.backoff_settings(world);
+        let until = self.pools[pool].backoff.fail(now, s, refusal.key);
+        self.count_failure(refusal.key);
+        let name = world.scenario.pools[pool].name.clone();
+        self.failure_marks
             .push((now, format!("{name}: {}", refusal.key)));
-        let until_clock = self.log.wall_clock(until);
-        self.log.emit(
+        let until_clock = world.log.wall_clock(until);
+        world.log.emit(
             now,
             "ca_scale_up_failed",
             &[
@@ -377,68 +191,75 @@ impl Sim {
     }
 
     /// One autoscaler loop.
-    pub(super) fn autoscaler_scan(&mut self, now: SimTime) {
-        self.ca.grow(self.cluster.nodes.len());
-        self.registration_timeouts(now);
+    fn autoscaler_scan(&mut self, world: &mut World, now: SimTime) {
+        self.grow(world.cluster.nodes.len());
+        self.registration_timeouts(world, now);
         // The safety stop: too many unready nodes halts every operation.
-        let registered: u32 = self
+        let registered: u32 = world
             .cluster
             .pools
             .iter()
             .map(|p| p.ready_in_zone.iter().sum::<u32>())
             .sum();
-        let profile = &self.scenario.autoscaler;
-        let unready = self.ca.unready_nodes;
+        let profile = &world.scenario.autoscaler;
+        let unready = world.unready_nodes;
         let halt = unready > profile.ok_total_unready_count
             && f64::from(unready) * 100.0
                 > profile.max_total_unready_percentage * f64::from(registered);
-        if halt != self.ca.halted {
-            self.ca.halted = halt;
+        if halt != self.halted {
+            self.halted = halt;
             let why = format!(
                 "{unready} of {registered} nodes are unready (more than {} and more than {}%)",
                 profile.ok_total_unready_count, profile.max_total_unready_percentage
             );
             if halt {
-                self.log
+                world
+                    .log
                     .emit(now, "ca_halted", &[("reason", Field::Str(&why))]);
             } else {
-                self.log.emit(now, "ca_resumed", &[]);
+                world.log.emit(now, "ca_resumed", &[]);
             }
         }
         if halt {
             // Upstream forgets the unneeded nodes while the cluster is unhealthy.
-            self.ca.unneeded.iter_mut().for_each(|u| *u = None);
+            self.unneeded.iter_mut().for_each(|u| *u = None);
             return;
         }
-        self.restore_min_counts(now);
-        let waited = self.scale_up(now);
-        if self.scenario.autoscaler.scale_down_enabled {
+        self.restore_min_counts(world, now);
+        let waited = self.scale_up(world, now);
+        if world.scenario.autoscaler.scale_down_enabled {
             // A loop that waits for more pods still updates the unneeded set but deletes nothing.
-            self.scale_down(now, !waited);
+            self.scale_down(world, now, !waited);
         }
     }
 
     /// Nodes not registered within `max-node-provision-time` are deleted and their pool is
     /// backed off (`clusterstate` long-unregistered nodes).
-    fn registration_timeouts(&mut self, now: SimTime) {
-        let limit = self.scenario.autoscaler.max_node_provision_time;
+    fn registration_timeouts(&mut self, world: &mut World, now: SimTime) {
+        let limit = world.scenario.autoscaler.max_node_provision_time;
         // Per pool: the nodes that missed the deadline in this loop (one failed scale-up).
         let mut late: Vec<(usize, Vec<String>)> = Vec::new();
         let mut i = 0;
-        while i < self.ca.upcoming.len() {
-            let id = self.ca.upcoming[i];
-            let n = self.cluster.node(id);
+        while i < self.upcoming.len() {
+            let id = self.upcoming[i];
+            let n = world.cluster.node(id);
             if n.state != NodeState::Provisioning {
-                self.ca.upcoming.swap_remove(i);
+                self.upcoming.swap_remove(i);
                 continue;
             }
             if now.since(n.created_at) < limit {
                 i += 1;
                 continue;
             }
-            self.ca.upcoming.swap_remove(i);
+            self.upcoming.swap_remove(i);
             let (pool, name) = (n.pool.idx(), n.name.clone());
-            self.delete_node(id, now, "not registered within max-node-provision-time");
+            node_lifecycle::delete_node(
+                world,
+                self,
+                id,
+                now,
+                "not registered within max-node-provision-time",
+            );
             match late.iter_mut().find(|(p, _)| *p == pool) {
                 Some((_, v)) => v.push(name),
                 None => late.push((pool, vec![name])),
@@ -446,7 +267,7 @@ impl Sim {
         }
         late.sort();
         for (pool, mut names) in late {
-            if !self.scenario.pools[pool].enable_auto_scaling {
+            if !world.scenario.pools[pool].enable_auto_scaling {
                 continue;
             }
             names.sort();
@@ -458,48 +279,36 @@ impl Sim {
                     names.join(", ")
                 ),
             };
-            self.scale_up_failed(pool, &refusal, now);
-        }
-    }
-
-    /// A node registered: when its pool has no other node on the way, the scale-up is complete
-    /// and the pool's backoff is cleared.
-    pub(super) fn ca_node_registered(&mut self, node: NodeId) {
-        let pool = self.cluster.node(node).pool;
-        self.ca.upcoming.retain(|n| *n != node);
-        let c = &self.cluster;
-        let more = self.ca.upcoming.iter().any(|n| c.node(*n).pool == pool);
-        if !more {
-            self.ca.pools[pool.idx()].backoff.clear();
+            self.scale_up_failed(world, pool, &refusal, now);
         }
     }
 
     /// AKS brings an autoscaled pool back to `min_count` when nodes were lost (spot evictions,
     /// deleted VMs), as upstream's `--enforce-node-group-min-size`.
-    fn restore_min_counts(&mut self, now: SimTime) {
-        for p in 0..self.cluster.pools.len() {
-            let spec = &self.scenario.pools[p];
+    fn restore_min_counts(&mut self, world: &mut World, now: SimTime) {
+        for p in 0..world.cluster.pools.len() {
+            let spec = &world.scenario.pools[p];
             if !spec.enable_auto_scaling {
                 continue;
             }
-            let size = self.pool_size(p);
-            if size >= spec.min_count || self.ca.pools[p].backoff.active(now).is_some() {
+            let size = self.pool_size(world, p);
+            if size >= spec.min_count || self.pools[p].backoff.active(now).is_some() {
                 continue;
             }
             let mut missing = spec.min_count - size;
-            let total_cap = self.scenario.autoscaler.max_nodes_total;
+            let total_cap = world.scenario.autoscaler.max_nodes_total;
             if total_cap > 0 {
-                missing = missing.min(total_cap.saturating_sub(self.cluster_size()));
+                missing = missing.min(total_cap.saturating_sub(self.cluster_size(world)));
                 if missing == 0 {
                     continue;
                 }
             }
-            let (zones, refused) = self.azure_grant(p, missing, now);
+            let (zones, refused) = world.azure_grant(p, missing, now);
             if !zones.is_empty() {
                 {
                     let missing = zones.len() as u32;
                     let name = spec.name.clone();
-                    self.log.emit(
+                    world.log.emit(
                         now,
                         "ca_scale_up",
                         &[
@@ -515,35 +324,30 @@ impl Sim {
                         ],
                     );
                     for z in zones {
-                        self.create_node_in(
+                        node_lifecycle::create_node_in(
+                            world,
+                            self,
                             PoolId(p as u32),
                             z,
                             now,
                             "cluster autoscaler: min_count",
                         );
                     }
-                    let s = &mut self.ca.pools[p];
+                    let s = &mut self.pools[p];
                     s.min_restores += 1;
                     s.scale_ups += 1;
                     s.nodes_added += missing;
-                    self.ca.last_scale_up = Some(now);
+                    self.last_scale_up = Some(now);
                 }
             }
             if let Some(r) = refused {
-                self.scale_up_failed(p, &r, now);
+                self.scale_up_failed(world, p, &r, now);
             }
         }
     }
 
-    /// Whether pods of `class` pass the static filters on `pool` in `zone`, from the
-    /// scheduler's cache of them.
-    fn statically_fits(&mut self, class: ClassId, pool: usize, zone: Zone) -> bool {
-        self.scheduler
-            .statically_fits(&self.cluster, class, PoolId(pool as u32), zone)
-    }
-
-    fn template(&self, pool: usize, zone: Zone) -> NodeTemplate {
-        let p = &self.cluster.pools[pool];
+    fn template(&self, world: &World, pool: usize, zone: Zone) -> NodeTemplate {
+        let p = &world.cluster.pools[pool];
         let a = p.spec.allocatable;
         let d = p.daemon[p.zone_index(zone)];
         NodeTemplate {
@@ -556,15 +360,15 @@ impl Sim {
 
     /// Scale-up. Returns true when the loop waits one iteration for more pods (which also
     /// skips scale-down).
-    fn scale_up(&mut self, now: SimTime) -> bool {
-        if self.unscheduled_pods() == 0 {
+    fn scale_up(&mut self, world: &mut World, now: SimTime) -> bool {
+        if world.unscheduled_pods() == 0 {
             return false;
         }
-        let profile = self.scenario.autoscaler.clone();
-        let mut pods: Vec<PodId> = self.scheduler.failed_pods(&self.cluster).collect();
+        let profile = world.scenario.autoscaler.clone();
+        let mut pods: Vec<PodId> = world.scheduler.failed_pods(&world.cluster).collect();
         pods.sort_unstable();
         pods.dedup();
-        let c = &self.cluster;
+        let c = &world.cluster;
         pods.retain(|p| {
             let pod = c.pod(*p);
             let t = c.template(pod.class);
@@ -588,7 +392,10 @@ impl Sim {
         // A class some existing node can take now is the scheduler's to place.
         let mut i = 0;
         while i < groups.len() {
-            if self.scheduler.fits_existing(&self.cluster, groups[i].1[0]) {
+            if world
+                .scheduler
+                .fits_existing(&world.cluster, groups[i].1[0])
+            {
                 groups.remove(i);
             } else {
                 i += 1;
@@ -597,7 +404,7 @@ impl Sim {
         if groups.is_empty() {
             return false;
         }
-        let c = &self.cluster;
+        let c = &world.cluster;
         if groups
             .iter()
             .flat_map(|(_, v)| v)
@@ -608,8 +415,8 @@ impl Sim {
         // Nodes on their way absorb what fits on them.
         let mut left: Vec<u32> = groups.iter().map(|(_, v)| v.len() as u32).collect();
         let mut coming: Vec<(usize, Zone, u32)> = Vec::new();
-        for id in &self.ca.upcoming {
-            let n = self.cluster.node(*id);
+        for id in &self.upcoming {
+            let n = world.cluster.node(*id);
             let (p, z) = (n.pool.idx(), n.zone);
             match coming.iter_mut().find(|(q, y, _)| *q == p && *y == z) {
                 Some((_, _, k)) => *k += 1,
@@ -618,11 +425,13 @@ impl Sim {
         }
         coming.sort_unstable();
         for (p, z, k) in coming {
-            let input = self.pod_groups(&groups, &left, |s, class| s.statically_fits(class, p, z));
+            let input = self.pod_groups(world, &groups, &left, |s, class| {
+                s.statically_fits(class, p, z)
+            });
             if input.is_empty() {
                 continue;
             }
-            let e = estimate(&self.template(p, z), &input, k);
+            let e = estimate(&self.template(world, p, z), &input, k);
             for (gid, placed) in e.per_group {
                 left[gid as usize] -= placed;
             }
@@ -632,20 +441,20 @@ impl Sim {
             return false;
         }
         // One option per pool that can grow.
-        let total = self.cluster_size();
+        let total = self.cluster_size(world);
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut skipped: Vec<String> = Vec::new();
         let mut hostable: Vec<Vec<ClassId>> = Vec::new();
-        for p in 0..self.cluster.pools.len() {
+        for p in 0..world.cluster.pools.len() {
             hostable.push(Vec::new());
-            let spec = self.scenario.pools[p].clone();
+            let spec = world.scenario.pools[p].clone();
             if !spec.enable_auto_scaling {
                 continue;
             }
-            let zones = self.cluster.pools[p].zones.clone();
+            let zones = world.cluster.pools[p].zones.clone();
             let mut classes = Vec::new();
             for (gi, (class, _)) in groups.iter().enumerate() {
-                if left[gi] > 0 && zones.iter().any(|z| self.statically_fits(*class, p, *z)) {
+                if left[gi] > 0 && zones.iter().any(|z| world.statically_fits(*class, p, *z)) {
                     classes.push(*class);
                 }
             }
@@ -653,16 +462,16 @@ impl Sim {
             if classes.is_empty() {
                 continue;
             }
-            let size = self.scale_set_size(p);
+            let size = self.scale_set_size(world, p);
             if size >= spec.max_count {
                 skipped.push(format!("{}: at max_count {}", spec.name, spec.max_count));
                 continue;
             }
-            if let Some((until, why)) = self.ca.pools[p].backoff.active(now) {
+            if let Some((until, why)) = self.pools[p].backoff.active(now) {
                 skipped.push(format!(
                     "{}: backed off until {} after {why}",
                     spec.name,
-                    self.log.wall_clock(until)
+                    world.log.wall_clock(until)
                 ));
                 continue;
             }
@@ -677,13 +486,13 @@ impl Sim {
                 }
                 cap = cap.min(profile.max_nodes_total - total);
             }
-            let zone = self
+            let zone = world
                 .azure_check(p, 1, now)
                 .ok()
                 .and_then(|z| z.first().copied())
                 .unwrap_or(zones[0]);
-            let input = self.pod_groups(&groups, &left, |_, class| classes.contains(&class));
-            let template = self.template(p, zone);
+            let input = self.pod_groups(world, &groups, &left, |_, class| classes.contains(&class));
+            let template = self.template(world, p, zone);
             let e = estimate(&template, &input, cap);
             if e.nodes == 0 {
                 skipped.push(format!(
@@ -694,7 +503,7 @@ impl Sim {
             }
             let mut requested = Resources::ZERO;
             for (gid, placed) in &e.per_group {
-                let (cpu, mem) = self.cluster.requests(groups[*gid as usize].0);
+                let (cpu, mem) = world.cluster.requests(groups[*gid as usize].0);
                 requested.cpu_millis += cpu * u64::from(*placed);
                 requested.memory_bytes += mem * u64::from(*placed);
             }
@@ -715,15 +524,15 @@ impl Sim {
             });
         }
         let options: Vec<ExpansionOption> = candidates.iter().map(|c| c.option.clone()).collect();
-        let chosen = autoscaler::choose(&profile.expander, &options, &mut self.ca.rng);
+        let chosen = autoscaler::choose(&profile.expander, &options, &mut self.rng);
         let Some((best, why)) = chosen else {
             let text = if skipped.is_empty() {
                 "no autoscaled pool can run them (selectors, taints or OS)".to_string()
             } else {
                 skipped.join("; ")
             };
-            if text != self.ca.no_scale_up_logged {
-                self.log.emit(
+            if text != self.no_scale_up_logged {
+                world.log.emit(
                     now,
                     "ca_no_scale_up",
                     &[
@@ -731,21 +540,21 @@ impl Sim {
                         ("reason", Field::Str(&text)),
                     ],
                 );
-                self.ca.no_scale_up_logged = text;
+                self.no_scale_up_logged = text;
             }
             return false;
         };
-        self.ca.no_scale_up_logged.clear();
+        self.no_scale_up_logged.clear();
         let best_pool = candidates[best].option.group;
         // Similar pools share the new nodes (`--balance-similar-node-groups`).
         let mut members = vec![best_pool];
         if profile.balance_similar_node_groups {
             for (q, can) in hostable.iter().enumerate() {
                 if q != best_pool
-                    && self.scenario.pools[q].enable_auto_scaling
-                    && self.ca.pools[q].backoff.active(now).is_none()
+                    && world.scenario.pools[q].enable_auto_scaling
+                    && self.pools[q].backoff.active(now).is_none()
                     && *can == candidates[best].classes
-                    && self.similar(best_pool, q)
+                    && self.similar(world, best_pool, q)
                 {
                     members.push(q);
                 }
@@ -753,7 +562,12 @@ impl Sim {
         }
         let sizes: Vec<(u32, u32)> = members
             .iter()
-            .map(|&p| (self.scale_set_size(p), self.scenario.pools[p].max_count))
+            .map(|&p| {
+                (
+                    self.scale_set_size(world, p),
+                    world.scenario.pools[p].max_count,
+                )
+            })
             .collect();
         let mut wanted = candidates[best].option.node_count;
         if profile.max_nodes_total > 0 {
@@ -761,8 +575,8 @@ impl Sim {
         }
         let split = autoscaler::balance(&sizes, wanted);
         // The decision, with the options and the expander's reasoning.
-        let names: Vec<String> = pods.iter().take(5).map(|p| self.pod_name(*p)).collect();
-        let reasons: Vec<String> = self
+        let names: Vec<String> = pods.iter().take(5).map(|p| world.pod_name(*p)).collect();
+        let reasons: Vec<String> = world
             .scheduler
             .reasons_of(&pods)
             .into_iter()
@@ -776,9 +590,9 @@ impl Sim {
             .iter()
             .zip(&split)
             .filter(|(_, n)| **n > 0)
-            .map(|(p, n)| format!("{} +{n}", self.scenario.pools[*p].name))
+            .map(|(p, n)| format!("{} +{n}", world.scenario.pools[*p].name))
             .collect();
-        self.log.emit(
+        world.log.emit(
             now,
             "ca_scale_up",
             &[
@@ -797,22 +611,29 @@ impl Sim {
             if n == 0 {
                 continue;
             }
-            let (zones, refused) = self.azure_grant(p, n, now);
+            let (zones, refused) = world.azure_grant(p, n, now);
             if !zones.is_empty() {
-                let s = &mut self.ca.pools[p];
+                let s = &mut self.pools[p];
                 s.scale_ups += 1;
                 s.nodes_added += zones.len() as u32;
                 grew = true;
                 for z in zones {
-                    self.create_node_in(PoolId(p as u32), z, now, "cluster autoscaler: scale-up");
+                    node_lifecycle::create_node_in(
+                        world,
+                        self,
+                        PoolId(p as u32),
+                        z,
+                        now,
+                        "cluster autoscaler: scale-up",
+                    );
                 }
             }
             if let Some(r) = refused {
-                self.scale_up_failed(p, &r, now);
+                self.scale_up_failed(world, p, &r, now);
             }
         }
         if grew {
-            self.ca.last_scale_up = Some(now);
+            self.last_scale_up = Some(now);
         }
         false
     }
@@ -821,16 +642,17 @@ impl Sim {
     /// group's id is its index in `groups`.
     fn pod_groups(
         &mut self,
+        world: &mut World,
         groups: &[(ClassId, Vec<PodId>)],
         left: &[u32],
-        mut keep: impl FnMut(&mut Sim, ClassId) -> bool,
+        mut keep: impl FnMut(&mut World, ClassId) -> bool,
     ) -> Vec<PodGroup> {
         let mut out = Vec::new();
         for (i, (class, _)) in groups.iter().enumerate() {
-            if left[i] == 0 || !keep(self, *class) {
+            if left[i] == 0 || !keep(world, *class) {
                 continue;
             }
-            let (cpu, mem) = self.cluster.requests(*class);
+            let (cpu, mem) = world.cluster.requests(*class);
             out.push(PodGroup {
                 id: i as u32,
                 requests: Resources::new(cpu, mem),
@@ -844,8 +666,8 @@ impl Sim {
     /// capacity), allocatable and DaemonSet load within 5 %, and the same labels apart from
     /// the zone, the region, the hostname and the pool name (the Azure comparator ignores
     /// `agentpool`).
-    fn similar(&self, a: usize, b: usize) -> bool {
-        let (pa, pb) = (&self.cluster.pools[a], &self.cluster.pools[b]);
+    fn similar(&self, world: &World, a: usize, b: usize) -> bool {
+        let (pa, pb) = (&world.cluster.pools[a], &world.cluster.pools[b]);
         if pa.spec.sku.name != pb.spec.sku.name || pa.spec.os != pb.spec.os {
             return false;
         }
@@ -875,15 +697,15 @@ impl Sim {
         let ignored = |k: &str| {
             matches!(
                 k,
-                crate::cluster::LABEL_ZONE
-                    | crate::cluster::LABEL_REGION
-                    | crate::cluster::LABEL_HOSTNAME
-                    | crate::cluster::LABEL_AGENTPOOL
-                    | crate::cluster::LABEL_AGENTPOOL_SHORT
+                crate::api::LABEL_ZONE
+                    | crate::api::LABEL_REGION
+                    | crate::api::LABEL_HOSTNAME
+                    | crate::api::LABEL_AGENTPOOL
+                    | crate::api::LABEL_AGENTPOOL_SHORT
             )
         };
         let (la, lb) = (&pa.zone_labels[0], &pb.zone_labels[0]);
-        let strip = |l: &crate::cluster::Labels| -> Vec<(String, String)> {
+        let strip = |l: &crate::api::Labels| -> Vec<(String, String)> {
             let mut v: Vec<(String, String)> = l
                 .iter()
                 .filter(|(k, _)| !ignored(k))
@@ -895,32 +717,29 @@ impl Sim {
         strip(la) == strip(lb)
     }
 
-    // ----- scale-down ----------------------------------------------------------------------
-
-    fn scale_down(&mut self, now: SimTime, may_delete: bool) {
-        self.ca.grow(self.cluster.nodes.len());
-        self.ca
-            .drains
-            .retain(|n| self.cluster.node(*n).state == NodeState::Deleting);
-        self.update_unneeded(now);
-        let cooldown = self.cooldowns(now).iter().map(|(end, _)| *end).max();
-        let due = self.due_for_removal(now);
+    fn scale_down(&mut self, world: &mut World, now: SimTime, may_delete: bool) {
+        self.grow(world.cluster.nodes.len());
+        self.drains
+            .retain(|n| world.cluster.node(*n).state == NodeState::Deleting);
+        self.update_unneeded(world, now);
+        let cooldown = self.cooldowns(world, now).iter().map(|(end, _)| *end).max();
+        let due = self.due_for_removal(world, now);
         if due.is_empty() || !may_delete {
             return;
         }
         if let Some(end) = cooldown
             && end > now
         {
-            if self.ca.cooldown_logged != Some(end) {
-                self.ca.cooldown_logged = Some(end);
-                let until = self.log.wall_clock(end);
+            if self.cooldown_logged != Some(end) {
+                self.cooldown_logged = Some(end);
+                let until = world.log.wall_clock(end);
                 let causes: Vec<String> = self
-                    .cooldowns(now)
+                    .cooldowns(world, now)
                     .into_iter()
                     .map(|(_, why)| why)
                     .collect();
                 let why = causes.join("; ");
-                self.log.emit(
+                world.log.emit(
                     now,
                     "ca_scale_down_cooldown",
                     &[
@@ -936,34 +755,33 @@ impl Sim {
         let mut deleted_any = false;
         // Each pool's size, counted once when a due node of it is first met, then kept
         // current as this loop removes nodes.
-        let mut sizes: Vec<Option<u32>> = vec![None; self.cluster.pools.len()];
+        let mut sizes: Vec<Option<u32>> = vec![None; world.cluster.pools.len()];
         for (id, utilization) in due {
-            let n = self.cluster.node(id);
+            let n = world.cluster.node(id);
             let pool = n.pool.idx();
-            let spec = &self.scenario.pools[pool];
+            let spec = &world.scenario.pools[pool];
             let floor = spec
                 .min_count
-                .max(u32::from(spec.mode == crate::scenario::Mode::System));
+                .max(u32::from(spec.mode == crate::api::Mode::System));
             // Nodes already on their way out (cordoned) no longer count towards the size.
-            let size = *sizes[pool].get_or_insert_with(|| self.pool_size(pool));
+            let size = *sizes[pool].get_or_insert_with(|| self.pool_size(world, pool));
             if size <= floor {
                 let why = format!("pool {} is at its min_count {}", spec.name, spec.min_count);
-                self.note_kept(id, now, why, false);
+                self.note_kept(world, id, now, why, false);
                 continue;
             }
             let occupied = n.pods.len() as u32 - n.pods_terminating > 0;
             if !occupied {
-                if empty_deleted >= self.scenario.autoscaler.max_empty_bulk_delete {
+                if empty_deleted >= world.scenario.autoscaler.max_empty_bulk_delete {
                     continue;
                 }
                 empty_deleted += 1;
-            } else if self.ca.drains.len() as u32 >= self.scenario.autoscaler.max_drain_parallelism
-            {
+            } else if self.drains.len() as u32 >= world.scenario.autoscaler.max_drain_parallelism {
                 continue;
             }
-            let since = self.ca.unneeded[id.idx()].expect("due nodes are unneeded");
+            let since = self.unneeded[id.idx()].expect("due nodes are unneeded");
             let (name, pool_name) = (n.name.clone(), spec.name.clone());
-            self.log.emit(
+            world.log.emit(
                 now,
                 "ca_scale_down",
                 &[
@@ -977,36 +795,50 @@ impl Sim {
                     ),
                 ],
             );
-            self.ca.unneeded[id.idx()] = None;
-            self.ca.pools[pool].scale_downs += 1;
+            self.unneeded[id.idx()] = None;
+            self.pools[pool].scale_downs += 1;
             sizes[pool] = Some(size - 1);
             deleted_any = true;
             if occupied {
-                self.ca.drains.push(id);
-                let cap = self.scenario.autoscaler.max_graceful_termination;
-                self.drain_node(id, now, "cluster autoscaler: scale-down", Some(cap));
+                self.drains.push(id);
+                let cap = world.scenario.autoscaler.max_graceful_termination;
+                node_lifecycle::drain_node(
+                    world,
+                    self,
+                    id,
+                    now,
+                    "cluster autoscaler: scale-down",
+                    Some(cap),
+                );
             } else {
-                self.drain_node(id, now, "cluster autoscaler: empty node", None);
+                node_lifecycle::drain_node(
+                    world,
+                    self,
+                    id,
+                    now,
+                    "cluster autoscaler: empty node",
+                    None,
+                );
             }
         }
         if deleted_any {
-            self.ca.last_delete = Some(now);
+            self.last_delete = Some(now);
         }
     }
 
     /// The scale-down cooldowns still running at `now`: when each ends and why. (Drains do not
     /// fail here, so there is no cooldown after a failed scale-down.)
-    fn cooldowns(&self, now: SimTime) -> Vec<(SimTime, String)> {
-        let p = &self.scenario.autoscaler;
+    fn cooldowns(&self, world: &World, now: SimTime) -> Vec<(SimTime, String)> {
+        let p = &world.scenario.autoscaler;
         [
             (
-                self.ca.last_scale_up,
+                self.last_scale_up,
                 p.scale_down_delay_after_add,
                 "scale-up",
                 "scale-down-delay-after-add",
             ),
             (
-                self.ca.last_delete,
+                self.last_delete,
                 p.scale_down_delay_after_delete,
                 "node deleted",
                 "scale-down-delay-after-delete",
@@ -1016,7 +848,7 @@ impl Sim {
         .filter_map(|(at, delay, what, key)| {
             let t = at?;
             (t + delay > now).then(|| {
-                let why = format!("{what} at {} ({key} {delay})", self.log.wall_clock(t));
+                let why = format!("{what} at {} ({key} {delay})", world.log.wall_clock(t));
                 (t + delay, why)
             })
         })
@@ -1025,12 +857,12 @@ impl Sim {
 
     /// Unneeded nodes whose time has come: unneeded for `scale-down-unneeded-time` (unready
     /// ones for `scale-down-unready-time`), with their utilization, oldest first.
-    fn due_for_removal(&self, now: SimTime) -> Vec<(NodeId, f64)> {
-        let p = &self.scenario.autoscaler;
+    fn due_for_removal(&self, world: &World, now: SimTime) -> Vec<(NodeId, f64)> {
+        let p = &world.scenario.autoscaler;
         let mut due: Vec<(SimTime, NodeId, f64)> = Vec::new();
-        for (i, since) in self.ca.unneeded.iter().enumerate() {
+        for (i, since) in self.unneeded.iter().enumerate() {
             let Some(since) = since else { continue };
-            let n = &self.cluster.nodes[i];
+            let n = &world.cluster.nodes[i];
             if n.state != NodeState::Ready {
                 continue;
             }
@@ -1040,17 +872,17 @@ impl Sim {
                 p.scale_down_unneeded_time
             };
             // Upstream: `since + wait` strictly before now.
-            if now.since(*since) > wait && self.ca.received[i] != self.ca.stamp {
-                due.push((*since, n.id, self.utilization(n.id).value()));
+            if now.since(*since) > wait && self.received[i] != self.stamp {
+                due.push((*since, n.id, self.utilization(world, n.id).value()));
             }
         }
         due.sort_by_key(|(since, id, _)| (*since, *id));
         due.into_iter().map(|(_, id, u)| (id, u)).collect()
     }
 
-    fn utilization(&self, id: NodeId) -> Utilization {
-        let n = self.cluster.node(id);
-        let pool = self.cluster.pool(n.pool);
+    fn utilization(&self, world: &World, id: NodeId) -> Utilization {
+        let n = world.cluster.node(id);
+        let pool = world.cluster.pool(n.pool);
         let d = pool.daemon[pool.zone_index(n.zone)];
         Utilization::of(
             NodeLoad {
@@ -1061,28 +893,35 @@ impl Sim {
                 daemon_cpu: d.cpu_millis,
                 daemon_memory: d.memory_bytes,
             },
-            self.scenario.autoscaler.ignore_daemonsets_utilization,
+            world.scenario.autoscaler.ignore_daemonsets_utilization,
         )
     }
 
     /// Logs why a node stays, when the reason changes; it is no longer unneeded.
-    fn keep(&mut self, id: NodeId, now: SimTime, reason: String) {
-        self.note_kept(id, now, reason, true);
+    fn keep(&mut self, world: &mut World, id: NodeId, now: SimTime, reason: String) {
+        self.note_kept(world, id, now, reason, true);
     }
 
     /// Logs why a node stays, when the reason changes. With `reset`, the node leaves the
     /// unneeded set (its timer starts over when it comes back).
-    fn note_kept(&mut self, id: NodeId, now: SimTime, reason: String, reset: bool) {
+    fn note_kept(
+        &mut self,
+        world: &mut World,
+        id: NodeId,
+        now: SimTime,
+        reason: String,
+        reset: bool,
+    ) {
         let was_unneeded = if reset {
-            self.ca.unneeded[id.idx()].take().is_some()
+            self.unneeded[id.idx()].take().is_some()
         } else {
-            self.ca.unneeded[id.idx()].is_some()
+            self.unneeded[id.idx()].is_some()
         };
-        if self.ca.kept_reason[id.idx()].as_deref() == Some(reason.as_str()) {
+        if self.kept_reason[id.idx()].as_deref() == Some(reason.as_str()) {
             return;
         }
-        let name = self.cluster.node(id).name.clone();
-        self.log.emit(
+        let name = world.cluster.node(id).name.clone();
+        world.log.emit(
             now,
             "ca_node_kept",
             &[
@@ -1094,21 +933,21 @@ impl Sim {
                 ),
             ],
         );
-        self.ca.kept_reason[id.idx()] = Some(reason);
+        self.kept_reason[id.idx()] = Some(reason);
     }
 
     /// Recomputes the unneeded set: underutilized nodes of autoscaled pools whose every pod
     /// can move elsewhere. A node keeps its "unneeded since" while it stays in the set.
-    fn update_unneeded(&mut self, now: SimTime) {
-        let threshold = self.scenario.autoscaler.scale_down_utilization_threshold;
-        let recheck = self.scenario.autoscaler.unremovable_node_recheck_timeout;
-        self.ca.stamp += 1;
+    fn update_unneeded(&mut self, world: &mut World, now: SimTime) {
+        let threshold = world.scenario.autoscaler.scale_down_utilization_threshold;
+        let recheck = world.scenario.autoscaler.unremovable_node_recheck_timeout;
+        self.stamp += 1;
         // Ready nodes of autoscaled pools, those already unneeded first (upstream keeps them at
         // the front of the candidates), then in pool and creation order.
         let mut order: Vec<NodeId> = Vec::new();
-        for pool in 0..self.cluster.pools.len() {
-            if self.scenario.pools[pool].enable_auto_scaling {
-                let c = &self.cluster;
+        for pool in 0..world.cluster.pools.len() {
+            if world.scenario.pools[pool].enable_auto_scaling {
+                let c = &world.cluster;
                 order.extend(
                     c.pools[pool]
                         .nodes
@@ -1117,42 +956,42 @@ impl Sim {
                 );
             }
         }
-        order.sort_by_key(|n| self.ca.unneeded[n.idx()].is_none());
+        order.sort_by_key(|n| self.unneeded[n.idx()].is_none());
         // Evictions this loop's removable nodes would make, per deployment with a budget.
         let mut budget: Vec<(usize, u32)> = Vec::new();
         let mut non_empty = 0;
         for id in order {
-            let u = self.utilization(id);
+            let u = self.utilization(world, id);
             if !u.underutilized(threshold) {
-                if self.ca.unneeded[id.idx()].is_some() {
+                if self.unneeded[id.idx()].is_some() {
                     let why = format!(
                         "utilization {:.2} ≥ {threshold} ({})",
                         u.value(),
                         u.resource()
                     );
-                    self.keep(id, now, why);
+                    self.keep(world, id, now, why);
                 }
                 continue;
             }
-            if self.ca.recheck_at[id.idx()] > now {
+            if self.recheck_at[id.idx()] > now {
                 continue;
             }
-            let n = self.cluster.node(id);
+            let n = world.cluster.node(id);
             if n.pods.len() as u32 > n.pods_terminating {
                 if non_empty >= NON_EMPTY_CANDIDATES {
                     // Not evaluated in this loop: out of the unneeded set, as upstream.
-                    self.ca.unneeded[id.idx()] = None;
+                    self.unneeded[id.idx()] = None;
                     continue;
                 }
                 non_empty += 1;
             }
-            match self.simulate_removal(id, &mut budget) {
+            match self.simulate_removal(world, id, &mut budget) {
                 Ok(()) => {
-                    if self.ca.unneeded[id.idx()].is_none() {
-                        self.ca.unneeded[id.idx()] = Some(now);
-                        self.ca.kept_reason[id.idx()] = None;
-                        let name = self.cluster.node(id).name.clone();
-                        self.log.emit(
+                    if self.unneeded[id.idx()].is_none() {
+                        self.unneeded[id.idx()] = Some(now);
+                        self.kept_reason[id.idx()] = None;
+                        let name = world.cluster.node(id).name.clone();
+                        world.log.emit(
                             now,
                             "ca_node_unneeded",
                             &[
@@ -1164,8 +1003,8 @@ impl Sim {
                     }
                 }
                 Err(why) => {
-                    self.ca.recheck_at[id.idx()] = now + recheck;
-                    self.keep(id, now, why);
+                    self.recheck_at[id.idx()] = now + recheck;
+                    self.keep(world, id, now, why);
                 }
             }
         }
@@ -1177,37 +1016,38 @@ impl Sim {
     /// make per deployment (upstream's remaining-PDB tracker); it grows only on success.
     fn simulate_removal(
         &mut self,
+        world: &mut World,
         node: NodeId,
         loop_budget: &mut Vec<(usize, u32)>,
     ) -> Result<(), String> {
-        let pods: Vec<PodId> = self
+        let pods: Vec<PodId> = world
             .cluster
             .node(node)
             .pods
             .iter()
             .copied()
             .filter(|p| {
-                let pod = self.cluster.pod(*p);
+                let pod = world.cluster.pod(*p);
                 // Expendable pods (priority below the cutoff) are simply deleted.
                 pod.phase != PodPhase::Terminating
-                    && self.cluster.template(pod.class).priority
-                        >= self.scenario.autoscaler.expendable_pods_priority_cutoff
+                    && world.cluster.template(pod.class).priority
+                        >= world.scenario.autoscaler.expendable_pods_priority_cutoff
             })
             .collect();
         let mut budget: Vec<(usize, u32)> = loop_budget.clone();
         let mut placed: Vec<(NodeId, u64, u64)> = Vec::new();
-        let stamp = self.ca.stamp;
+        let stamp = self.stamp;
         let mut result = Ok(());
         for pod in pods {
-            let p = self.cluster.pod(pod);
+            let p = world.cluster.pod(pod);
             let class = p.class;
             let Owner::Deployment(d) = p.owner;
-            let t = self.cluster.template(class);
-            let pdb = self.scenario.deployments.get(d.idx()).and_then(|s| s.pdb);
+            let t = world.cluster.template(class);
+            let pdb = world.scenario.deployments.get(d.idx()).and_then(|s| s.pdb);
             let left = match pdb {
                 None => u32::MAX,
                 Some(b) => {
-                    let dep = &self.cluster.deployments[d.idx()];
+                    let dep = &world.cluster.deployments[d.idx()];
                     let used = budget
                         .iter()
                         .find(|(x, _)| *x == d.idx())
@@ -1224,8 +1064,8 @@ impl Sim {
                 has_pdb: pdb.is_some(),
                 disruptions_left: left,
             };
-            if let Some(b) = scale_down::blocker(facts, &self.scenario.autoscaler) {
-                result = Err(b.text(&self.pod_name(pod)));
+            if let Some(b) = scale_down::blocker(facts, &world.scenario.autoscaler) {
+                result = Err(b.text(&world.pod_name(pod)));
                 break;
             }
             if pdb.is_some() {
@@ -1234,10 +1074,10 @@ impl Sim {
                     None => budget.push((d.idx(), 1)),
                 }
             }
-            let (cpu, mem) = self.cluster.requests(class);
-            match self.find_destination(node, class, cpu, mem) {
+            let (cpu, mem) = world.cluster.requests(class);
+            match self.find_destination(world, node, class, cpu, mem) {
                 Some(dest) => {
-                    let e = &mut self.ca.extra[dest.idx()];
+                    let e = &mut self.extra[dest.idx()];
                     if e.3 != stamp {
                         *e = (0, 0, 0, stamp);
                     }
@@ -1249,9 +1089,9 @@ impl Sim {
                 None => {
                     result = Err(format!(
                         "pod {} has nowhere to go (needs {}m cpu and {} memory)",
-                        self.pod_name(pod),
+                        world.pod_name(pod),
                         cpu,
-                        crate::cluster::quantity::fmt_bytes(mem)
+                        crate::api::quantity::fmt_bytes(mem)
                     ));
                     break;
                 }
@@ -1259,7 +1099,7 @@ impl Sim {
         }
         if result.is_err() {
             for (dest, cpu, mem) in placed {
-                let e = &mut self.ca.extra[dest.idx()];
+                let e = &mut self.extra[dest.idx()];
                 e.0 -= cpu;
                 e.1 -= mem;
                 e.2 -= 1;
@@ -1267,32 +1107,36 @@ impl Sim {
         } else {
             *loop_budget = budget;
             for (dest, _, _) in &placed {
-                self.ca.received[dest.idx()] = stamp;
+                self.received[dest.idx()] = stamp;
             }
             // The node goes away in this simulation: it is no destination for later nodes.
-            let e = &mut self.ca.extra[node.idx()];
+            let e = &mut self.extra[node.idx()];
             *e = (u64::MAX / 4, u64::MAX / 4, u32::MAX / 4, stamp);
         }
         result
     }
 
-    /// The first healthy Ready node, other than `from`, that passes the static filters for
-    /// `class` and has room for the requests after this loop's simulated moves.
+    /// The first healthy Ready node, other than `from`, that passes the scheduler's filters
+    /// for `class` — the static ones (TaintToleration, NodeAffinity) from its cache, and
+    /// NodeResourcesFit with this loop's simulated moves on top — in pool and zone order.
+    /// (NodeUnschedulable: only Ready nodes, never cordoned ones. PodTopologySpread is not
+    /// checked here.)
     fn find_destination(
         &mut self,
+        world: &mut World,
         from: NodeId,
         class: ClassId,
         cpu: u64,
         mem: u64,
     ) -> Option<NodeId> {
-        let stamp = self.ca.stamp;
-        for pool in 0..self.cluster.pools.len() {
-            let zones = self.cluster.pools[pool].zones.clone();
+        let stamp = self.stamp;
+        for pool in 0..world.cluster.pools.len() {
+            let zones = world.cluster.pools[pool].zones.clone();
             for z in zones {
-                if !self.statically_fits(class, pool, z) {
+                if !world.statically_fits(class, pool, z) {
                     continue;
                 }
-                let c = &self.cluster;
+                let c = &world.cluster;
                 for &id in &c.pools[pool].nodes {
                     if id == from {
                         continue;
@@ -1301,16 +1145,17 @@ impl Sim {
                     if n.state != NodeState::Ready || n.fault != 0 || n.zone != z {
                         continue;
                     }
-                    let e = self.ca.extra[id.idx()];
-                    let (ec, em, ep) = if e.3 == stamp {
-                        (e.0, e.1, e.2)
+                    let e = self.extra[id.idx()];
+                    let placed = if e.3 == stamp {
+                        Placed {
+                            cpu_millis: e.0,
+                            memory_bytes: e.1,
+                            pods: e.2,
+                        }
                     } else {
-                        (0, 0, 0)
+                        Placed::default()
                     };
-                    if n.cpu_requested + ec + cpu <= n.allocatable.cpu_millis
-                        && n.memory_requested + em + mem <= n.allocatable.memory_bytes
-                        && n.pod_count + ep < n.allocatable.pods
-                    {
+                    if filter::fits_with(cpu, mem, n, placed) {
                         return Some(id);
                     }
                 }
@@ -1319,26 +1164,38 @@ impl Sim {
         None
     }
 
-    /// The scheduling queue gave up on a pod for the first time: remember when.
-    pub(super) fn mark_unschedulable(&mut self, pod: PodId, now: SimTime) {
-        let p = &mut self.cluster.pods[pod.idx()];
-        if p.unschedulable_at.is_none() {
-            p.unschedulable_at = Some(now);
-        }
-    }
-
-    /// A pod started running: if it had been unschedulable, record how long that took.
-    pub(super) fn record_unschedulable_wait(&mut self, pod: PodId, now: SimTime) {
-        if let Some(t) = self.cluster.pod(pod).unschedulable_at {
-            self.ca.unschedulable_to_running.push(now.since(t).as_ms());
-        }
-    }
-
     /// Schedules the next autoscaler loop.
-    pub(super) fn next_scan(&mut self, now: SimTime) {
-        let next = now + self.scenario.autoscaler.scan_interval;
-        if next <= self.end {
-            self.queue.schedule(next, Event::AutoscalerScan);
+    fn next_scan(&mut self, world: &mut World, now: SimTime) {
+        let next = now + world.scenario.autoscaler.scan_interval;
+        if next <= world.end {
+            world.queue.schedule(next, Event::AutoscalerScan);
         }
+    }
+}
+
+impl NodeObserver for CaState {
+    /// The autoscaler tracks the nodes of the pools it manages until they register (or miss
+    /// `max-node-provision-time`).
+    fn launched(&mut self, world: &World, node: NodeId) {
+        let pool = world.cluster.node(node).pool.idx();
+        if world.scenario.pools[pool].enable_auto_scaling {
+            self.upcoming.push(node);
+        }
+    }
+
+    /// A node registered: when its pool has no other node on the way, the scale-up is complete
+    /// and the pool's backoff is cleared.
+    fn registered(&mut self, world: &World, node: NodeId) {
+        let pool = world.cluster.node(node).pool;
+        self.upcoming.retain(|n| *n != node);
+        let c = &world.cluster;
+        let more = self.upcoming.iter().any(|n| c.node(*n).pool == pool);
+        if !more {
+            self.pools[pool.idx()].backoff.clear();
+        }
+    }
+
+    fn deleted(&mut self, node: NodeId) {
+        self.upcoming.retain(|x| *x != node);
     }
 }

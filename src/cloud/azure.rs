@@ -1,0 +1,250 @@
+//! Azure as the node provisioners see it: whether VMs can be created (AKS's node limits, the
+//! subnet's addresses, the overlay pod CIDR, the family's regional vCPU quota, zones down and
+//! stock-outs), the draws of provisioning delays and faults, and each pool's price.
+
+use rand::RngExt;
+
+use crate::api::PoolSpec;
+use crate::cluster::{Cluster, CreateError, NodeId, NodeState, PoolId, ZONES, Zone};
+use crate::engine::rng::Stream;
+use crate::engine::{RngStreams, SimDuration, SimTime};
+use crate::observe::cost::micro_per_hour;
+use crate::scenario::VcpuQuota;
+
+/// Why Azure refused new VMs: a reason key (Azure's error code) and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub key: &'static str,
+    pub message: String,
+}
+
+/// Azure's state for one cluster.
+pub struct Azure {
+    /// Per pool: provisioning delays.
+    pub pool_rngs: Vec<Stream>,
+    /// Per pool: node failures and spot evictions.
+    pub fault_rngs: Vec<Stream>,
+    /// Per pool: what one node costs, micro-dollars per hour.
+    pub price_micro: Vec<u64>,
+    /// Until when each zone is down.
+    pub zone_down: [Option<SimTime>; ZONES],
+    /// `(vm size, zone or every zone, until)`.
+    pub stock_outs: Vec<(String, Option<u8>, SimTime)>,
+}
+
+impl Azure {
+    pub fn new(pools: &[PoolSpec], streams: &RngStreams) -> Self {
+        Azure {
+            pool_rngs: pools
+                .iter()
+                .map(|p| streams.stream(&format!("provisioning/{}", p.name)))
+                .collect(),
+            fault_rngs: pools
+                .iter()
+                .map(|p| streams.stream(&format!("faults/{}", p.name)))
+                .collect(),
+            price_micro: pools
+                .iter()
+                .map(|p| micro_per_hour(p.price_per_hour))
+                .collect(),
+            zone_down: [None; ZONES],
+            stock_outs: Vec::new(),
+        }
+    }
+
+    /// Whether Azure can create `count` more VMs in `pool` now, and in which zones (best-effort
+    /// balanced over the pool's zones that are up and have stock). Checks are all-or-nothing, as
+    /// one scale-set update is: the node limits, the subnet, the pod CIDR, the vCPU quota of the
+    /// VM family, outages and stock-outs.
+    pub fn check(
+        &self,
+        cluster: &Cluster,
+        quotas: &[VcpuQuota],
+        pool: usize,
+        count: u32,
+        now: SimTime,
+    ) -> Result<Vec<Zone>, Refusal> {
+        let c = cluster;
+        let p = &c.pools[pool];
+        let spec = &p.spec;
+        let n = u64::from(count);
+        if let Err(e) = c.room_for(PoolId(pool as u32), count) {
+            return Err(match e {
+                CreateError::NodeLimit { scope, limit } => Refusal {
+                    key: "NodeLimitExceeded",
+                    message: format!(
+                        "the {scope} would have more than {limit} nodes, the AKS limit"
+                    ),
+                },
+                CreateError::SubnetFull { needed, free } => Refusal {
+                    key: "SubnetIsFull",
+                    message: if count == 1 {
+                        format!("the node needs {needed} subnet addresses and {free} are free")
+                    } else {
+                        format!(
+                            "{count} nodes need {needed} subnet addresses ({} each) and {free} are free",
+                            spec.ips_per_node
+                        )
+                    },
+                },
+                CreateError::PodCidrFull => Refusal {
+                    key: "PodCidrFull",
+                    message: "the overlay pod CIDR has no /24 left for another node".into(),
+                },
+            });
+        }
+        // Spot VMs count against a separate spot quota, not the family's.
+        let regular = spec.priority == crate::api::Priority::Regular;
+        if let Some(q) = quotas
+            .iter()
+            .find(|q| regular && q.family == spec.sku.family)
+        {
+            let used: u64 = c
+                .pools
+                .iter()
+                .filter(|x| {
+                    x.spec.sku.family == q.family
+                        && x.spec.priority == crate::api::Priority::Regular
+                })
+                .map(|x| x.nodes.len() as u64 * u64::from(x.spec.sku.vcpu))
+                .sum();
+            let want = n * u64::from(spec.sku.vcpu);
+            if used + want > q.vcpus {
+                return Err(Refusal {
+                    key: "QuotaExceeded",
+                    message: format!(
+                        "{want} more {} vCPUs would exceed the regional quota: {used} of {} in use",
+                        q.family, q.vcpus
+                    ),
+                });
+            }
+        }
+        // Zones that can take a VM of this size now.
+        let available = |z: Zone| -> Result<(), Refusal> {
+            if z.0 > 0 && self.zone_down[z.0 as usize].is_some_and(|until| until > now) {
+                return Err(Refusal {
+                    key: "ZonalAllocationFailed",
+                    message: format!("zone {} is down", z.0),
+                });
+            }
+            let out = self.stock_outs.iter().any(|(sku, zone, until)| {
+                *until > now && *sku == spec.sku.name && zone.is_none_or(|x| x == z.0 || z.0 == 0)
+            });
+            if out {
+                return Err(Refusal {
+                    key: if z.0 == 0 {
+                        "AllocationFailed"
+                    } else {
+                        "ZonalAllocationFailed"
+                    },
+                    message: if z.0 == 0 {
+                        format!("no capacity for {} in the region", spec.sku.name)
+                    } else {
+                        format!("no capacity for {} in zone {}", spec.sku.name, z.0)
+                    },
+                });
+            }
+            Ok(())
+        };
+        let mut counts = c.zone_counts(PoolId(pool as u32));
+        let mut open: Vec<usize> = Vec::new();
+        let mut refusals: Vec<Refusal> = Vec::new();
+        for (i, z) in p.zones.iter().enumerate() {
+            match available(*z) {
+                Ok(()) => open.push(i),
+                Err(r) => refusals.push(r),
+            }
+        }
+        if open.is_empty() {
+            // Every zone refused: the first zone's code, every zone's reason.
+            let messages: Vec<String> = refusals.iter().map(|r| r.message.clone()).collect();
+            let key = refusals.first().expect("a pool has at least one zone").key;
+            return Err(Refusal {
+                key,
+                message: messages.join("; "),
+            });
+        }
+        let mut zones = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let i = *open
+                .iter()
+                .min_by_key(|i| (counts[**i], **i))
+                .expect("non-empty");
+            counts[i] += 1;
+            zones.push(p.zones[i]);
+        }
+        Ok(zones)
+    }
+
+    /// What Azure grants of a request for `count` VMs: every check is all-or-nothing except
+    /// the subnet, where the VMs that still get addresses are created and the rest fail.
+    pub fn grant(
+        &self,
+        cluster: &Cluster,
+        quotas: &[VcpuQuota],
+        pool: usize,
+        count: u32,
+        now: SimTime,
+    ) -> (Vec<Zone>, Option<Refusal>) {
+        match self.check(cluster, quotas, pool, count, now) {
+            Ok(zones) => (zones, None),
+            Err(r) if r.key == "SubnetIsFull" => {
+                let c = cluster;
+                let per = c.pools[pool].spec.ips_per_node.max(1);
+                let fit = (c.subnet_ips.saturating_sub(c.ips_used) / per) as u32;
+                let zones = if fit > 0 {
+                    self.check(cluster, quotas, pool, fit.min(count), now)
+                        .unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
+                let refused = count - zones.len() as u32;
+                let message = format!(
+                    "{refused} of {count} node(s) refused: each needs {per} subnet addresses and {} are free after the {} granted",
+                    c.subnet_ips.saturating_sub(c.ips_used) - per * zones.len() as u64,
+                    zones.len()
+                );
+                (
+                    zones,
+                    Some(Refusal {
+                        key: r.key,
+                        message,
+                    }),
+                )
+            }
+            Err(r) => (Vec::new(), Some(r)),
+        }
+    }
+
+    /// An exponential draw with the given mean, from the pool's fault stream.
+    pub fn exponential(&mut self, pool: usize, mean_ms: f64) -> SimDuration {
+        let u: f64 = self.fault_rngs[pool].random();
+        // 1 − u is in (0, 1]: ln is finite.
+        SimDuration(libm::round(-libm::log(1.0 - u) * mean_ms).max(1.0) as u64)
+    }
+
+    /// Up to `count` distinct Ready, not-draining nodes of `pool` without any of the `skip`
+    /// fault bits, drawn from its fault stream.
+    pub fn pick_nodes(
+        &mut self,
+        cluster: &Cluster,
+        pool: usize,
+        count: u32,
+        skip: u8,
+    ) -> Vec<NodeId> {
+        let c = cluster;
+        let mut live: Vec<NodeId> = c.pools[pool]
+            .nodes
+            .iter()
+            .copied()
+            .filter(|n| c.node(*n).state == NodeState::Ready && c.node(*n).fault & skip == 0)
+            .collect();
+        let mut out = Vec::new();
+        while out.len() < count as usize && !live.is_empty() {
+            let i = self.fault_rngs[pool].random_range(0..live.len());
+            out.push(live.swap_remove(i));
+        }
+        out.sort_unstable();
+        out
+    }
+}

@@ -1,0 +1,6 @@
+//! The cloud beneath the cluster: Azure, which every node provisioner (today the cluster
+//! autoscaler) asks for VMs.
+
+pub mod azure;
+
+pub use azure::{Azure, Refusal};
