@@ -11,8 +11,8 @@ use crate::scenario::model::DeploymentSpec;
 use crate::scenario::raw::{RawDeployment, S, WhenUnsatisfiable};
 use crate::scenario::{autoscaler, workloads};
 
-/// Refuses more deployments than can be simulated (before the tables that come between
-/// `[[node_pool]]` and `[[deployment]]` are read, as ever).
+/// Refuses more deployments than can be simulated. `validate` calls it before `[autoscaler]`,
+/// so that this error comes ahead of that table's diagnostics.
 pub(super) fn count(ctx: &mut Ctx, raw: &[S<RawDeployment>]) {
     if raw.len() > MAX_DEPLOYMENTS {
         ctx.err(

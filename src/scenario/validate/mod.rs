@@ -83,10 +83,12 @@ pub fn default_pull_throughput(os: Os) -> u64 {
     }
 }
 
+/// The diagnostics found so far, in order, and the checks that every table uses to add to them.
 pub(super) struct Ctx {
     pub(super) diags: Vec<Diagnostic>,
 }
 
+/// The byte range of the (`--set`-edited) text a diagnostic points at; `None` names no line.
 pub(super) type Sp = Option<Range<usize>>;
 
 impl Ctx {
