@@ -5,22 +5,19 @@
 //! error names the file, line, column and field. `--set` overrides are spliced into the text
 //! first (`overrides`), so their errors name the argument and everything else keeps its line.
 
-mod autoscaler;
 pub mod daemonsets;
 pub mod error;
-mod events;
 pub mod model;
 pub mod overrides;
 pub mod raw;
 pub mod size;
 pub mod validate;
-mod workloads;
 
 use std::path::Path;
 
 pub use error::{Diagnostic, ScenarioError, Severity};
-pub use events::EVENT_FIELDS;
 pub use model::*;
+pub use validate::actions::EVENT_FIELDS;
 
 /// A validated scenario and the warnings found on the way.
 #[derive(Debug, Clone)]

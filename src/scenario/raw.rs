@@ -1,6 +1,6 @@
 //! The scenario exactly as written: serde structs over the TOML text, with spans kept on every
 //! field that a semantic check may point at. Nothing here is validated beyond types; see
-//! `validate.rs` for the second phase, which turns this into `model::Scenario`.
+//! `validate/` for the second phase, which turns this into `model::Scenario`.
 
 use indexmap::IndexMap;
 use serde::Deserialize;

@@ -9,7 +9,7 @@
 //! it), which the twofold rounding of the figures below covers.
 
 use super::model::{Action, Scenario};
-use crate::scenario::validate::MAX_NODES_PER_POOL;
+use crate::api::network::MAX_NODES_PER_POOL;
 
 /// `simulation.memory_limit` when the scenario does not set it.
 pub const DEFAULT_MEMORY_LIMIT_BYTES: u64 = 4 << 30;

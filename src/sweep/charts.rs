@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use crate::observe::nearest_rank;
 use crate::report::plots::{Chart, Label, Palette, Series, Style, XAxis};
 
-use super::run::{METRICS, RunRecord, metric_index};
+use super::metrics::{METRICS, metric_index};
+use super::run::RunRecord;
 
 /// Front points labelled with their values at most.
 const MAX_LABELS: usize = 12;
@@ -560,7 +561,8 @@ pub fn charts(records: &[RunRecord]) -> SweepCharts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sweep::run::{Metrics, SweepId};
+    use crate::sweep::metrics::Metrics;
+    use crate::sweep::run::SweepId;
 
     #[test]
     fn the_front_keeps_what_nothing_beats_on_both() {

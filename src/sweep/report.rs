@@ -8,7 +8,8 @@ use std::fmt::Write;
 use crate::report::html::{Cell, escape, figure, heading, note, num, page_head, table, text};
 
 use super::charts::SweepCharts;
-use super::run::{METRICS, RunRecord, metric_index};
+use super::metrics::{METRICS, metric_index};
+use super::run::RunRecord;
 use super::store::Manifest;
 
 /// Points listed in the table of points at most; `points.csv` has them all.
@@ -384,7 +385,8 @@ fn shell_word(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sweep::run::{Metrics, SweepId};
+    use crate::sweep::metrics::Metrics;
+    use crate::sweep::run::SweepId;
     use crate::sweep::store::ManifestParameter;
 
     const HOSTILE: &str = "<img src=x onerror=alert(1)>";

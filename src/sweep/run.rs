@@ -9,7 +9,7 @@ use crate::report::Summary;
 
 // The metrics live in `metrics`, which the sweep file's checks read without depending on how a
 // run is made; the tables and charts still name them here, beside the records that hold them.
-pub use super::metrics::{METRICS, Metrics, metric_index};
+use super::metrics::Metrics;
 
 /// Which sweep a run file belongs to, and what merging needs to know of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,8 @@
 //! names and values come from the sweep file and errors from the runs, and a spreadsheet
 //! must not read any of them as a formula.
 
-use super::run::{METRICS, RunRecord};
+use super::metrics::METRICS;
+use super::run::RunRecord;
 use crate::observe::csv::csv_cell;
 use crate::observe::nearest_rank;
 
@@ -154,7 +155,8 @@ pub fn render(records: &[RunRecord]) -> (Vec<u8>, Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sweep::run::{Metrics, SweepId};
+    use crate::sweep::metrics::Metrics;
+    use crate::sweep::run::SweepId;
 
     fn record(run: u64, cost: f64, error: bool) -> RunRecord {
         RunRecord {

@@ -1,6 +1,6 @@
 //! Workloads: what the pods are asked to do. `load.rs` turns a deployment's demand profiles
 //! into requests per second as a function of time and integrates what the ready pods serve;
-//! `trace.rs` reads batch pods from a CSV trace (aksim's columns or Alibaba's
+//! `trace/` reads batch pods from a CSV trace (aksim's columns or Alibaba's
 //! `cluster-trace-gpu-v2023` pod lists). Both are plain data in, plain data out: the
 //! simulation reads the load when it samples metrics and feeds trace pods one arrival at a time.
 

@@ -4,12 +4,12 @@
 
 use super::daemonset::PoolZones;
 use super::{Ctx, Lowered, MAX_DEPLOYMENTS, MAX_PODS_TOTAL, image, is_dns_label, tolerations};
+use super::{autoscaler, workloads};
 use crate::api::{self, ImageSpec, Os, PodTemplate, SpreadConstraint, TopologyKey};
 use crate::engine::SimDuration;
 use crate::hpa::ControllerSettings;
 use crate::scenario::model::DeploymentSpec;
 use crate::scenario::raw::{RawDeployment, S, WhenUnsatisfiable};
-use crate::scenario::{autoscaler, workloads};
 
 /// Refuses more deployments than can be simulated. `validate` calls it before `[autoscaler]`,
 /// so that this error comes ahead of that table's diagnostics.

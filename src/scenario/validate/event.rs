@@ -3,10 +3,10 @@
 
 use std::ops::Range;
 
+use super::actions as events;
 use super::{Ctx, Lowered, MAX_NODES_PER_POOL, MAX_PODS_TOTAL, max_nodes_per_cluster};
 use crate::api::{Mode, PoolSpec};
 use crate::engine::SimDuration;
-use crate::scenario::events;
 use crate::scenario::model::{Action, ActionSpec, DeploymentSpec};
 
 /// `[[event]]`, checked, in time order (events at the same time in file order).

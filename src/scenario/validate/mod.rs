@@ -8,11 +8,13 @@
 //! Each table is checked by its own function, in a file named after it: `simulation`,
 //! `network`, `cluster` (with `[scheduler]`), `sku`, `node_pool`, `deployment`, `daemonset`
 //! and `event`; the autoscaler profile, quotas, PodDisruptionBudgets, loads, HPAs, traces and
-//! each event's fields are checked in `scenario::{autoscaler, workloads, events}`. `validate`
+//! each action's fields are checked in `autoscaler`, `workloads` and `actions` beside them. `validate`
 //! calls them in one fixed order, which is the order of the diagnostics. The tables that later
 //! ones read (the settings, the SKU catalogue, the node pools) are gathered in `Lowered` once
 //! checked.
 
+pub mod actions;
+mod autoscaler;
 mod cluster;
 mod daemonset;
 mod deployment;
@@ -21,15 +23,14 @@ mod network;
 mod node_pool;
 mod simulation;
 mod sku;
+mod workloads;
 
 use std::ops::Range;
 use std::path::Path;
 
-use super::autoscaler;
 use super::error::{Diagnostic, Severity};
 use super::model::*;
 use super::raw::*;
-use super::workloads;
 use crate::api::*;
 use crate::engine::SimDuration;
 use crate::engine::time::parse_duration;

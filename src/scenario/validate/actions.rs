@@ -4,12 +4,12 @@
 
 use std::ops::Range;
 
-use super::model::{Action, ActionSpec, DeploymentSpec};
-use super::raw::*;
-use super::validate::{Ctx, MAX_NODES_PER_POOL, MAX_PODS_TOTAL};
+use super::{Ctx, MAX_NODES_PER_POOL, MAX_PODS_TOTAL};
 use crate::api::{PoolSpec, Priority};
 use crate::api::{Sku, catalogue};
 use crate::engine::{SimDuration, SimTime};
+use crate::scenario::model::{Action, ActionSpec, DeploymentSpec};
+use crate::scenario::raw::*;
 
 /// The fields of an `[[event]]` besides `at` and `action`, which the actions take.
 pub const EVENT_FIELDS: [&str; 7] = [

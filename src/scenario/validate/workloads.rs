@@ -6,8 +6,7 @@
 
 use std::path::Path;
 
-use super::raw::*;
-use super::validate::Ctx;
+use super::Ctx;
 use crate::api::*;
 use crate::engine::rng::{RngStreams, splitmix64};
 use crate::engine::time::parse_duration;
@@ -16,6 +15,7 @@ use crate::hpa::{
     Behavior, ControllerSettings, HpaSpec, MetricSpec, PolicyType, ResourceName, ScalingPolicy,
     ScalingRules, SelectPolicy, Target,
 };
+use crate::scenario::raw::*;
 use crate::workload::{Interpolation, LoadSpec, Profile, Spike, load};
 
 /// The CPU utilization the API server fills in when an HPA has no metrics
@@ -89,7 +89,7 @@ pub(super) fn controller_manager(ctx: &mut Ctx, raw: &RawControllerManager) -> C
 pub(super) fn metrics_server(
     ctx: &mut Ctx,
     raw: &RawMetricsServer,
-) -> super::model::MetricsServerSettings {
+) -> crate::scenario::model::MetricsServerSettings {
     let resolution = ctx.duration(
         &raw.metric_resolution,
         SimDuration::from_secs(60),
@@ -111,7 +111,7 @@ pub(super) fn metrics_server(
             "the window is at least 1s and at most the metric resolution",
         );
     }
-    super::model::MetricsServerSettings {
+    crate::scenario::model::MetricsServerSettings {
         resolution,
         window: window.clamp(SimDuration::from_secs(1), resolution),
     }
@@ -748,7 +748,7 @@ pub(super) fn read_csv(
         );
         return None;
     }
-    match super::read_at_most(&full, MAX_CSV_BYTES).map(|b| b.map(String::from_utf8)) {
+    match crate::scenario::read_at_most(&full, MAX_CSV_BYTES).map(|b| b.map(String::from_utf8)) {
         Ok(Some(Ok(t))) => Some(t),
         Ok(None) => {
             ctx.err(
@@ -821,14 +821,11 @@ pub(super) fn hpa(
         );
         ok = false;
     }
-    if u64::from(max_replicas) > super::validate::MAX_PODS_TOTAL {
+    if u64::from(max_replicas) > super::MAX_PODS_TOTAL {
         ctx.err(
             Some(max.span()),
             format!("{f}.max_replicas"),
-            format!(
-                "at most {} pods can be simulated",
-                super::validate::MAX_PODS_TOTAL
-            ),
+            format!("at most {} pods can be simulated", super::MAX_PODS_TOTAL),
         );
         ok = false;
     }
@@ -1281,18 +1278,18 @@ pub(super) fn traces(
     ctx: &mut Ctx,
     raw: &[S<RawPodTrace>],
     base_dir: &Path,
-    deployments: &[super::model::DeploymentSpec],
+    deployments: &[crate::scenario::model::DeploymentSpec],
     deployment_pods: u64,
     images: &mut Vec<crate::api::ImageSpec>,
-) -> Vec<super::model::TraceSpec> {
+) -> Vec<crate::scenario::model::TraceSpec> {
     use crate::workload::trace;
-    let mut out: Vec<super::model::TraceSpec> = Vec::new();
+    let mut out: Vec<crate::scenario::model::TraceSpec> = Vec::new();
     let mut total_pods: u64 = 0;
     for t in raw {
         let r = t.get_ref();
         let name = r.name.get_ref().clone();
         let f = format!("pod_trace {name:?}");
-        if !super::validate::is_dns_label(&name) {
+        if !super::is_dns_label(&name) {
             ctx.err_hint(
                 Some(r.name.span()),
                 format!("{f}.name"),
@@ -1330,7 +1327,7 @@ pub(super) fn traces(
         let image = r
             .image
             .as_ref()
-            .and_then(|img| super::validate::image(ctx, img, &f, images));
+            .and_then(|img| super::image(ctx, img, &f, images));
         let Some(text) = read_csv(ctx, &r.path, &format!("{f}.path"), base_dir) else {
             continue;
         };
@@ -1343,7 +1340,7 @@ pub(super) fn traces(
         match trace::parse_trace(&text, &opts) {
             Ok(parsed) => {
                 total_pods += parsed.pods.len() as u64;
-                out.push(super::model::TraceSpec {
+                out.push(crate::scenario::model::TraceSpec {
                     name,
                     path: r.path.get_ref().clone(),
                     namespace: r.namespace.clone().unwrap_or_else(|| "default".into()),
@@ -1364,7 +1361,7 @@ pub(super) fn traces(
     }
     // Deployments (with their HPAs' headroom) and traces share one limit; deployments alone
     // over it are reported with the deployments.
-    let max = super::validate::MAX_PODS_TOTAL;
+    let max = super::MAX_PODS_TOTAL;
     if deployment_pods <= max && total_pods + deployment_pods > max {
         ctx.err(
             None,

@@ -12,13 +12,13 @@ use serde::Deserialize;
 use serde::de::IntoDeserializer;
 use serde::de::value::StrDeserializer;
 
-use super::model::VcpuQuota;
-use super::raw::*;
-use super::validate::{Ctx, MAX_NODES_PER_CLUSTER};
+use super::{Ctx, MAX_NODES_PER_CLUSTER};
 use crate::api::Sku;
 use crate::api::{IntOrPercent, Pdb, PoolSpec, Priority};
 use crate::autoscaler::{NamePattern, Profile, Strategy};
 use crate::engine::SimDuration;
+use crate::scenario::model::VcpuQuota;
+use crate::scenario::raw::*;
 
 /// The expanders AKS's API accepts (reference §2.6).
 const AKS_EXPANDERS: &str = "least-waste, most-pods, priority, random";
