@@ -1,24 +1,18 @@
 //! The event log: one JSON object per line, in simulation order, every line with the simulated
 //! time, the wall-clock time derived from the scenario's `start`, a `kind` and, for decisions,
-//! a `reason`. Built by hand (fields in a fixed order) so that it is fast and diffs cleanly.
+//! a `reason`. Each line is written from a typed `Record` (`record.rs`), by hand (fields in a
+//! fixed order, floats with six decimals) so that it is fast and diffs cleanly.
 //!
 //! A tap (`set_tap`) sees every line as it is emitted, even with the buffer turned off; it
 //! only reads, so a run with a tap writes the same files as one without.
 
 use crate::engine::SimTime;
 
+use super::record::Record;
+
 /// A function called with every event as it is emitted: its time, its kind and its JSON line
 /// (without the newline). `Send`, so that a tapped run can still move between threads.
 pub type Tap = Box<dyn FnMut(SimTime, &str, &str) + Send>;
-
-/// A field value.
-pub enum Field<'a> {
-    Str(&'a str),
-    Int(i64),
-    Num(f64),
-    /// Already JSON (an array or object built by the caller, or `null`).
-    Raw(&'a str),
-}
 
 /// The JSONL buffer and the number of lines in it.
 #[derive(Debug, Default)]
@@ -71,11 +65,17 @@ impl EventLog {
         wall_clock(self.start_unix_ms, self.offset_secs, t)
     }
 
-    /// Appends one line (when enabled) and shows it to the tap (when there is one).
-    pub fn emit(&mut self, t: SimTime, kind: &str, fields: &[(&str, Field)]) {
+    /// Appends the record's line (when enabled) and shows it to the tap (when there is one).
+    /// With neither, it returns before formatting anything.
+    #[inline]
+    pub fn emit(&mut self, t: SimTime, record: Record<'_>) {
         if !self.enabled && self.tap.0.is_none() {
             return;
         }
+        self.write(t, &record);
+    }
+
+    fn write(&mut self, t: SimTime, record: &Record<'_>) {
         use std::fmt::Write;
         // Without the buffer the line is formatted in its spare capacity and cut off again.
         let start = self.buf.len();
@@ -83,6 +83,7 @@ impl EventLog {
         if self.last_clock.0 != ms / 1000 {
             self.last_clock = (ms / 1000, self.wall_clock(t));
         }
+        let kind = record.kind();
         let _ = write!(
             self.buf,
             "{{\"time_s\":{}.{:03},\"time\":\"{}\",\"kind\":\"{kind}\"",
@@ -90,27 +91,7 @@ impl EventLog {
             ms % 1000,
             self.last_clock.1
         );
-        for (k, v) in fields {
-            let _ = write!(self.buf, ",\"{k}\":");
-            match v {
-                Field::Str(s) => push_json_str(&mut self.buf, s),
-                Field::Raw(s) => self.buf.push_str(s),
-                Field::Int(i) => {
-                    let _ = write!(self.buf, "{i}");
-                }
-                Field::Num(x) => {
-                    let _ = write!(
-                        self.buf,
-                        "{}",
-                        if x.is_finite() {
-                            format!("{x:.6}")
-                        } else {
-                            "null".into()
-                        }
-                    );
-                }
-            }
-        }
+        record.write_fields(&mut self.buf);
         self.buf.push('}');
         if let Some(tap) = &mut self.tap.0 {
             tap(t, kind, &self.buf[start..]);
@@ -162,18 +143,19 @@ mod tests {
         let mut log = EventLog::new(true, 1_767_571_200_000, 0); // 2026-01-05T00:00:00Z
         log.emit(
             SimTime(1_500),
-            "pod_unschedulable",
-            &[
-                ("pod", Field::Str("web-\"1\"")),
-                ("attempts", Field::Int(2)),
-                ("x", Field::Num(0.5)),
-            ],
+            Record::PodUnschedulable {
+                pod: "web-\"1\"".into(),
+                attempts: 2,
+                reason: "0/3 nodes are available\n".into(),
+            },
         );
         let v: serde_json::Value = serde_json::from_str(log.buf.trim()).unwrap();
         assert_eq!(v["time_s"], 1.5);
         assert_eq!(v["time"], "2026-01-05T00:00:01Z");
+        assert_eq!(v["kind"], "pod_unschedulable");
         assert_eq!(v["pod"], "web-\"1\"");
         assert_eq!(v["attempts"], 2);
+        assert_eq!(v["reason"], "0/3 nodes are available\n");
     }
 
     /// Emits two lines into `log`; returns what its tap saw.
@@ -185,8 +167,13 @@ mod tests {
                 .unwrap()
                 .push((t.as_ms(), kind.to_string(), line.to_string()))
         }));
-        log.emit(SimTime(0), "node_ready", &[("node", Field::Str("n0"))]);
-        log.emit(SimTime(2_500), "pod_ready", &[("pod", Field::Str("web-0"))]);
+        log.emit(SimTime(0), Record::NodeReadyAgain { node: "n0".into() });
+        log.emit(
+            SimTime(2_500),
+            Record::PodReady {
+                pod: "web-0".into(),
+            },
+        );
         let seen = seen.lock().unwrap().clone();
         (log, seen)
     }

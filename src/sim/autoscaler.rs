@@ -23,7 +23,8 @@ use crate::cluster::{
 };
 use crate::engine::rng::Stream;
 use crate::engine::{SimDuration, SimTime};
-use crate::observe::{Durations, Field, round3};
+use crate::observe::record::{NodeCreation, Record, Removal, ScaleUpCause};
+use crate::observe::{Durations, round3};
 
 use super::{Event, Sim};
 
@@ -366,13 +367,12 @@ impl Sim {
         let until_clock = self.log.wall_clock(until);
         self.log.emit(
             now,
-            "ca_scale_up_failed",
-            &[
-                ("pool", Field::Str(&name)),
-                ("reason", Field::Str(refusal.key)),
-                ("message", Field::Str(&refusal.message)),
-                ("backoff_until", Field::Str(&until_clock)),
-            ],
+            Record::CaScaleUpFailed {
+                pool: name.into(),
+                reason: refusal.key,
+                message: (&refusal.message).into(),
+                backoff_until: until_clock.into(),
+            },
         );
     }
 
@@ -399,10 +399,9 @@ impl Sim {
                 profile.ok_total_unready_count, profile.max_total_unready_percentage
             );
             if halt {
-                self.log
-                    .emit(now, "ca_halted", &[("reason", Field::Str(&why))]);
+                self.log.emit(now, Record::CaHalted { reason: why.into() });
             } else {
-                self.log.emit(now, "ca_resumed", &[]);
+                self.log.emit(now, Record::CaResumed);
             }
         }
         if halt {
@@ -501,25 +500,24 @@ impl Sim {
                     let name = spec.name.clone();
                     self.log.emit(
                         now,
-                        "ca_scale_up",
-                        &[
-                            ("pools", Field::Str(&format!("{name} +{missing}"))),
-                            ("nodes", Field::Int(missing.into())),
-                            (
-                                "reason",
-                                Field::Str(&format!(
+                        Record::CaScaleUp {
+                            pools: format!("{name} +{missing}").into(),
+                            nodes: missing,
+                            cause: ScaleUpCause::MinCount {
+                                reason: format!(
                                     "pool {name} has {size} nodes, below its min_count {}",
                                     spec.min_count
-                                )),
-                            ),
-                        ],
+                                )
+                                .into(),
+                            },
+                        },
                     );
                     for z in zones {
                         self.create_node_in(
                             PoolId(p as u32),
                             z,
                             now,
-                            "cluster autoscaler: min_count",
+                            NodeCreation::AutoscalerMinCount,
                         );
                     }
                     let s = &mut self.ca.pools[p];
@@ -725,11 +723,10 @@ impl Sim {
             if text != self.ca.no_scale_up_logged {
                 self.log.emit(
                     now,
-                    "ca_no_scale_up",
-                    &[
-                        ("pending_pods", Field::Int(pending.into())),
-                        ("reason", Field::Str(&text)),
-                    ],
+                    Record::CaNoScaleUp {
+                        pending_pods: pending,
+                        reason: (&text).into(),
+                    },
                 );
                 self.ca.no_scale_up_logged = text;
             }
@@ -780,17 +777,18 @@ impl Sim {
             .collect();
         self.log.emit(
             now,
-            "ca_scale_up",
-            &[
-                ("pools", Field::Str(&plan.join(", "))),
-                ("nodes", Field::Int(split.iter().sum::<u32>().into())),
-                ("pending_pods", Field::Int(pending.into())),
-                ("pods", Field::Str(&names.join(", "))),
-                ("reasons", Field::Str(&reasons.join("; "))),
-                ("options", Field::Str(&listed.join("; "))),
-                ("expander", Field::Str(&why)),
-                ("skipped", Field::Str(&skipped.join("; "))),
-            ],
+            Record::CaScaleUp {
+                pools: plan.join(", ").into(),
+                nodes: split.iter().sum(),
+                cause: ScaleUpCause::PendingPods {
+                    pending_pods: pending,
+                    pods: names.join(", ").into(),
+                    reasons: reasons.join("; ").into(),
+                    options: listed.join("; ").into(),
+                    expander: why.into(),
+                    skipped: skipped.join("; ").into(),
+                },
+            },
         );
         let mut grew = false;
         for (p, n) in members.into_iter().zip(split) {
@@ -804,7 +802,7 @@ impl Sim {
                 s.nodes_added += zones.len() as u32;
                 grew = true;
                 for z in zones {
-                    self.create_node_in(PoolId(p as u32), z, now, "cluster autoscaler: scale-up");
+                    self.create_node_in(PoolId(p as u32), z, now, NodeCreation::AutoscalerScaleUp);
                 }
             }
             if let Some(r) = refused {
@@ -922,12 +920,11 @@ impl Sim {
                 let why = causes.join("; ");
                 self.log.emit(
                     now,
-                    "ca_scale_down_cooldown",
-                    &[
-                        ("until", Field::Str(&until)),
-                        ("nodes_waiting", Field::Int(due.len() as i64)),
-                        ("reason", Field::Str(&why)),
-                    ],
+                    Record::CaScaleDownCooldown {
+                        until: until.into(),
+                        nodes_waiting: due.len() as u32,
+                        reason: why.into(),
+                    },
                 );
             }
             return;
@@ -965,17 +962,17 @@ impl Sim {
             let (name, pool_name) = (n.name.clone(), spec.name.clone());
             self.log.emit(
                 now,
-                "ca_scale_down",
-                &[
-                    ("node", Field::Str(&name)),
-                    ("pool", Field::Str(&pool_name)),
-                    ("utilization", Field::Num(round3(utilization))),
-                    ("unneeded_for_s", Field::Num(now.since(since).as_secs_f64())),
-                    (
-                        "removal",
-                        Field::Str(if occupied { "drain" } else { "empty" }),
-                    ),
-                ],
+                Record::CaScaleDown {
+                    node: name.into(),
+                    pool: pool_name.into(),
+                    utilization: round3(utilization),
+                    unneeded_for_s: now.since(since).as_secs_f64(),
+                    removal: if occupied {
+                        Removal::Drain
+                    } else {
+                        Removal::Empty
+                    },
+                },
             );
             self.ca.unneeded[id.idx()] = None;
             self.ca.pools[pool].scale_downs += 1;
@@ -1084,15 +1081,11 @@ impl Sim {
         let name = self.cluster.node(id).name.clone();
         self.log.emit(
             now,
-            "ca_node_kept",
-            &[
-                ("node", Field::Str(&name)),
-                ("reason", Field::Str(&reason)),
-                (
-                    "was_unneeded",
-                    Field::Raw(if was_unneeded { "true" } else { "false" }),
-                ),
-            ],
+            Record::CaNodeKept {
+                node: name.into(),
+                reason: (&reason).into(),
+                was_unneeded,
+            },
         );
         self.ca.kept_reason[id.idx()] = Some(reason);
     }
@@ -1154,12 +1147,11 @@ impl Sim {
                         let name = self.cluster.node(id).name.clone();
                         self.log.emit(
                             now,
-                            "ca_node_unneeded",
-                            &[
-                                ("node", Field::Str(&name)),
-                                ("utilization", Field::Num(round3(u.value()))),
-                                ("resource", Field::Str(u.resource())),
-                            ],
+                            Record::CaNodeUnneeded {
+                                node: name.into(),
+                                utilization: round3(u.value()),
+                                resource: u.resource(),
+                            },
                         );
                     }
                 }

@@ -18,7 +18,7 @@ use rand::RngExt;
 
 use crate::cluster::{FAULT_VM, FAULT_ZONE, NodeId, NodeState, Owner, PodId, PodPhase};
 use crate::engine::{SimDuration, SimTime};
-use crate::observe::Field;
+use crate::observe::record::{NotReadyCause, Record};
 
 use super::autoscaler::OutageRecord;
 use super::{Event, Sim};
@@ -60,7 +60,7 @@ impl Sim {
 
     /// Sets a fault; if a registered node just turned NotReady, logs it, arms the pod eviction
     /// and returns true.
-    fn fault(&mut self, node: NodeId, bit: u8, now: SimTime, why: &str) -> bool {
+    fn fault(&mut self, node: NodeId, bit: u8, now: SimTime, why: NotReadyCause) -> bool {
         // The loads integrate up to now before ready counts change.
         let deps: Vec<_> = self
             .cluster
@@ -84,12 +84,11 @@ impl Sim {
         let (name, pods) = (n.name.clone(), n.pods.len());
         self.log.emit(
             now,
-            "node_not_ready",
-            &[
-                ("node", Field::Str(&name)),
-                ("pods", Field::Int(pods as i64)),
-                ("reason", Field::Str(why)),
-            ],
+            Record::NodeNotReady {
+                node: name.into(),
+                pods: pods as u32,
+                reason: why,
+            },
         );
         let at = now + self.scenario.cluster.not_ready_toleration;
         self.queue.schedule(
@@ -140,7 +139,7 @@ impl Sim {
         }
         let name = self.cluster.node(node).name.clone();
         self.log
-            .emit(now, "node_ready_again", &[("node", Field::Str(&name))]);
+            .emit(now, Record::NodeReadyAgain { node: name.into() });
         self.wake_scheduler(now);
     }
 
@@ -197,15 +196,11 @@ impl Sim {
         }
         self.log.emit(
             now,
-            "pods_evicted",
-            &[
-                ("node", Field::Str(&name)),
-                ("pods", Field::Int(count as i64)),
-                (
-                    "reason",
-                    Field::Str("not-ready toleration (node.kubernetes.io/unreachable) expired"),
-                ),
-            ],
+            Record::PodsEvicted {
+                node: name.into(),
+                pods: count as u32,
+                reason: "not-ready toleration (node.kubernetes.io/unreachable) expired".into(),
+            },
         );
         self.reconcile_all(now);
         self.wake_scheduler(now);
@@ -226,24 +221,23 @@ impl Sim {
         let ids = self.nodes_in_zone(zone);
         let mut hit = 0;
         for id in &ids {
-            if self.fault(*id, FAULT_ZONE, now, "zone outage") {
+            if self.fault(*id, FAULT_ZONE, now, NotReadyCause::ZoneOutage) {
                 hit += 1;
             }
         }
         self.log.emit(
             now,
-            "zone_outage",
-            &[
-                ("zone", Field::Int(zone.into())),
-                ("nodes", Field::Int(hit)),
-                ("until", Field::Str(&self.log.wall_clock(until))),
-            ],
+            Record::ZoneOutage {
+                zone,
+                nodes: hit,
+                until: self.log.wall_clock(until).into(),
+            },
         );
         self.ca.outages.push(OutageRecord {
             zone,
             start: now,
             end: until,
-            nodes: hit as u32,
+            nodes: hit,
             pods_evicted: 0,
             pending_seen: false,
             pending_cleared_at: None,
@@ -259,8 +253,7 @@ impl Sim {
         for id in self.nodes_in_zone(zone) {
             self.recover(id, FAULT_ZONE, now);
         }
-        self.log
-            .emit(now, "zone_recovered", &[("zone", Field::Int(zone.into()))]);
+        self.log.emit(now, Record::ZoneRecovered { zone });
     }
 
     /// A VM fails (the `epoch` of the timer must still be the node's: a failure or a repair
@@ -271,7 +264,7 @@ impl Sim {
             return;
         }
         self.cluster.nodes[node.idx()].vm_epoch += 1;
-        self.fault(node, FAULT_VM, now, "VM failure");
+        self.fault(node, FAULT_VM, now, NotReadyCause::VmFailure);
         let pool = self.cluster.node(node).pool.idx();
         let repair = self.scenario.pools[pool].repair_time;
         let epoch = self.cluster.node(node).vm_epoch;
@@ -335,12 +328,11 @@ impl Sim {
         );
         self.log.emit(
             now,
-            "spot_eviction",
-            &[
-                ("node", Field::Str(&name)),
-                ("pool", Field::Str(&pool)),
-                ("reason", Field::Str(why)),
-            ],
+            Record::SpotEviction {
+                node: name.into(),
+                pool: pool.into(),
+                reason: why.into(),
+            },
         );
         self.stats.spot_evictions += 1;
         self.drain_node(node, now, "spot eviction", Some(SPOT_NOTICE));

@@ -24,7 +24,8 @@ use crate::cluster::{
 use crate::engine::rng::Stream;
 use crate::engine::{EventQueue, Phase, RngStreams, SimDuration, SimTime};
 use crate::observe::cost::micro_per_hour;
-use crate::observe::{CostMeter, Durations, EventLog, Field, SampleRow};
+use crate::observe::record::{NodeCreation, Record};
+use crate::observe::{CostMeter, Durations, EventLog, SampleRow};
 use crate::scenario::{Action, Scenario};
 use crate::scheduler::{Outcome, Scheduler};
 
@@ -331,7 +332,7 @@ impl Sim {
         for p in 0..self.cluster.pools.len() {
             let count = self.cluster.pools[p].spec.count;
             for _ in 0..count {
-                self.create_node(PoolId(p as u32), SimTime::ZERO, "initial node");
+                self.create_node(PoolId(p as u32), SimTime::ZERO, NodeCreation::Initial);
             }
         }
         // Warm start: the initial replicas are placed by the scheduler and start at once, with
@@ -440,7 +441,7 @@ impl Sim {
     // ----- nodes ---------------------------------------------------------------------------
 
     /// Starts a VM in the pool's next zone; returns `None` (and logs why) if Azure refuses.
-    fn create_node(&mut self, pool: PoolId, now: SimTime, why: &str) -> Option<NodeId> {
+    fn create_node(&mut self, pool: PoolId, now: SimTime, why: NodeCreation) -> Option<NodeId> {
         match self.azure_check(pool.idx(), 1, now) {
             Ok(zones) => self.create_node_in(pool, zones[0], now, why),
             Err(r) => {
@@ -461,12 +462,11 @@ impl Sim {
         let pool_name = self.scenario.pools[pool.idx()].name.clone();
         self.log.emit(
             now,
-            "node_create_failed",
-            &[
-                ("pool", Field::Str(&pool_name)),
-                ("zone", Field::Str(zone.short())),
-                ("reason", Field::Str(reason)),
-            ],
+            Record::NodeCreateFailed {
+                pool: pool_name.into(),
+                zone: zone.short(),
+                reason: reason.into(),
+            },
         );
         let key = reason.split(':').next().unwrap_or("").to_string();
         match self
@@ -486,7 +486,7 @@ impl Sim {
         pool: PoolId,
         zone: crate::cluster::Zone,
         now: SimTime,
-        why: &str,
+        why: NodeCreation,
     ) -> Option<NodeId> {
         match self.cluster.create_node(pool, zone, now) {
             Ok(node) => {
@@ -495,7 +495,7 @@ impl Sim {
                 self.cost.node_started(p, zi, self.price_micro[p], now);
                 self.stats.nodes_created_by_pool[p] += 1;
                 self.track_peaks();
-                let delay = if now == SimTime::ZERO && why == "initial node" {
+                let delay = if now == SimTime::ZERO && why == NodeCreation::Initial {
                     SimDuration::ZERO
                 } else {
                     self.scenario.pools[p]
@@ -506,14 +506,13 @@ impl Sim {
                 let (name, pool_name) = (n.name.clone(), self.scenario.pools[p].name.clone());
                 self.log.emit(
                     now,
-                    "node_provisioning",
-                    &[
-                        ("node", Field::Str(&name)),
-                        ("pool", Field::Str(&pool_name)),
-                        ("zone", Field::Str(zone.short())),
-                        ("ready_in_s", Field::Num(delay.as_secs_f64())),
-                        ("reason", Field::Str(why)),
-                    ],
+                    Record::NodeProvisioning {
+                        node: name.into(),
+                        pool: pool_name.into(),
+                        zone: zone.short(),
+                        ready_in_s: delay.as_secs_f64(),
+                        reason: why,
+                    },
                 );
                 let generation = self.cluster.node(node).generation;
                 self.cluster.nodes[node.idx()].boot_due = now + delay;
@@ -563,13 +562,12 @@ impl Sim {
         let took = now.since(n.created_at).as_secs_f64();
         self.log.emit(
             now,
-            "node_ready",
-            &[
-                ("node", Field::Str(&name)),
-                ("pool", Field::Str(&pool)),
-                ("zone", Field::Str(zone)),
-                ("provisioning_s", Field::Num(took)),
-            ],
+            Record::NodeReady {
+                node: name.into(),
+                pool: pool.into(),
+                zone,
+                provisioning_s: took,
+            },
         );
         self.wake_scheduler(now);
     }
@@ -600,13 +598,12 @@ impl Sim {
         let pods: Vec<PodId> = n.pods.clone();
         self.log.emit(
             now,
-            "node_draining",
-            &[
-                ("node", Field::Str(&name)),
-                ("pool", Field::Str(&pool)),
-                ("pods", Field::Int(pods.len() as i64)),
-                ("reason", Field::Str(why)),
-            ],
+            Record::NodeDraining {
+                node: name.into(),
+                pool: pool.into(),
+                pods: pods.len() as u32,
+                reason: why.into(),
+            },
         );
         let mut last_stop = now;
         for pod in pods {
@@ -637,12 +634,11 @@ impl Sim {
         let pool = self.scenario.pools[p].name.clone();
         self.log.emit(
             now,
-            "node_deleted",
-            &[
-                ("node", Field::Str(&name)),
-                ("pool", Field::Str(&pool)),
-                ("reason", Field::Str(why)),
-            ],
+            Record::NodeDeleted {
+                node: name.into(),
+                pool: pool.into(),
+                reason: why.into(),
+            },
         );
         self.reconcile_all(now);
         self.wake_scheduler(now);
@@ -673,13 +669,12 @@ impl Sim {
                 run.peak_desired = run.peak_desired.max(replicas);
                 self.log.emit(
                     now,
-                    "deployment_scaled",
-                    &[
-                        ("deployment", Field::Str(&name)),
-                        ("from", Field::Int(from.into())),
-                        ("to", Field::Int(replicas.into())),
-                        ("reason", Field::Str("scenario event")),
-                    ],
+                    Record::DeploymentScaled {
+                        deployment: name.into(),
+                        from,
+                        to: replicas,
+                        reason: "scenario event".into(),
+                    },
                 );
                 self.reconcile(d, now);
             }
@@ -694,19 +689,18 @@ impl Sim {
                 let zone_text = zone.map_or("all".to_string(), |z| z.to_string());
                 self.log.emit(
                     now,
-                    "stock_out",
-                    &[
-                        ("vm_size", Field::Str(&sku)),
-                        ("zone", Field::Str(&zone_text)),
-                        ("until", Field::Str(&self.log.wall_clock(until))),
-                    ],
+                    Record::StockOut {
+                        vm_size: (&sku).into(),
+                        zone: zone_text.into(),
+                        until: self.log.wall_clock(until).into(),
+                    },
                 );
                 self.ca.stock_outs.push((sku, zone, until));
             }
             Action::FailNodes { pool, count } => self.fail_nodes(pool, count, now),
             Action::AddNodes { pool, count } => {
                 for _ in 0..count {
-                    self.create_node(PoolId(pool as u32), now, "scenario event add_nodes");
+                    self.create_node(PoolId(pool as u32), now, NodeCreation::AddNodesEvent);
                 }
             }
             Action::RemoveNodes { pool, count } => {
@@ -728,14 +722,10 @@ impl Sim {
                         let name = self.scenario.pools[pool].name.clone();
                         self.log.emit(
                             now,
-                            "node_remove_refused",
-                            &[
-                                ("pool", Field::Str(&name)),
-                                (
-                                    "reason",
-                                    Field::Str("a system pool keeps at least one node"),
-                                ),
-                            ],
+                            Record::NodeRemoveRefused {
+                                pool: name.into(),
+                                reason: "a system pool keeps at least one node".into(),
+                            },
                         );
                         break;
                     }
@@ -883,8 +873,10 @@ impl Sim {
         }
         self.log.emit(
             now,
-            "pod_deleted",
-            &[("pod", Field::Str(&name)), ("reason", Field::Str(why))],
+            Record::PodDeleted {
+                pod: name.into(),
+                reason: why.into(),
+            },
         );
         // A batch pod that lost its node runs again from the start, as a Job's replacement.
         if let Some(t) = self.trace_of(&p)
@@ -943,12 +935,11 @@ impl Sim {
                         let attempts = self.cluster.pod(pod).attempts;
                         self.log.emit(
                             now,
-                            "pod_unschedulable",
-                            &[
-                                ("pod", Field::Str(&name)),
-                                ("attempts", Field::Int(attempts.into())),
-                                ("reason", Field::Str(&text)),
-                            ],
+                            Record::PodUnschedulable {
+                                pod: name.into(),
+                                attempts,
+                                reason: text.into(),
+                            },
                         );
                     }
                 }
@@ -985,13 +976,12 @@ impl Sim {
         let name = self.pod_name(pod);
         self.log.emit(
             now,
-            "pod_scheduled",
-            &[
-                ("pod", Field::Str(&name)),
-                ("node", Field::Str(&node_name)),
-                ("pool", Field::Str(&pool.name)),
-                ("zone", Field::Str(n.zone.short())),
-            ],
+            Record::PodScheduled {
+                pod: (&name).into(),
+                node: (&node_name).into(),
+                pool: (&pool.name).into(),
+                zone: n.zone.short(),
+            },
         );
         if node_os != pod_os {
             // The image has no manifest for this OS: ErrImagePull, then ImagePullBackOff forever.
@@ -1005,12 +995,11 @@ impl Sim {
             );
             self.log.emit(
                 now,
-                "pod_image_pull_backoff",
-                &[
-                    ("pod", Field::Str(&name)),
-                    ("node", Field::Str(&node_name)),
-                    ("reason", Field::Str(&why)),
-                ],
+                Record::PodImagePullBackoff {
+                    pod: name.into(),
+                    node: node_name.into(),
+                    reason: why.into(),
+                },
             );
             return;
         }
@@ -1033,13 +1022,12 @@ impl Sim {
                     let image_name = spec.name.clone();
                     self.log.emit(
                         now,
-                        "image_pull",
-                        &[
-                            ("node", Field::Str(&node_name)),
-                            ("image", Field::Str(&image_name)),
-                            ("pod", Field::Str(&name)),
-                            ("done_in_s", Field::Num(at.since(now).as_secs_f64())),
-                        ],
+                        Record::ImagePull {
+                            node: (&node_name).into(),
+                            image: image_name.into(),
+                            pod: (&name).into(),
+                            done_in_s: at.since(now).as_secs_f64(),
+                        },
                     );
                 }
                 at
@@ -1097,8 +1085,7 @@ impl Sim {
             self.pod_ready(pod, now);
         } else {
             let name = self.pod_name(pod);
-            self.log
-                .emit(now, "pod_running", &[("pod", Field::Str(&name))]);
+            self.log.emit(now, Record::PodRunning { pod: name.into() });
             let generation = self.cluster.pod(pod).generation;
             self.queue
                 .schedule(now + delay, Event::PodStep { pod, generation });
@@ -1124,8 +1111,7 @@ impl Sim {
                 .push(now.since(p.created_at).as_ms());
         }
         let name = self.pod_name(pod);
-        self.log
-            .emit(now, "pod_ready", &[("pod", Field::Str(&name))]);
+        self.log.emit(now, Record::PodReady { pod: name.into() });
     }
 
     // ----- sampling ------------------------------------------------------------------------
