@@ -3,16 +3,26 @@
 //! a `reason`. Each line is written from a typed `Record` (`record.rs`), by hand (fields in a
 //! fixed order, floats with six decimals) so that it is fast and diffs cleanly.
 //!
-//! A tap (`set_tap`) sees every line as it is emitted, even with the buffer turned off; it
-//! only reads, so a run with a tap writes the same files as one without.
+//! A tap (`set_tap`) sees every record and its line as it is emitted, even with the buffer
+//! turned off; it only reads, so a run with a tap writes the same files as one without.
 
 use crate::engine::SimTime;
 
 use super::record::Record;
 
-/// A function called with every event as it is emitted: its time, its kind and its JSON line
-/// (without the newline). `Send`, so that a tapped run can still move between threads.
-pub type Tap = Box<dyn FnMut(SimTime, &str, &str) + Send>;
+/// A function called with every event as it is emitted. `Send`, so that a tapped run can
+/// still move between threads.
+pub type Tap = Box<dyn FnMut(&Emitted<'_>) + Send>;
+
+/// One event as a tap sees it.
+pub struct Emitted<'a> {
+    pub at: SimTime,
+    /// `at` on the scenario's wall clock, as the line writes it (RFC 3339, to the second).
+    pub time: &'a str,
+    pub record: &'a Record<'a>,
+    /// The JSON line, without its newline.
+    pub line: &'a str,
+}
 
 /// The JSONL buffer and the number of lines in it.
 #[derive(Debug, Default)]
@@ -94,7 +104,12 @@ impl EventLog {
         record.write_fields(&mut self.buf);
         self.buf.push('}');
         if let Some(tap) = &mut self.tap.0 {
-            tap(t, kind, &self.buf[start..]);
+            tap(&Emitted {
+                at: t,
+                time: &self.last_clock.1,
+                record,
+                line: &self.buf[start..],
+            });
         }
         if self.enabled {
             self.buf.push('\n');
@@ -162,10 +177,12 @@ mod tests {
     fn tapped(mut log: EventLog) -> (EventLog, Vec<(u64, String, String)>) {
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let sink = seen.clone();
-        log.set_tap(Box::new(move |t, kind, line| {
-            sink.lock()
-                .unwrap()
-                .push((t.as_ms(), kind.to_string(), line.to_string()))
+        log.set_tap(Box::new(move |e: &Emitted| {
+            sink.lock().unwrap().push((
+                e.at.as_ms(),
+                format!("{} {}", e.time, e.record.kind()),
+                e.line.to_string(),
+            ))
         }));
         log.emit(SimTime(0), Record::NodeReadyAgain { node: "n0".into() });
         log.emit(
@@ -184,7 +201,10 @@ mod tests {
         let lines: Vec<&str> = log.buf.lines().collect();
         assert_eq!(log.lines, 2);
         assert_eq!(seen.len(), 2);
-        assert_eq!((seen[1].0, seen[1].1.as_str()), (2_500, "pod_ready"));
+        assert_eq!(
+            (seen[1].0, seen[1].1.as_str()),
+            (2_500, "2026-01-05T00:00:02Z pod_ready")
+        );
         for (line, (_, _, tapped)) in lines.iter().zip(&seen) {
             assert_eq!(line, tapped);
         }

@@ -10,7 +10,7 @@ pub mod eventlog;
 pub mod record;
 
 pub use cost::CostMeter;
-pub use eventlog::{EventLog, Tap};
+pub use eventlog::{Emitted, EventLog, Tap};
 pub use record::Record;
 
 use serde::Serialize;

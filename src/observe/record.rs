@@ -144,8 +144,8 @@ pub enum Record<'a> {
     },
     StockOut {
         vm_size: Text<'a>,
-        /// The zone's number, or `all`.
-        zone: Text<'a>,
+        /// The zone's number; `None` for every zone (written `all`).
+        zone: Option<u8>,
         until: Text<'a>,
     },
     /// Azure reclaims a spot VM.
@@ -318,6 +318,16 @@ pub enum MetricTarget {
     ValueMilli(i64),
 }
 
+impl MetricTarget {
+    /// The target value in its unit, for value targets.
+    pub fn value(self) -> Option<f64> {
+        match self {
+            MetricTarget::Utilization(_) => None,
+            MetricTarget::AverageValueMilli(v) | MetricTarget::ValueMilli(v) => Some(units(v)),
+        }
+    }
+}
+
 /// What the replica calculator made of a metric.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MetricReading {
@@ -326,6 +336,18 @@ pub struct MetricReading {
     pub value_milli: i64,
     pub ratio: f64,
     pub replicas: u32,
+}
+
+impl MetricReading {
+    /// The metric's value in its unit.
+    pub fn value(&self) -> f64 {
+        units(self.value_milli)
+    }
+}
+
+/// Thousandths as a value in its unit.
+fn units(milli: i64) -> f64 {
+    milli as f64 / 1000.0
 }
 
 impl Record<'_> {
@@ -550,7 +572,7 @@ impl Record<'_> {
                 until,
             } => R::StockOut {
                 vm_size: own(vm_size),
-                zone: own(zone),
+                zone,
                 until: own(until),
             },
             R::SpotEviction { node, pool, reason } => R::SpotEviction {
@@ -762,10 +784,14 @@ impl Record<'_> {
                 vm_size,
                 zone,
                 until,
-            } => f
-                .text("vm_size", vm_size)
-                .text("zone", zone)
-                .text("until", until),
+            } => {
+                f.text("vm_size", vm_size);
+                match zone {
+                    Some(z) => f.unescaped_text("zone", z),
+                    None => f.unescaped_text("zone", "all"),
+                };
+                f.text("until", until)
+            }
             Record::SpotEviction { node, pool, reason } => f
                 .text("node", node)
                 .text("pool", pool)
@@ -894,6 +920,13 @@ impl Fields<'_> {
         self
     }
 
+    /// A string that needs no escaping (a number, a fixed word), written without a copy.
+    fn unescaped_text(&mut self, key: &str, value: impl Display) -> &mut Self {
+        self.key(key);
+        let _ = write!(self.0, "\"{value}\"");
+        self
+    }
+
     /// An integer or a boolean, as Rust prints it (which is JSON's form).
     fn int(&mut self, key: &str, value: impl Display) -> &mut Self {
         self.key(key);
@@ -949,13 +982,12 @@ impl Fields<'_> {
 fn write_metric(out: &mut String, m: &HpaMetric) {
     out.push_str("{\"metric\":");
     push_json_str(out, &m.metric);
-    let milli = |v: i64| v as f64 / 1000.0;
     let _ = match m.target {
         MetricTarget::Utilization(u) => write!(out, ",\"target_utilization\":{u}"),
         MetricTarget::AverageValueMilli(v) => {
-            write!(out, ",\"target_average_value\":{}", milli(v))
+            write!(out, ",\"target_average_value\":{}", units(v))
         }
-        MetricTarget::ValueMilli(v) => write!(out, ",\"target_value\":{}", milli(v)),
+        MetricTarget::ValueMilli(v) => write!(out, ",\"target_value\":{}", units(v)),
     };
     match &m.outcome {
         Ok(r) => {
@@ -966,7 +998,7 @@ fn write_metric(out: &mut String, m: &HpaMetric) {
             let _ = write!(
                 out,
                 ",\"value\":{},\"ratio\":{ratio:.6},\"replicas\":{}",
-                milli(r.value_milli),
+                r.value(),
                 r.replicas
             );
         }

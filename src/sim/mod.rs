@@ -686,12 +686,11 @@ impl Sim {
                 duration,
             } => {
                 let until = now + duration;
-                let zone_text = zone.map_or("all".to_string(), |z| z.to_string());
                 self.log.emit(
                     now,
                     Record::StockOut {
                         vm_size: (&sku).into(),
-                        zone: zone_text.into(),
+                        zone,
                         until: self.log.wall_clock(until).into(),
                     },
                 );
