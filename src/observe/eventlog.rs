@@ -3,6 +3,10 @@
 //! a `reason`. Each line is written from a typed `Record` (`record.rs`), by hand (fields in a
 //! fixed order, floats with six decimals) so that it is fast and diffs cleanly.
 //!
+//! The milestones among the records (`Record::is_milestone`: the autoscaler's decisions, the
+//! HPA's rescales, the faults) are also kept typed beside the text, so that the page's
+//! timeline reads them without parsing lines back.
+//!
 //! A tap (`set_tap`) sees every record and its line as it is emitted, even with the buffer
 //! turned off; it only reads, so a run with a tap writes the same files as one without.
 
@@ -30,6 +34,8 @@ pub struct EventLog {
     pub enabled: bool,
     pub buf: String,
     pub lines: u64,
+    /// The milestones among the lines of `buf`, with their instants; taken with `buf`.
+    pub milestones: Vec<(SimTime, Record<'static>)>,
     start_unix_ms: i64,
     offset_secs: i32,
     /// The last second formatted, and its text: lines come in time order, many per second.
@@ -57,6 +63,7 @@ impl EventLog {
             enabled,
             buf: String::new(),
             lines: 0,
+            milestones: Vec::new(),
             start_unix_ms,
             offset_secs,
             last_clock: (u64::MAX, String::new()),
@@ -83,6 +90,9 @@ impl EventLog {
             return;
         }
         self.write(t, &record);
+        if self.enabled && record.is_milestone() {
+            self.milestones.push((t, record.into_owned()));
+        }
     }
 
     fn write(&mut self, t: SimTime, record: &Record<'_>) {
@@ -218,6 +228,27 @@ mod tests {
             seen[1].2,
             r#"{"time_s":2.500,"time":"2026-01-05T00:00:02Z","kind":"pod_ready","pod":"web-0"}"#
         );
+    }
+
+    #[test]
+    fn milestones_are_kept_typed_only_with_the_buffer() {
+        let outage = Record::ZoneOutage {
+            zone: 2,
+            nodes: 3,
+            until: "later".into(),
+        };
+        let mut log = EventLog::new(true, 1_767_571_200_000, 0);
+        log.emit(
+            SimTime(0),
+            Record::PodReady {
+                pod: "web-0".into(),
+            },
+        );
+        log.emit(SimTime(1_000), outage.clone());
+        assert_eq!(log.milestones, vec![(SimTime(1_000), outage.clone())]);
+        let (mut off, _) = tapped(EventLog::new(false, 1_767_571_200_000, 0));
+        off.emit(SimTime(1_000), outage);
+        assert!(off.milestones.is_empty());
     }
 
     #[test]

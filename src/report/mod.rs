@@ -352,7 +352,14 @@ pub fn render(sim: &Sim) -> Result<Vec<(String, Vec<u8>)>, String> {
     let deployments = (!sim.runs.is_empty()).then(Vec::new);
     let events = sim.scenario.output.event_log.then(Vec::new);
     let mut rows = stream::Rows::new(sim, Vec::new(), deployments, events);
-    rows.write(sim, &sim.samples, &sim.deployment_samples, &sim.log.buf)?;
+    let log = &sim.log;
+    rows.write(
+        sim,
+        &sim.samples,
+        &sim.deployment_samples,
+        &log.buf,
+        &log.milestones,
+    )?;
     let done = rows.into_inner()?;
     let mut files = vec![("timeseries.csv".to_string(), done.timeseries)];
     if let Some(d) = done.deployments {

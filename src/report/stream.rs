@@ -15,7 +15,8 @@ use indexmap::IndexMap;
 
 use super::html::Timeline;
 use super::staging::Staged;
-use crate::observe::{DeploymentCsvRow, DeploymentRow, SampleRow};
+use crate::engine::SimTime;
+use crate::observe::{DeploymentCsvRow, DeploymentRow, Record, SampleRow};
 use crate::sim::Sim;
 
 /// Sample instants a chart keeps at most. Past it, every other kept instant is dropped and
@@ -208,13 +209,15 @@ impl<W: Write> Rows<W> {
     }
 
     /// Writes `rows`, `deployment_rows` and the event-log text `log` (whole lines), which
-    /// cover whole sample instants.
+    /// cover whole sample instants; `milestones` are the log's typed milestones of the same
+    /// lines, for the timeline.
     pub fn write(
         &mut self,
         sim: &Sim,
         rows: &[SampleRow],
         deployment_rows: &[DeploymentRow],
         log: &str,
+        milestones: &[(SimTime, Record)],
     ) -> Result<(), String> {
         for row in rows {
             self.timeseries.serialize(row).map_err(|e| e.to_string())?;
@@ -248,7 +251,7 @@ impl<W: Write> Rows<W> {
         }
         self.charts.absorb(rows, deployment_rows, self.names.len());
         if sim.log.enabled {
-            self.timeline.absorb(log);
+            self.timeline.absorb(milestones, |t| sim.log.wall_clock(t));
         }
         Ok(())
     }
@@ -267,7 +270,8 @@ impl<W: Write> Rows<W> {
         let rows = std::mem::take(&mut sim.samples);
         let deployment_rows = std::mem::take(&mut sim.deployment_samples);
         let log = std::mem::take(&mut sim.log.buf);
-        let written = self.write(sim, &rows, &deployment_rows, &log);
+        let milestones = std::mem::take(&mut sim.log.milestones);
+        let written = self.write(sim, &rows, &deployment_rows, &log, &milestones);
         // The buffers go back empty, with their capacity, for the next rows.
         sim.samples = rows;
         sim.samples.clear();
@@ -275,6 +279,8 @@ impl<W: Write> Rows<W> {
         sim.deployment_samples.clear();
         sim.log.buf = log;
         sim.log.buf.clear();
+        sim.log.milestones = milestones;
+        sim.log.milestones.clear();
         written
     }
 
