@@ -7,7 +7,7 @@
 //! Names and free-text reasons are `Cow`s: an emit site lends what it has or hands over a
 //! string it built, and `into_owned` keeps a record past the instant it was emitted in.
 //! Reasons that code branches on are small enums (`NodeCreation`, `NotReadyCause`, `Removal`),
-//! written as the same text as before they were typed.
+//! each written as a fixed phrase (`as_str`), never compared as text.
 
 use std::borrow::Cow;
 use std::fmt::{Display, Write};
