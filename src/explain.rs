@@ -1,20 +1,20 @@
 //! Narration for `aksim run --explain`: each decision or transition of the event log told in
 //! one plain sentence, prefixed by the scenario's clock and the component that acted.
 //!
-//! Pure: `narrate` reads one event (its kind and its JSON fields) and returns the component
-//! and the sentence, or `None` for the kinds left silent (the per-pod steps `pod_scheduled`,
-//! `image_pull`, `pod_running`, `pod_ready`, `pod_deleted`, `pod_completed`; the initial nodes
-//! of the warm start; HPA syncs that changed nothing worth a sentence). Times in an event
-//! (`until`, `backoff_until`, times inside reasons) are shown in the same short form as the
-//! prefix (`clock`), so that one clock runs through the narration.
+//! Pure: `narrate` matches on one event's `Record` and returns the component and the sentence,
+//! or `None` for the records left silent (the per-pod steps: scheduled, image pull, running,
+//! ready, deleted, completed; the initial nodes of the warm start; HPA syncs that changed
+//! nothing worth a sentence). Times in an event (`until`, `backoff_until`, times inside
+//! reasons) are shown in the same short form as the prefix (`clock`), so that one clock runs
+//! through the narration.
 
 use chrono::{DateTime, FixedOffset};
 use std::fmt;
 use std::str::FromStr;
 
-use serde_json::Value;
-
 use crate::engine::{SimDuration, SimTime};
+use crate::observe::record::{HpaMetric, HpaSync, MetricTarget, NotReadyCause, Removal};
+use crate::observe::record::{Record, ScaleUpCause};
 
 /// Who made a decision or saw a transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,33 +52,39 @@ impl Component {
         }
     }
 
-    /// The component that narrates events of `kind`; `None` for kinds never narrated.
-    pub fn of_kind(kind: &str) -> Option<Component> {
-        Some(match kind {
-            "ca_scale_up"
-            | "ca_no_scale_up"
-            | "ca_scale_up_failed"
-            | "ca_node_unneeded"
-            | "ca_node_kept"
-            | "ca_scale_down_cooldown"
-            | "ca_scale_down"
-            | "ca_halted"
-            | "ca_resumed" => Component::ClusterAutoscaler,
-            "hpa_scaled" | "hpa_decision" => Component::Hpa,
-            "pod_unschedulable" | "pod_image_pull_backoff" => Component::Scheduler,
-            "node_provisioning"
-            | "node_ready"
-            | "node_create_failed"
-            | "node_draining"
-            | "node_deleted"
-            | "node_remove_refused"
-            | "node_not_ready"
-            | "node_ready_again"
-            | "pods_evicted" => Component::Node,
-            "zone_outage" | "zone_recovered" | "stock_out" => Component::Zone,
-            "spot_eviction" => Component::Spot,
-            "deployment_scaled" => Component::Deployment,
-            _ => return None,
+    /// The component that narrates `record`; `None` for the per-pod steps, never narrated.
+    pub fn of(record: &Record) -> Option<Component> {
+        use Record as R;
+        Some(match record {
+            R::CaScaleUp { .. }
+            | R::CaNoScaleUp { .. }
+            | R::CaScaleUpFailed { .. }
+            | R::CaNodeUnneeded { .. }
+            | R::CaNodeKept { .. }
+            | R::CaScaleDownCooldown { .. }
+            | R::CaScaleDown { .. }
+            | R::CaHalted { .. }
+            | R::CaResumed => Component::ClusterAutoscaler,
+            R::HpaScaled(_) | R::HpaDecision(_) => Component::Hpa,
+            R::PodUnschedulable { .. } | R::PodImagePullBackoff { .. } => Component::Scheduler,
+            R::NodeProvisioning { .. }
+            | R::NodeReady { .. }
+            | R::NodeCreateFailed { .. }
+            | R::NodeDraining { .. }
+            | R::NodeDeleted { .. }
+            | R::NodeRemoveRefused { .. }
+            | R::NodeNotReady { .. }
+            | R::NodeReadyAgain { .. }
+            | R::PodsEvicted { .. } => Component::Node,
+            R::ZoneOutage { .. } | R::ZoneRecovered { .. } | R::StockOut { .. } => Component::Zone,
+            R::SpotEviction { .. } => Component::Spot,
+            R::DeploymentScaled { .. } => Component::Deployment,
+            R::PodScheduled { .. }
+            | R::ImagePull { .. }
+            | R::PodRunning { .. }
+            | R::PodReady { .. }
+            | R::PodDeleted { .. }
+            | R::PodCompleted { .. } => return None,
         })
     }
 
@@ -149,26 +155,27 @@ pub fn clock(at: DateTime<FixedOffset>, start: DateTime<FixedOffset>) -> String 
     }
 }
 
-/// The event's instant and the run's start, from its `time` and `time_s`.
-fn instants(e: &Value) -> Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)> {
-    let at = DateTime::parse_from_rfc3339(e["time"].as_str()?).ok()?;
-    let ms = (e["time_s"].as_f64()? * 1000.0).round() as i64;
-    Some((at, at - chrono::Duration::milliseconds(ms)))
+/// The event's wall-clock instant and the run's start, from `time` (the event's instant as
+/// the log writes it) and `at`.
+fn instants(at: SimTime, time: &str) -> Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)> {
+    let wall = DateTime::parse_from_rfc3339(time).ok()?;
+    let ms = i64::try_from(at.as_ms()).ok()?;
+    Some((wall, wall - chrono::Duration::milliseconds(ms)))
 }
 
-/// The whole narrated line of one tapped event, if its component is in `only` and its kind
-/// is narrated: `00:10:10 cluster-autoscaler: …`.
-pub fn explain_line(t: SimTime, kind: &str, line: &str, only: Components) -> Option<String> {
-    // Most events are per-pod steps: skip them before parsing anything.
-    let component = Component::of_kind(kind)?;
+/// The whole narrated line of one tapped event, if its component is in `only` and it is
+/// narrated: `00:10:10 cluster-autoscaler: …`. `time` is `at` on the wall clock, as the event
+/// log writes it.
+pub fn explain_line(at: SimTime, time: &str, record: &Record, only: Components) -> Option<String> {
+    // Most events are per-pod steps: they are dropped before anything is formatted.
+    let component = Component::of(record)?;
     if !only.contains(component) {
         return None;
     }
-    let event: Value = serde_json::from_str(line).ok()?;
-    let (component, text) = narrate(kind, &event)?;
-    let when = match instants(&event) {
-        Some((at, start)) => clock(at, start),
-        None => t.clock(),
+    let (component, text) = narrate(at, time, record)?;
+    let when = match instants(at, time) {
+        Some((wall, start)) => clock(wall, start),
+        None => at.clock(),
     };
     // Names in events come from the scenario and its traces: shown, not obeyed.
     Some(crate::text::escape(&format!("{when} {component}: {text}")).into_owned())
@@ -176,29 +183,205 @@ pub fn explain_line(t: SimTime, kind: &str, line: &str, only: Components) -> Opt
 
 /// One event in one sentence, with the component it belongs to; `None` when the event is
 /// not worth a sentence (see the module's documentation).
-pub fn narrate(kind: &str, e: &Value) -> Option<(Component, String)> {
-    let component = Component::of_kind(kind)?;
-    let text = match component {
-        Component::ClusterAutoscaler => autoscaler(kind, e)?,
-        Component::Hpa => hpa(kind, e)?,
-        Component::Scheduler => scheduler(kind, e)?,
-        Component::Node => node(kind, e)?,
-        Component::Zone => zone(kind, e)?,
-        Component::Spot => format!(
-            "Azure evicts {} ({}): {}",
-            s(e, "node"),
-            s(e, "pool"),
-            s(e, "reason")
+pub fn narrate(at: SimTime, time: &str, record: &Record) -> Option<(Component, String)> {
+    use Record as R;
+    let component = Component::of(record)?;
+    let text = match record {
+        R::CaScaleUp {
+            pools,
+            nodes,
+            cause:
+                ScaleUpCause::PendingPods {
+                    pending_pods,
+                    reasons,
+                    expander,
+                    skipped,
+                    ..
+                },
+        } => {
+            let mut text = format!(
+                "{} unschedulable{} → +{} in {}",
+                count(*pending_pods, "pod"),
+                main_reason(reasons),
+                count(*nodes, "node"),
+                pools_grown(pools)
+            );
+            if !expander.is_empty() {
+                text += &format!(" (expander {expander})");
+            }
+            if !skipped.is_empty() {
+                text += &format!("; skipped {skipped}");
+            }
+            text
+        }
+        R::CaScaleUp {
+            pools,
+            nodes,
+            cause: ScaleUpCause::MinCount { reason },
+        } => format!(
+            "+{} in {}: {reason}",
+            count(*nodes, "node"),
+            pools_grown(pools)
         ),
-        Component::Deployment => format!(
-            "{} {} → {} ({})",
-            s(e, "deployment"),
-            i(e, "from"),
-            i(e, "to"),
-            s(e, "reason")
+        R::CaNoScaleUp {
+            pending_pods,
+            reason,
+        } => format!(
+            "{} unschedulable, no scale-up: {reason}",
+            count(*pending_pods, "pod")
         ),
+        R::CaScaleUpFailed {
+            pool,
+            reason,
+            message,
+            backoff_until,
+        } => format!(
+            "scale-up of {pool} failed: {reason} ({message}); backed off until {backoff_until}"
+        ),
+        R::CaNodeUnneeded {
+            node,
+            utilization,
+            resource,
+        } => format!("{node} is unneeded (utilization {utilization:.2}, {resource})"),
+        R::CaNodeKept { node, reason, .. } => format!("keeps {node}: {reason}"),
+        R::CaScaleDownCooldown {
+            until,
+            nodes_waiting,
+            reason,
+        } => format!(
+            "scale-down of {} waits until {until}: {reason}",
+            count(*nodes_waiting, "unneeded node")
+        ),
+        R::CaScaleDown {
+            node,
+            utilization,
+            unneeded_for_s,
+            removal: Removal::Drain,
+            ..
+        } => format!(
+            "drains {node} to remove it (utilization {utilization:.2}, unneeded for {})",
+            duration(*unneeded_for_s)
+        ),
+        R::CaScaleDown {
+            node,
+            unneeded_for_s,
+            removal: removal @ Removal::Empty,
+            ..
+        } => format!(
+            "removes {node} ({}, unneeded for {})",
+            removal.as_str(),
+            duration(*unneeded_for_s)
+        ),
+        R::CaHalted { reason } => format!("halts every scale-up and scale-down: {reason}"),
+        R::CaResumed => "resumes: enough nodes are Ready again".to_string(),
+        R::HpaScaled(sync) => hpa_scaled(sync),
+        R::HpaDecision(sync) => hpa_held(sync)?,
+        R::PodUnschedulable {
+            pod,
+            attempts,
+            reason,
+        } => {
+            let mut text = format!("{pod} is unschedulable: {reason}");
+            if *attempts > 1 {
+                text += &format!(" (attempt {attempts})");
+            }
+            text
+        }
+        R::PodImagePullBackoff { pod, node, reason } => {
+            format!("{pod} was bound to {node} and can never start (ImagePullBackOff): {reason}")
+        }
+        // The warm start's nodes are there from the first instant: nothing to tell.
+        R::NodeProvisioning { ready_in_s, .. } if *ready_in_s == 0.0 => return None,
+        R::NodeProvisioning {
+            node,
+            pool,
+            zone,
+            ready_in_s,
+            reason,
+        } => format!(
+            "{node} ({}) is provisioning ({}), Ready in {}",
+            place(pool, zone),
+            reason.as_str(),
+            duration(*ready_in_s)
+        ),
+        R::NodeReady { provisioning_s, .. } if *provisioning_s == 0.0 => return None,
+        R::NodeReady {
+            node,
+            pool,
+            zone,
+            provisioning_s,
+        } => format!(
+            "{node} ({}) is Ready after {}",
+            place(pool, zone),
+            duration(*provisioning_s)
+        ),
+        R::NodeCreateFailed { pool, zone, reason } => {
+            format!("a new {pool} node in zone {zone} was refused: {reason}")
+        }
+        R::NodeDraining {
+            node,
+            pool,
+            pods: 0,
+            reason,
+        } => format!("{node} ({pool}) is cordoned for deletion, no pods to evict ({reason})"),
+        R::NodeDraining {
+            node,
+            pool,
+            pods,
+            reason,
+        } => format!(
+            "{node} ({pool}) is cordoned and drained: {} evicted ({reason})",
+            count(*pods, "pod")
+        ),
+        R::NodeDeleted { node, pool, reason } => format!("{node} ({pool}) is deleted ({reason})"),
+        R::NodeRemoveRefused { pool, reason } => {
+            format!("removing a node of {pool} was refused: {reason}")
+        }
+        // A zone outage is told once, by the zone, rather than once per node.
+        R::NodeNotReady {
+            reason: NotReadyCause::ZoneOutage,
+            ..
+        } => return None,
+        R::NodeNotReady { node, pods, reason } => format!(
+            "{node} is NotReady ({}) with {} on it",
+            reason.as_str(),
+            count(*pods, "pod")
+        ),
+        R::NodeReadyAgain { node } => format!("{node} is Ready again"),
+        R::PodsEvicted { node, pods, reason } => {
+            format!("{} evicted from {node}: {reason}", count(*pods, "pod"))
+        }
+        R::ZoneOutage { zone, nodes, until } => format!(
+            "zone {zone} is down until {until} — {} NotReady",
+            count(*nodes, "node")
+        ),
+        R::ZoneRecovered { zone } => format!("zone {zone} is back up"),
+        R::StockOut {
+            vm_size,
+            zone,
+            until,
+        } => {
+            let place = match zone {
+                None => "every zone".to_string(),
+                Some(z) => format!("zone {z}"),
+            };
+            format!("{vm_size} is out of stock in {place} until {until}")
+        }
+        R::SpotEviction { node, pool, reason } => format!("Azure evicts {node} ({pool}): {reason}"),
+        R::DeploymentScaled {
+            deployment,
+            from,
+            to,
+            reason,
+        } => format!("{deployment} {from} → {to} ({reason})"),
+        R::PodScheduled { .. }
+        | R::ImagePull { .. }
+        | R::PodRunning { .. }
+        | R::PodReady { .. }
+        | R::PodDeleted { .. }
+        | R::PodCompleted { .. } => return None,
     };
-    Some((component, on_wall_clock(&text, e)))
+    Some((component, on_wall_clock(&text, instants(at, time))))
 }
 
 /// The reason a scale-up's pods wait, from its `reasons` (most met first: "node(s) had
@@ -219,76 +402,6 @@ fn main_reason(reasons: &str) -> String {
     format!(" ({main}{more})")
 }
 
-fn autoscaler(kind: &str, e: &Value) -> Option<String> {
-    Some(match kind {
-        "ca_scale_up" if e.get("pending_pods").is_some() => {
-            let mut text = format!(
-                "{} unschedulable{} → +{} in {}",
-                count(i(e, "pending_pods"), "pod"),
-                main_reason(s(e, "reasons")),
-                count(i(e, "nodes"), "node"),
-                pools_grown(s(e, "pools"))
-            );
-            let expander = s(e, "expander");
-            if !expander.is_empty() {
-                text += &format!(" (expander {expander})");
-            }
-            let skipped = s(e, "skipped");
-            if !skipped.is_empty() {
-                text += &format!("; skipped {skipped}");
-            }
-            text
-        }
-        // A pool brought back to its min_count carries only a reason.
-        "ca_scale_up" => format!(
-            "+{} in {}: {}",
-            count(i(e, "nodes"), "node"),
-            pools_grown(s(e, "pools")),
-            s(e, "reason")
-        ),
-        "ca_no_scale_up" => format!(
-            "{} unschedulable, no scale-up: {}",
-            count(i(e, "pending_pods"), "pod"),
-            s(e, "reason")
-        ),
-        "ca_scale_up_failed" => format!(
-            "scale-up of {} failed: {} ({}); backed off until {}",
-            s(e, "pool"),
-            s(e, "reason"),
-            s(e, "message"),
-            s(e, "backoff_until")
-        ),
-        "ca_node_unneeded" => format!(
-            "{} is unneeded (utilization {:.2}, {})",
-            s(e, "node"),
-            f(e, "utilization"),
-            s(e, "resource")
-        ),
-        "ca_node_kept" => format!("keeps {}: {}", s(e, "node"), s(e, "reason")),
-        "ca_scale_down_cooldown" => format!(
-            "scale-down of {} waits until {}: {}",
-            count(i(e, "nodes_waiting"), "unneeded node"),
-            s(e, "until"),
-            s(e, "reason")
-        ),
-        "ca_scale_down" if s(e, "removal") == "drain" => format!(
-            "drains {} to remove it (utilization {:.2}, unneeded for {})",
-            s(e, "node"),
-            f(e, "utilization"),
-            duration(f(e, "unneeded_for_s"))
-        ),
-        "ca_scale_down" => format!(
-            "removes {} ({}, unneeded for {})",
-            s(e, "node"),
-            s(e, "removal"),
-            duration(f(e, "unneeded_for_s"))
-        ),
-        "ca_halted" => format!("halts every scale-up and scale-down: {}", s(e, "reason")),
-        "ca_resumed" => "resumes: enough nodes are Ready again".to_string(),
-        _ => return None,
-    })
-}
-
 /// `win1 +2` → `win1`; `win3 +1, win1 +1` → `win3 (+1), win1 (+1)`.
 fn pools_grown(plan: &str) -> String {
     let parts: Vec<&str> = plan.split(", ").collect();
@@ -305,191 +418,85 @@ fn pools_grown(plan: &str) -> String {
         .join(", ")
 }
 
-fn hpa(kind: &str, e: &Value) -> Option<String> {
-    let name = s(e, "deployment");
-    let (current, desired) = (i(e, "current"), i(e, "desired"));
-    let limit = match s(e, "limited_by") {
-        "" => String::new(),
-        by => format!("; {by}: {}", s(e, "limit_message")),
-    };
-    let failed = metrics(e).iter().any(|m| m.get("error").is_some());
-    match kind {
-        "hpa_scaled" => {
-            let mut text = format!("{name} {current} → {desired} ({})", s(e, "reason"));
-            let seen = metric_values(e);
-            if !seen.is_empty() {
-                text += &format!(" — {seen}");
-            }
-            let (proposal, stabilized) = (e["proposal"].as_i64(), e["stabilized"].as_i64());
-            if let (Some(p), Some(st)) = (proposal, stabilized)
-                && p != st
-            {
-                text += &format!("; the stabilization window keeps {st} instead of {p}");
-            }
-            Some(text + &limit)
-        }
-        // Unchanged syncs are told only when a limit holds or a metric failed.
-        "hpa_decision" if failed => Some(format!("{name} stays at {current}: {}", s(e, "reason"))),
-        "hpa_decision" if !limit.is_empty() => Some(format!(
-            "{name} stays at {current} although its metrics ask for {} — {}{limit}",
-            e["stabilized"].as_i64().unwrap_or(desired),
-            metric_values(e)
-        )),
-        _ => None,
+/// `; TooManyReplicas: …` when a limit held, else nothing.
+fn hpa_limit(s: &HpaSync) -> String {
+    if s.limited_by.is_empty() {
+        String::new()
+    } else {
+        format!("; {}: {}", s.limited_by, s.limit_message)
     }
 }
 
-fn metrics(e: &Value) -> &[Value] {
-    e["metrics"].as_array().map_or(&[], Vec::as_slice)
+fn hpa_scaled(s: &HpaSync) -> String {
+    let mut text = format!(
+        "{} {} → {} ({})",
+        s.deployment, s.current, s.desired, s.reason
+    );
+    let seen = metric_values(&s.metrics);
+    if !seen.is_empty() {
+        text += &format!(" — {seen}");
+    }
+    if let (Some(p), Some(st)) = (s.proposal, s.stabilized)
+        && p != st
+    {
+        text += &format!("; the stabilization window keeps {st} instead of {p}");
+    }
+    text + &hpa_limit(s)
+}
+
+/// An unchanged sync is told only when a metric failed or a limit holds.
+fn hpa_held(s: &HpaSync) -> Option<String> {
+    let (name, current) = (&s.deployment, s.current);
+    if s.metrics.iter().any(|m| m.outcome.is_err()) {
+        return Some(format!("{name} stays at {current}: {}", s.reason));
+    }
+    if s.limited_by.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{name} stays at {current} although its metrics ask for {} — {}{}",
+        s.stabilized.unwrap_or(s.desired),
+        metric_values(&s.metrics),
+        hpa_limit(s)
+    ))
 }
 
 /// `resource/cpu 250% vs target 50% → 20` for each metric that has a value.
-fn metric_values(e: &Value) -> String {
-    metrics(e)
+fn metric_values(metrics: &[HpaMetric]) -> String {
+    metrics
         .iter()
-        .filter(|m| m.get("error").is_none())
-        .map(|m| {
-            let name = s(m, "metric");
-            let replicas = i(m, "replicas");
-            if let Some(u) = m["utilization"].as_i64() {
-                let target = i(m, "target_utilization");
+        .filter_map(|m| {
+            let r = m.outcome.as_ref().ok()?;
+            let (name, replicas) = (&m.metric, r.replicas);
+            Some(if let Some(u) = r.utilization {
+                let target = match m.target {
+                    MetricTarget::Utilization(t) => t,
+                    _ => 0,
+                };
                 format!("{name} {u}% vs target {target}% → {replicas}")
             } else {
-                let (per, target) = match m["target_average_value"].as_f64() {
-                    Some(t) => (" per pod", t),
-                    None => ("", f(m, "target_value")),
+                let per = match m.target {
+                    MetricTarget::AverageValueMilli(_) => " per pod",
+                    _ => "",
                 };
-                format!(
-                    "{name} {}{per} vs target {} → {replicas}",
-                    f(m, "value"),
-                    target
-                )
-            }
+                let target = m.target.value().unwrap_or(0.0);
+                format!("{name} {}{per} vs target {target} → {replicas}", r.value())
+            })
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-fn scheduler(kind: &str, e: &Value) -> Option<String> {
-    Some(match kind {
-        "pod_unschedulable" => {
-            let attempts = i(e, "attempts");
-            let mut text = format!("{} is unschedulable: {}", s(e, "pod"), s(e, "reason"));
-            if attempts > 1 {
-                text += &format!(" (attempt {attempts})");
-            }
-            text
-        }
-        "pod_image_pull_backoff" => format!(
-            "{} was bound to {} and can never start (ImagePullBackOff): {}",
-            s(e, "pod"),
-            s(e, "node"),
-            s(e, "reason")
-        ),
-        _ => return None,
-    })
-}
-
-fn node(kind: &str, e: &Value) -> Option<String> {
-    let name = s(e, "node");
-    let place = || match s(e, "zone") {
-        "" | "none" => s(e, "pool").to_string(),
-        z => format!("{}, zone {z}", s(e, "pool")),
-    };
-    Some(match kind {
-        // The warm start's nodes are there from the first instant: nothing to tell.
-        "node_provisioning" if f(e, "ready_in_s") == 0.0 => return None,
-        "node_provisioning" => format!(
-            "{name} ({}) is provisioning ({}), Ready in {}",
-            place(),
-            s(e, "reason"),
-            duration(f(e, "ready_in_s"))
-        ),
-        "node_ready" if f(e, "provisioning_s") == 0.0 => return None,
-        "node_ready" => format!(
-            "{name} ({}) is Ready after {}",
-            place(),
-            duration(f(e, "provisioning_s"))
-        ),
-        "node_create_failed" => format!(
-            "a new {} node in zone {} was refused: {}",
-            s(e, "pool"),
-            s(e, "zone"),
-            s(e, "reason")
-        ),
-        "node_draining" if i(e, "pods") == 0 => format!(
-            "{name} ({}) is cordoned for deletion, no pods to evict ({})",
-            s(e, "pool"),
-            s(e, "reason")
-        ),
-        "node_draining" => format!(
-            "{name} ({}) is cordoned and drained: {} evicted ({})",
-            s(e, "pool"),
-            count(i(e, "pods"), "pod"),
-            s(e, "reason")
-        ),
-        "node_deleted" => format!("{name} ({}) is deleted ({})", s(e, "pool"), s(e, "reason")),
-        "node_remove_refused" => format!(
-            "removing a node of {} was refused: {}",
-            s(e, "pool"),
-            s(e, "reason")
-        ),
-        // A zone outage is told once, by the zone, rather than once per node.
-        "node_not_ready" if s(e, "reason") == "zone outage" => return None,
-        "node_not_ready" => format!(
-            "{name} is NotReady ({}) with {} on it",
-            s(e, "reason"),
-            count(i(e, "pods"), "pod")
-        ),
-        "node_ready_again" => format!("{name} is Ready again"),
-        "pods_evicted" => format!(
-            "{} evicted from {name}: {}",
-            count(i(e, "pods"), "pod"),
-            s(e, "reason")
-        ),
-        _ => return None,
-    })
-}
-
-fn zone(kind: &str, e: &Value) -> Option<String> {
-    let z = i(e, "zone");
-    Some(match kind {
-        "zone_outage" => format!(
-            "zone {z} is down until {} — {} NotReady",
-            s(e, "until"),
-            count(i(e, "nodes"), "node")
-        ),
-        "zone_recovered" => format!("zone {z} is back up"),
-        "stock_out" => {
-            let place = match s(e, "zone") {
-                "all" => "every zone".to_string(),
-                z => format!("zone {z}"),
-            };
-            format!(
-                "{} is out of stock in {place} until {}",
-                s(e, "vm_size"),
-                s(e, "until")
-            )
-        }
-        _ => return None,
-    })
-}
-
-/// A string field, empty when absent (older logs, or a field a variant does not carry).
-fn s<'a>(e: &'a Value, key: &str) -> &'a str {
-    e[key].as_str().unwrap_or("")
-}
-
-fn i(e: &Value, key: &str) -> i64 {
-    e[key].as_i64().unwrap_or(0)
-}
-
-fn f(e: &Value, key: &str) -> f64 {
-    e[key].as_f64().unwrap_or(0.0)
+/// A node's pool, and its zone unless the pool is regional.
+fn place(pool: &str, zone: &str) -> String {
+    match zone {
+        "none" => pool.to_string(),
+        z => format!("{pool}, zone {z}"),
+    }
 }
 
 /// `1 pod`, `7 pods`.
-fn count(n: i64, noun: &str) -> String {
+fn count(n: u32, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
@@ -504,9 +511,12 @@ fn duration(secs: f64) -> String {
 }
 
 /// Rewrites every RFC 3339 time in `text` (`2026-01-05T12:10:10Z`, `…+01:00`) in the short
-/// form of `clock`, in the offset of the event's own `time`.
-fn on_wall_clock(text: &str, e: &Value) -> String {
-    let Some((now_wall, start)) = instants(e) else {
+/// form of `clock`, in the offset of the event's own wall-clock instant.
+fn on_wall_clock(
+    text: &str,
+    instants: Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)>,
+) -> String {
+    let Some((now_wall, start)) = instants else {
         return text.to_string();
     };
     let bytes = text.as_bytes();
@@ -543,6 +553,7 @@ fn on_wall_clock(text: &str, e: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observe::record::{NodeCreation, Record as R};
 
     #[test]
     fn a_scale_up_names_the_shortage_before_the_nodes_never_usable() {
@@ -739,37 +750,45 @@ pool = "spot"
 count = 1
 "#;
 
-    /// The event lines of both runs.
-    fn lines() -> &'static Vec<String> {
-        static LINES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        LINES.get_or_init(|| {
-            let mut all = Vec::new();
+    /// One event of the test runs, as the tap saw it.
+    struct Logged {
+        at: SimTime,
+        time: String,
+        record: Record<'static>,
+    }
+
+    /// The events of both runs.
+    fn events() -> &'static Vec<Logged> {
+        static EVENTS: std::sync::OnceLock<Vec<Logged>> = std::sync::OnceLock::new();
+        EVENTS.get_or_init(|| {
+            let all = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
             for toml in [A, B] {
                 let loaded = crate::load_str("explain.toml", toml, &[]).expect("valid");
-                let sim = crate::simulate(loaded.scenario, &mut |_, _| {}).expect("runs");
-                all.extend(sim.world.log.buf.lines().map(str::to_string));
+                let sink = all.clone();
+                let tap: crate::observe::Tap = Box::new(move |e: &crate::observe::Emitted| {
+                    sink.lock().unwrap().push(Logged {
+                        at: e.at,
+                        time: e.time.to_string(),
+                        record: e.record.clone().into_owned(),
+                    })
+                });
+                crate::simulate_with_tap(loaded.scenario, tap, &mut |_, _| {}).expect("runs");
             }
-            all
+            std::mem::take(&mut *all.lock().unwrap())
         })
     }
 
-    /// The narration of the first line of `kind` that `pick` accepts.
-    fn told(kind: &str, pick: impl Fn(&Value) -> bool) -> String {
-        let line = lines()
-            .iter()
-            .find(|l| {
-                let v: Value = serde_json::from_str(l).unwrap();
-                v["kind"] == kind && pick(&v)
-            })
-            .unwrap_or_else(|| panic!("no {kind} line"));
-        let v: Value = serde_json::from_str(line).unwrap();
-        let t = SimTime((v["time_s"].as_f64().unwrap() * 1000.0).round() as u64);
-        explain_line(t, kind, line, Components::ALL)
-            .unwrap_or_else(|| panic!("{kind} not narrated: {line}"))
+    fn explain(e: &Logged) -> Option<String> {
+        explain_line(e.at, &e.time, &e.record, Components::ALL)
     }
 
-    fn first(kind: &str) -> String {
-        told(kind, |_| true)
+    /// The narration of the first event that `pick` accepts.
+    fn told(pick: impl Fn(&Logged) -> bool) -> String {
+        let e = events()
+            .iter()
+            .find(|e| pick(e))
+            .expect("an event the test looks for");
+        explain(e).unwrap_or_else(|| panic!("not narrated: {:?}", e.record))
     }
 
     #[test]
@@ -777,79 +796,96 @@ count = 1
         // 17 of the 20 portal pods find no room at 10m (the Windows node lacks cpu, the
         // other nodes are Linux); the loop at 610 s asks for 6 nodes.
         assert_eq!(
-            first("ca_scale_up"),
+            told(|e| matches!(e.record, R::CaScaleUp { .. })),
             "00:10:10 cluster-autoscaler: 17 pods unschedulable (Insufficient cpu, …) → +6 \
              nodes in win (expander random: 1 of 1)"
         );
-        let up: Value = serde_json::from_str(
-            lines()
-                .iter()
-                .find(|l| l.contains("\"kind\":\"ca_scale_up\",\"pools\":\"win"))
-                .unwrap(),
-        )
-        .unwrap();
-        assert!(
-            up["reasons"]
-                .as_str()
-                .unwrap()
-                .contains("Insufficient cpu (17)"),
-            "{up}"
-        );
+        let reasons = events()
+            .iter()
+            .find_map(|e| match &e.record {
+                R::CaScaleUp {
+                    pools,
+                    cause: ScaleUpCause::PendingPods { reasons, .. },
+                    ..
+                } if pools.starts_with("win") => Some(reasons),
+                _ => None,
+            })
+            .unwrap();
+        assert!(reasons.contains("Insufficient cpu (17)"), "{reasons}");
         assert_eq!(
-            told("ca_scale_up", |v| v.get("pending_pods").is_none()),
+            told(|e| matches!(
+                e.record,
+                R::CaScaleUp {
+                    cause: ScaleUpCause::MinCount { .. },
+                    ..
+                }
+            )),
             "00:10:00 cluster-autoscaler: +1 node in spot: pool spot has 1 nodes, below its \
              min_count 2"
         );
         // A /24 holds 251 addresses, 31 per node: the 6th new node does not fit; the pool
         // backs off for 5 minutes, 610 s + 300 s = 00:15:10.
         assert_eq!(
-            first("ca_scale_up_failed"),
+            told(|e| matches!(e.record, R::CaScaleUpFailed { .. })),
             "00:10:10 cluster-autoscaler: scale-up of win failed: SubnetIsFull (1 of 6 node(s) \
              refused: each needs 31 subnet addresses and 3 are free after the 5 granted); \
              backed off until 00:15:10"
         );
         assert_eq!(
-            first("ca_no_scale_up"),
+            told(|e| matches!(e.record, R::CaNoScaleUp { .. })),
             "00:10:20 cluster-autoscaler: 2 pods unschedulable, no scale-up: win: backed off \
              until 00:15:10 after SubnetIsFull"
         );
         // Back to 2 portal pods at 01:20:00: one 1-cpu pod on 3860m allocatable is 0.26.
         assert_eq!(
-            first("ca_node_unneeded"),
+            told(|e| matches!(e.record, R::CaNodeUnneeded { .. })),
             "01:20:00 cluster-autoscaler: akswin000000 is unneeded (utilization 0.26, cpu)"
         );
         assert_eq!(
-            told("ca_node_kept", |v| v["reason"]
-                .as_str()
-                .unwrap()
-                .contains("min_count")),
+            told(
+                |e| matches!(&e.record, R::CaNodeKept { reason, .. } if reason.contains("min_count"))
+            ),
             "00:20:00 cluster-autoscaler: keeps aks-spot-74147804-vmss000000: pool spot is at \
              its min_count 2"
         );
         // The scale-up at 00:10:10 holds scale-down for 2 h: until 02:10:10.
         assert_eq!(
-            told("ca_scale_down_cooldown", |v| v["time_s"] == 5410.0),
+            told(
+                |e| matches!(e.record, R::CaScaleDownCooldown { .. }) && e.at == SimTime(5_410_000)
+            ),
             "01:30:10 cluster-autoscaler: scale-down of 4 unneeded nodes waits until 02:10:10: \
              scale-up at 00:10:10 (scale-down-delay-after-add 2h0m0s)"
         );
         // Unneeded since 01:20:00, removed at 02:10:10: 50m10s.
         assert_eq!(
-            told("ca_scale_down", |v| v["removal"] == "empty"),
+            told(|e| matches!(
+                e.record,
+                R::CaScaleDown {
+                    removal: Removal::Empty,
+                    ..
+                }
+            )),
             "02:10:10 cluster-autoscaler: removes akswin000003 (empty, unneeded for 50m10s)"
         );
         assert_eq!(
-            told("ca_scale_down", |v| v["removal"] == "drain"),
+            told(|e| matches!(
+                e.record,
+                R::CaScaleDown {
+                    removal: Removal::Drain,
+                    ..
+                }
+            )),
             "02:10:10 cluster-autoscaler: drains akswin000000 to remove it (utilization 0.26, \
              unneeded for 50m10s)"
         );
         // 6 Windows nodes of 8 go NotReady: more than 3 and more than 45 %.
         assert_eq!(
-            first("ca_halted"),
+            told(|e| matches!(e.record, R::CaHalted { .. })),
             "00:40:00 cluster-autoscaler: halts every scale-up and scale-down: 6 of 8 nodes are \
              unready (more than 3 and more than 45%)"
         );
         assert_eq!(
-            first("ca_resumed"),
+            told(|e| matches!(e.record, R::CaResumed)),
             "01:10:00 cluster-autoscaler: resumes: enough nodes are Ready again"
         );
     }
@@ -858,20 +894,20 @@ count = 1
     fn the_hpa_tells_scalings_and_held_decisions() {
         // 200 rps × 10m = 2000m over 4 pods of 200m: 250 % vs 50 % → 4 × 5 = 20, capped at 6.
         assert_eq!(
-            first("hpa_scaled"),
+            told(|e| matches!(e.record, R::HpaScaled(_))),
             "00:11:00 hpa: api 4 → 6 (cpu resource utilization (percentage of request) above \
              target) — resource/cpu 250% vs target 50% → 20; TooManyReplicas: the desired \
              replica count is more than the maximum replica count"
         );
         // 400 rps over 6 pods: 4000m / 6 = 667m = 333 % → 40, still capped.
         assert_eq!(
-            told("hpa_decision", |v| v["limited_by"] != ""),
+            told(|e| matches!(&e.record, R::HpaDecision(s) if !s.limited_by.is_empty())),
             "00:21:00 hpa: api stays at 6 although its metrics ask for 40 — resource/cpu 333% \
              vs target 50% → 40; TooManyReplicas: the desired replica count is more than the \
              maximum replica count"
         );
         assert!(
-            told("hpa_decision", |v| v["deployment"] == "jobs").starts_with(
+            told(|e| matches!(&e.record, R::HpaDecision(s) if s.deployment == "jobs")).starts_with(
                 "00:00:00 hpa: jobs stays at 1: FailedGetResourceMetric: the HPA was unable"
             )
         );
@@ -879,28 +915,31 @@ count = 1
 
     #[test]
     fn a_sync_that_changes_nothing_is_silent() {
-        let quiet = lines()
+        let quiet = events()
             .iter()
-            .find(|l| l.contains("\"hpa_decision\"") && l.contains("\"deployment\":\"api\""))
+            .find(|e| matches!(&e.record, R::HpaDecision(s) if s.deployment == "api"))
             .unwrap();
-        let v: Value = serde_json::from_str(quiet).unwrap();
-        assert_eq!(v["limited_by"], "");
-        assert_eq!(narrate("hpa_decision", &v), None);
+        let R::HpaDecision(sync) = &quiet.record else {
+            unreachable!()
+        };
+        assert_eq!(sync.limited_by, "");
+        assert_eq!(narrate(quiet.at, &quiet.time, &quiet.record), None);
     }
 
     #[test]
     fn the_scheduler_tells_why_a_pod_waits() {
         assert_eq!(
-            first("pod_unschedulable"),
+            told(|e| matches!(e.record, R::PodUnschedulable { .. })),
             "00:10:00 scheduler: portal-3 is unschedulable: 0/3 nodes are available: 1 \
              Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector."
         );
         assert!(
-            told("pod_unschedulable", |v| v["attempts"] == 4).ends_with("(attempt 4)"),
+            told(|e| matches!(e.record, R::PodUnschedulable { attempts: 4, .. }))
+                .ends_with("(attempt 4)"),
             "a retry says which attempt it is"
         );
         assert_eq!(
-            first("pod_image_pull_backoff"),
+            told(|e| matches!(e.record, R::PodImagePullBackoff { .. })),
             "00:00:00 scheduler: web-0 was bound to akswin000000 and can never start \
              (ImagePullBackOff): no match for platform in manifest: the linux image cannot run \
              on windows node akswin000000"
@@ -910,51 +949,63 @@ count = 1
     #[test]
     fn nodes_tell_their_lifecycle() {
         assert_eq!(
-            told("node_provisioning", |v| v["ready_in_s"] != 0.0),
+            told(
+                |e| matches!(e.record, R::NodeProvisioning { ready_in_s, .. } if ready_in_s != 0.0)
+            ),
             "00:10:10 node: akswin000001 (win, zone 2) is provisioning (cluster autoscaler: \
              scale-up), Ready in 7m0s"
         );
         // 610 s + the fixed 7-minute Windows boot = 1030 s.
         assert_eq!(
-            told("node_ready", |v| v["provisioning_s"] != 0.0),
+            told(
+                |e| matches!(e.record, R::NodeReady { provisioning_s, .. } if provisioning_s != 0.0)
+            ),
             "00:17:10 node: akswin000001 (win, zone 2) is Ready after 7m0s"
         );
         assert_eq!(
-            first("node_create_failed"),
+            told(|e| matches!(e.record, R::NodeCreateFailed { .. })),
             "00:30:00 node: a new system node in zone 1 was refused: SubnetIsFull: the node \
              needs 31 subnet addresses and 3 are free"
         );
         assert_eq!(
-            told("node_draining", |v| v["pods"] == 1),
+            told(|e| matches!(e.record, R::NodeDraining { pods: 1, .. })),
             "02:10:10 node: akswin000000 (win) is cordoned and drained: 1 pod evicted \
              (cluster autoscaler: scale-down)"
         );
         assert_eq!(
-            told("node_draining", |v| v["reason"] == "spot eviction"),
+            told(
+                |e| matches!(&e.record, R::NodeDraining { reason, .. } if reason == "spot eviction")
+            ),
             "00:10:00 node: aks-spot-74147804-vmss000001 (spot) is cordoned for deletion, no \
              pods to evict (spot eviction)"
         );
         assert_eq!(
-            told("node_deleted", |v| v["pool"] == "spot"),
+            told(|e| matches!(&e.record, R::NodeDeleted { pool, .. } if pool == "spot")),
             "00:10:00 node: aks-spot-74147804-vmss000001 (spot) is deleted (drained)"
         );
         assert_eq!(
-            first("node_remove_refused"),
+            told(|e| matches!(e.record, R::NodeRemoveRefused { .. })),
             "02:21:00 node: removing a node of system was refused: a system pool keeps at \
              least one node"
         );
         assert_eq!(
-            told("node_not_ready", |v| v["reason"] == "VM failure"),
+            told(|e| matches!(
+                e.record,
+                R::NodeNotReady {
+                    reason: NotReadyCause::VmFailure,
+                    ..
+                }
+            )),
             "02:30:00 node: aks-system-54810642-vmss000000 is NotReady (VM failure) with 0 pods \
              on it"
         );
         assert_eq!(
-            first("node_ready_again"),
+            told(|e| matches!(e.record, R::NodeReadyAgain { .. })),
             "01:10:00 node: akswin000000 is Ready again"
         );
         // NotReady at 00:40:00, the 300 s toleration runs out at 00:45:00.
         assert_eq!(
-            first("pods_evicted"),
+            told(|e| matches!(e.record, R::PodsEvicted { .. })),
             "00:45:00 node: 3 pods evicted from akswin000000: not-ready toleration \
              (node.kubernetes.io/unreachable) expired"
         );
@@ -962,17 +1013,19 @@ count = 1
 
     #[test]
     fn the_warm_start_and_per_node_outage_lines_are_silent() {
-        for line in lines() {
-            let v: Value = serde_json::from_str(line).unwrap();
-            let kind = v["kind"].as_str().unwrap();
-            let silent = narrate(kind, &v).is_none();
-            match kind {
-                "node_provisioning" => assert_eq!(silent, v["reason"] == "initial node"),
-                "node_ready" => assert_eq!(silent, v["provisioning_s"] == 0.0),
-                "node_not_ready" => assert_eq!(silent, v["reason"] == "zone outage"),
-                "pod_scheduled" | "pod_ready" | "image_pull" | "pod_deleted" | "pod_running" => {
-                    assert!(silent)
+        for e in events() {
+            let silent = narrate(e.at, &e.time, &e.record).is_none();
+            match &e.record {
+                R::NodeProvisioning { reason, .. } => {
+                    assert_eq!(silent, *reason == NodeCreation::Initial)
                 }
+                R::NodeReady { provisioning_s, .. } => {
+                    assert_eq!(silent, *provisioning_s == 0.0)
+                }
+                R::NodeNotReady { reason, .. } => {
+                    assert_eq!(silent, *reason == NotReadyCause::ZoneOutage)
+                }
+                r if r.is_pod_step() => assert!(silent),
                 _ => {}
             }
         }
@@ -981,20 +1034,23 @@ count = 1
     #[test]
     fn zones_spot_and_deployments_tell_theirs() {
         assert_eq!(
-            first("zone_outage"),
+            told(|e| matches!(e.record, R::ZoneOutage { .. })),
             "00:40:00 zone: zone 2 is down until 01:10:00 — 6 nodes NotReady"
         );
-        assert_eq!(first("zone_recovered"), "01:10:00 zone: zone 2 is back up");
         assert_eq!(
-            first("stock_out"),
+            told(|e| matches!(e.record, R::ZoneRecovered { .. })),
+            "01:10:00 zone: zone 2 is back up"
+        );
+        assert_eq!(
+            told(|e| matches!(e.record, R::StockOut { .. })),
             "01:40:00 zone: Standard_D4s_v5 is out of stock in zone 2 until 01:50:00"
         );
         assert_eq!(
-            first("spot_eviction"),
+            told(|e| matches!(e.record, R::SpotEviction { .. })),
             "00:10:00 spot: Azure evicts aks-spot-74147804-vmss000001 (spot): eviction wave"
         );
         assert_eq!(
-            first("deployment_scaled"),
+            told(|e| matches!(e.record, R::DeploymentScaled { .. })),
             "00:10:00 deployment: portal 2 → 20 (scenario event)"
         );
     }
@@ -1003,12 +1059,23 @@ count = 1
     fn control_characters_in_names_reached_the_terminal_raw() {
         // An event's names are the scenario's (or a trace's): an ESC in one cleared the
         // screen and a newline forged a line of narration.
-        let line = lines()
+        let e = events()
             .iter()
-            .find(|l| l.contains("\"deployment_scaled\""))
-            .unwrap()
-            .replace("\"portal\"", "\"por\\u001b[2J\\ntal\"");
-        let told = explain_line(SimTime(0), "deployment_scaled", &line, Components::ALL).unwrap();
+            .find(|e| matches!(e.record, R::DeploymentScaled { .. }))
+            .unwrap();
+        let R::DeploymentScaled {
+            from, to, reason, ..
+        } = &e.record
+        else {
+            unreachable!()
+        };
+        let forged = R::DeploymentScaled {
+            deployment: "por\u{1b}[2J\ntal".into(),
+            from: *from,
+            to: *to,
+            reason: reason.clone(),
+        };
+        let told = explain_line(e.at, &e.time, &forged, Components::ALL).unwrap();
         assert_eq!(
             told,
             "00:10:00 deployment: por\\u{1b}[2J\\ntal 2 → 20 (scenario event)"
@@ -1016,22 +1083,15 @@ count = 1
     }
 
     #[test]
-    fn every_kind_a_run_emits_is_known() {
-        // A new kind must be placed: narrated by a component, or silent on purpose.
-        let silent = [
-            "pod_scheduled",
-            "image_pull",
-            "pod_running",
-            "pod_ready",
-            "pod_deleted",
-            "pod_completed",
-        ];
-        for line in lines() {
-            let v: Value = serde_json::from_str(line).unwrap();
-            let kind = v["kind"].as_str().unwrap();
-            assert!(
-                Component::of_kind(kind).is_some() || silent.contains(&kind),
-                "{kind} is neither narrated nor silent"
+    fn only_the_per_pod_steps_have_no_component() {
+        // Which records are narrated is settled by `Component::of`'s exhaustive match; the
+        // silent ones must be the per-pod steps and nothing else.
+        for e in events() {
+            assert_ne!(
+                Component::of(&e.record).is_some(),
+                e.record.is_pod_step(),
+                "{:?}",
+                e.record
             );
         }
     }
@@ -1041,13 +1101,13 @@ count = 1
         let only: Components = "cluster-autoscaler, hpa".parse().unwrap();
         assert!(only.contains(Component::ClusterAutoscaler) && only.contains(Component::Hpa));
         assert!(!only.contains(Component::Node));
-        let line = lines()
+        let e = events()
             .iter()
-            .find(|l| l.contains("\"zone_outage\""))
+            .find(|e| matches!(e.record, R::ZoneOutage { .. }))
             .unwrap();
-        assert_eq!(explain_line(SimTime(0), "zone_outage", line, only), None);
+        assert_eq!(explain_line(e.at, &e.time, &e.record, only), None);
         let zone: Components = "zone".parse().unwrap();
-        assert!(explain_line(SimTime(0), "zone_outage", line, zone).is_some());
+        assert!(explain_line(e.at, &e.time, &e.record, zone).is_some());
         assert_eq!("all".parse::<Components>(), Ok(Components::ALL));
         let names = Component::ALL.map(Component::name).join(",");
         assert_eq!(names.parse::<Components>(), Ok(Components::ALL));
@@ -1081,17 +1141,18 @@ count = 1
     #[test]
     fn wall_times_are_shown_in_the_events_offset() {
         // The run starts at 06:00+01:00; the event is 1 h in; 09:30+01:00 reads 09:30:00.
-        let e: Value = serde_json::from_str(
-            r#"{"time_s":3600.000,"time":"2026-01-05T07:00:00+01:00","kind":"zone_outage",
-                "zone":1,"nodes":2,"until":"2026-01-05T09:30:00+01:00"}"#,
-        )
-        .unwrap();
-        let (c, text) = narrate("zone_outage", &e).unwrap();
+        let (at, time) = (SimTime(3_600_000), "2026-01-05T07:00:00+01:00");
+        let outage = Record::ZoneOutage {
+            zone: 1,
+            nodes: 2,
+            until: "2026-01-05T09:30:00+01:00".into(),
+        };
+        let (c, text) = narrate(at, time, &outage).unwrap();
         assert_eq!(c, Component::Zone);
         assert_eq!(text, "zone 1 is down until 09:30:00 — 2 nodes NotReady");
         // Text without times, or with a malformed one, is left as it is.
         assert_eq!(
-            on_wall_clock("at 2026-13-45T99:00:00Z", &e),
+            on_wall_clock("at 2026-13-45T99:00:00Z", instants(at, time)),
             "at 2026-13-45T99:00:00Z"
         );
     }

@@ -482,8 +482,8 @@ fn merge_command(
 /// With `--explain`: the tap that prints the narration of the chosen components to stdout as
 /// the events happen.
 fn explain_tap(only: aksim::explain::Components) -> aksim::observe::Tap {
-    Box::new(move |t: aksim::engine::SimTime, kind: &str, line: &str| {
-        if let Some(text) = aksim::explain::explain_line(t, kind, line, only) {
+    Box::new(move |e: &aksim::observe::Emitted| {
+        if let Some(text) = aksim::explain::explain_line(e.at, e.time, e.record, only) {
             use std::io::Write;
             // A closed pipe (`| head`) ends the narration, not the run.
             let _ = writeln!(std::io::stdout().lock(), "{text}");

@@ -22,7 +22,8 @@ use crate::autoscaler::{
 use crate::cluster::{ClassId, NodeId, NodeState, Owner, PodId, PodPhase, PoolId, Zone};
 use crate::engine::rng::Stream;
 use crate::engine::{SimDuration, SimTime};
-use crate::observe::{Field, round3};
+use crate::observe::record::{NodeCreation, Record, Removal, ScaleUpCause};
+use crate::observe::round3;
 use crate::scheduler::filter::{self, Placed};
 
 use super::node_lifecycle::{self, NodeObserver};
@@ -180,13 +181,12 @@ impl CaState {
         let until_clock = world.log.wall_clock(until);
         world.log.emit(
             now,
-            "ca_scale_up_failed",
-            &[
-                ("pool", Field::Str(&name)),
-                ("reason", Field::Str(refusal.key)),
-                ("message", Field::Str(&refusal.message)),
-                ("backoff_until", Field::Str(&until_clock)),
-            ],
+            Record::CaScaleUpFailed {
+                pool: name.into(),
+                reason: refusal.key,
+                message: (&refusal.message).into(),
+                backoff_until: until_clock.into(),
+            },
         );
     }
 
@@ -213,11 +213,9 @@ impl CaState {
                 profile.ok_total_unready_count, profile.max_total_unready_percentage
             );
             if halt {
-                world
-                    .log
-                    .emit(now, "ca_halted", &[("reason", Field::Str(&why))]);
+                world.log.emit(now, Record::CaHalted { reason: why.into() });
             } else {
-                world.log.emit(now, "ca_resumed", &[]);
+                world.log.emit(now, Record::CaResumed);
             }
         }
         if halt {
@@ -310,18 +308,17 @@ impl CaState {
                     let name = spec.name.clone();
                     world.log.emit(
                         now,
-                        "ca_scale_up",
-                        &[
-                            ("pools", Field::Str(&format!("{name} +{missing}"))),
-                            ("nodes", Field::Int(missing.into())),
-                            (
-                                "reason",
-                                Field::Str(&format!(
+                        Record::CaScaleUp {
+                            pools: format!("{name} +{missing}").into(),
+                            nodes: missing,
+                            cause: ScaleUpCause::MinCount {
+                                reason: format!(
                                     "pool {name} has {size} nodes, below its min_count {}",
                                     spec.min_count
-                                )),
-                            ),
-                        ],
+                                )
+                                .into(),
+                            },
+                        },
                     );
                     for z in zones {
                         node_lifecycle::create_node_in(
@@ -330,7 +327,7 @@ impl CaState {
                             PoolId(p as u32),
                             z,
                             now,
-                            "cluster autoscaler: min_count",
+                            NodeCreation::AutoscalerMinCount,
                         );
                     }
                     let s = &mut self.pools[p];
@@ -534,11 +531,10 @@ impl CaState {
             if text != self.no_scale_up_logged {
                 world.log.emit(
                     now,
-                    "ca_no_scale_up",
-                    &[
-                        ("pending_pods", Field::Int(pending.into())),
-                        ("reason", Field::Str(&text)),
-                    ],
+                    Record::CaNoScaleUp {
+                        pending_pods: pending,
+                        reason: (&text).into(),
+                    },
                 );
                 self.no_scale_up_logged = text;
             }
@@ -594,17 +590,18 @@ impl CaState {
             .collect();
         world.log.emit(
             now,
-            "ca_scale_up",
-            &[
-                ("pools", Field::Str(&plan.join(", "))),
-                ("nodes", Field::Int(split.iter().sum::<u32>().into())),
-                ("pending_pods", Field::Int(pending.into())),
-                ("pods", Field::Str(&names.join(", "))),
-                ("reasons", Field::Str(&reasons.join("; "))),
-                ("options", Field::Str(&listed.join("; "))),
-                ("expander", Field::Str(&why)),
-                ("skipped", Field::Str(&skipped.join("; "))),
-            ],
+            Record::CaScaleUp {
+                pools: plan.join(", ").into(),
+                nodes: split.iter().sum(),
+                cause: ScaleUpCause::PendingPods {
+                    pending_pods: pending,
+                    pods: names.join(", ").into(),
+                    reasons: reasons.join("; ").into(),
+                    options: listed.join("; ").into(),
+                    expander: why.into(),
+                    skipped: skipped.join("; ").into(),
+                },
+            },
         );
         let mut grew = false;
         for (p, n) in members.into_iter().zip(split) {
@@ -624,7 +621,7 @@ impl CaState {
                         PoolId(p as u32),
                         z,
                         now,
-                        "cluster autoscaler: scale-up",
+                        NodeCreation::AutoscalerScaleUp,
                     );
                 }
             }
@@ -741,12 +738,11 @@ impl CaState {
                 let why = causes.join("; ");
                 world.log.emit(
                     now,
-                    "ca_scale_down_cooldown",
-                    &[
-                        ("until", Field::Str(&until)),
-                        ("nodes_waiting", Field::Int(due.len() as i64)),
-                        ("reason", Field::Str(&why)),
-                    ],
+                    Record::CaScaleDownCooldown {
+                        until: until.into(),
+                        nodes_waiting: due.len() as u32,
+                        reason: why.into(),
+                    },
                 );
             }
             return;
@@ -783,17 +779,17 @@ impl CaState {
             let (name, pool_name) = (n.name.clone(), spec.name.clone());
             world.log.emit(
                 now,
-                "ca_scale_down",
-                &[
-                    ("node", Field::Str(&name)),
-                    ("pool", Field::Str(&pool_name)),
-                    ("utilization", Field::Num(round3(utilization))),
-                    ("unneeded_for_s", Field::Num(now.since(since).as_secs_f64())),
-                    (
-                        "removal",
-                        Field::Str(if occupied { "drain" } else { "empty" }),
-                    ),
-                ],
+                Record::CaScaleDown {
+                    node: name.into(),
+                    pool: pool_name.into(),
+                    utilization: round3(utilization),
+                    unneeded_for_s: now.since(since).as_secs_f64(),
+                    removal: if occupied {
+                        Removal::Drain
+                    } else {
+                        Removal::Empty
+                    },
+                },
             );
             self.unneeded[id.idx()] = None;
             self.pools[pool].scale_downs += 1;
@@ -923,15 +919,11 @@ impl CaState {
         let name = world.cluster.node(id).name.clone();
         world.log.emit(
             now,
-            "ca_node_kept",
-            &[
-                ("node", Field::Str(&name)),
-                ("reason", Field::Str(&reason)),
-                (
-                    "was_unneeded",
-                    Field::Raw(if was_unneeded { "true" } else { "false" }),
-                ),
-            ],
+            Record::CaNodeKept {
+                node: name.into(),
+                reason: (&reason).into(),
+                was_unneeded,
+            },
         );
         self.kept_reason[id.idx()] = Some(reason);
     }
@@ -993,12 +985,11 @@ impl CaState {
                         let name = world.cluster.node(id).name.clone();
                         world.log.emit(
                             now,
-                            "ca_node_unneeded",
-                            &[
-                                ("node", Field::Str(&name)),
-                                ("utilization", Field::Num(round3(u.value()))),
-                                ("resource", Field::Str(u.resource())),
-                            ],
+                            Record::CaNodeUnneeded {
+                                node: name.into(),
+                                utilization: round3(u.value()),
+                                resource: u.resource(),
+                            },
                         );
                     }
                 }

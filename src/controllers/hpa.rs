@@ -11,7 +11,7 @@ use crate::cluster::{DeploymentId, Pod, PodPhase};
 use crate::engine::{SimDuration, SimTime};
 use crate::hpa::replicas::{self, PodInfo, PodMetric, ReadyCondition};
 use crate::hpa::{HpaState, MetricSpec, ResourceName, Target};
-use crate::observe::Field;
+use crate::observe::record::{HpaMetric, HpaSync, MetricReading, MetricTarget, Record};
 use crate::world::{Event, World};
 
 /// Times handed to the HPA's calculator are shifted by a day, so that pods already running at
@@ -359,16 +359,13 @@ impl HpaController {
             return;
         }
         run.last_logged = Some(key);
-        let mut metrics = String::from("[");
-        for (i, (m, p)) in hpa.metrics.iter().zip(proposals).enumerate() {
-            if i > 0 {
-                metrics.push(',');
-            }
-            metrics.push_str(&metric_json(m, p));
-        }
-        metrics.push(']');
+        let metrics: Vec<HpaMetric> = hpa
+            .metrics
+            .iter()
+            .zip(proposals)
+            .map(|(m, p)| metric_record(m, p))
+            .collect();
         let name = spec.name.clone();
-        let opt = |v: Option<u32>| v.map_or(Field::Raw("null"), |p| Field::Int(p.into()));
         let reason = if !decision.rescale_reason.is_empty() {
             decision.rescale_reason.clone()
         } else {
@@ -378,24 +375,24 @@ impl HpaController {
                 .filter(|c| !c.status)
                 .map_or(String::new(), |c| format!("{}: {}", c.reason, c.message))
         };
+        let sync = HpaSync {
+            deployment: name.into(),
+            current: decision.current,
+            metrics,
+            proposal: decision.metric_proposal,
+            stabilized: decision.stabilized,
+            desired: decision.desired,
+            limited_by: limit.into(),
+            limit_message: limit_message.into(),
+            reason: reason.into(),
+        };
         world.log.emit(
             now,
             if changed {
-                "hpa_scaled"
+                Record::HpaScaled(sync)
             } else {
-                "hpa_decision"
+                Record::HpaDecision(sync)
             },
-            &[
-                ("deployment", Field::Str(&name)),
-                ("current", Field::Int(decision.current.into())),
-                ("metrics", Field::Raw(&metrics)),
-                ("proposal", opt(decision.metric_proposal)),
-                ("stabilized", opt(decision.stabilized)),
-                ("desired", Field::Int(decision.desired.into())),
-                ("limited_by", Field::Str(limit)),
-                ("limit_message", Field::Str(limit_message)),
-                ("reason", Field::Str(&reason)),
-            ],
         );
     }
 }
@@ -456,49 +453,40 @@ fn pod_info(id: u32, p: &Pod, t: &crate::api::PodTemplate) -> PodInfo {
     }
 }
 
-/// One metric of a decision, as JSON: its source, target, value and proposal.
-fn metric_json(m: &MetricSpec, p: &Result<replicas::Proposal, replicas::CalcError>) -> String {
-    let (source, target) = match m {
+/// One metric of a decision as the event log records it: its source, target, value and
+/// proposal.
+fn metric_record(
+    m: &MetricSpec,
+    p: &Result<replicas::Proposal, replicas::CalcError>,
+) -> HpaMetric<'static> {
+    let (metric, target) = match m {
         MetricSpec::Resource { name, target } => (
-            format!(
-                "resource/{}",
-                match name {
-                    ResourceName::Cpu => "cpu",
-                    ResourceName::Memory => "memory",
-                }
-            ),
+            match name {
+                ResourceName::Cpu => "resource/cpu",
+                ResourceName::Memory => "resource/memory",
+            }
+            .into(),
             target,
         ),
-        MetricSpec::Pods { name, target } => (format!("pods/{name}"), target),
-        MetricSpec::Object { name, target } => (format!("object/{name}"), target),
-        MetricSpec::External { name, target } => (format!("external/{name}"), target),
+        MetricSpec::Pods { name, target } => (format!("pods/{name}").into(), target),
+        MetricSpec::Object { name, target } => (format!("object/{name}").into(), target),
+        MetricSpec::External { name, target } => (format!("external/{name}").into(), target),
     };
-    let mut s = String::from("{\"metric\":");
-    crate::observe::eventlog::push_json_str(&mut s, &source);
-    match target {
-        Target::Utilization(u) => s.push_str(&format!(",\"target_utilization\":{u}")),
-        Target::AverageValue(v) => {
-            s.push_str(&format!(",\"target_average_value\":{}", *v as f64 / 1000.0))
-        }
-        Target::Value(v) => s.push_str(&format!(",\"target_value\":{}", *v as f64 / 1000.0)),
+    HpaMetric {
+        metric,
+        target: match *target {
+            Target::Utilization(u) => MetricTarget::Utilization(u),
+            Target::AverageValue(v) => MetricTarget::AverageValueMilli(v),
+            Target::Value(v) => MetricTarget::ValueMilli(v),
+        },
+        outcome: match p {
+            Ok(p) => Ok(MetricReading {
+                utilization: p.utilization,
+                value_milli: p.raw_value_milli,
+                ratio: p.ratio,
+                replicas: p.replicas,
+            }),
+            Err(e) => Err(e.to_string().into()),
+        },
     }
-    match p {
-        Ok(p) => {
-            if let Some(u) = p.utilization {
-                s.push_str(&format!(",\"utilization\":{u}"));
-            }
-            s.push_str(&format!(
-                ",\"value\":{},\"ratio\":{:.6},\"replicas\":{}",
-                p.raw_value_milli as f64 / 1000.0,
-                if p.ratio.is_finite() { p.ratio } else { 0.0 },
-                p.replicas
-            ));
-        }
-        Err(e) => {
-            s.push_str(",\"error\":");
-            crate::observe::eventlog::push_json_str(&mut s, &e.to_string());
-        }
-    }
-    s.push('}');
-    s
 }

@@ -5,7 +5,7 @@
 
 use crate::cluster::{ClassId, DeploymentId, PodId};
 use crate::engine::SimTime;
-use crate::observe::Field;
+use crate::observe::record::Record;
 use crate::world::{Event, World};
 
 /// The next row of each trace to create.
@@ -76,7 +76,7 @@ pub fn trace_pod_completed(world: &mut World, pod: PodId, trace: usize, now: Sim
     world.traces[trace].completed += 1;
     world
         .log
-        .emit(now, "pod_completed", &[("pod", Field::Str(&name))]);
+        .emit(now, Record::PodCompleted { pod: name.into() });
     world.wake_scheduler(now);
 }
 

@@ -5,7 +5,7 @@
 
 use super::kubelet;
 use crate::engine::SimTime;
-use crate::observe::Field;
+use crate::observe::record::Record;
 use crate::scheduler::Outcome;
 use crate::world::World;
 
@@ -43,12 +43,11 @@ pub(crate) fn schedule_now(world: &mut World, now: SimTime) {
                     let attempts = world.cluster.pod(pod).attempts;
                     world.log.emit(
                         now,
-                        "pod_unschedulable",
-                        &[
-                            ("pod", Field::Str(&name)),
-                            ("attempts", Field::Int(attempts.into())),
-                            ("reason", Field::Str(&text)),
-                        ],
+                        Record::PodUnschedulable {
+                            pod: name.into(),
+                            attempts,
+                            reason: text.into(),
+                        },
                     );
                 }
             }

@@ -6,7 +6,7 @@
 use super::job;
 use crate::cluster::{NodeId, Owner, PodId, PodPhase};
 use crate::engine::{SimDuration, SimTime};
-use crate::observe::Field;
+use crate::observe::record::Record;
 use crate::world::{Event, World};
 
 /// A pod was bound: start it (pull the image if needed) or leave it stuck on a wrong OS.
@@ -35,13 +35,12 @@ pub(crate) fn bound(world: &mut World, pod: PodId, node: NodeId, now: SimTime) {
     let name = world.pod_name(pod);
     world.log.emit(
         now,
-        "pod_scheduled",
-        &[
-            ("pod", Field::Str(&name)),
-            ("node", Field::Str(&node_name)),
-            ("pool", Field::Str(&pool.name)),
-            ("zone", Field::Str(n.zone.short())),
-        ],
+        Record::PodScheduled {
+            pod: (&name).into(),
+            node: (&node_name).into(),
+            pool: (&pool.name).into(),
+            zone: n.zone.short(),
+        },
     );
     if node_os != pod_os {
         // The image has no manifest for this OS: ErrImagePull, then ImagePullBackOff forever.
@@ -55,12 +54,11 @@ pub(crate) fn bound(world: &mut World, pod: PodId, node: NodeId, now: SimTime) {
         );
         world.log.emit(
             now,
-            "pod_image_pull_backoff",
-            &[
-                ("pod", Field::Str(&name)),
-                ("node", Field::Str(&node_name)),
-                ("reason", Field::Str(&why)),
-            ],
+            Record::PodImagePullBackoff {
+                pod: name.into(),
+                node: node_name.into(),
+                reason: why.into(),
+            },
         );
         return;
     }
@@ -87,13 +85,12 @@ pub(crate) fn bound(world: &mut World, pod: PodId, node: NodeId, now: SimTime) {
                 let image_name = spec.name.clone();
                 world.log.emit(
                     now,
-                    "image_pull",
-                    &[
-                        ("node", Field::Str(&node_name)),
-                        ("image", Field::Str(&image_name)),
-                        ("pod", Field::Str(&name)),
-                        ("done_in_s", Field::Num(at.since(now).as_secs_f64())),
-                    ],
+                    Record::ImagePull {
+                        node: (&node_name).into(),
+                        image: image_name.into(),
+                        pod: (&name).into(),
+                        done_in_s: at.since(now).as_secs_f64(),
+                    },
                 );
             }
             at
@@ -154,9 +151,7 @@ pub(crate) fn pod_running(world: &mut World, pod: PodId, now: SimTime) {
         pod_ready(world, pod, now);
     } else {
         let name = world.pod_name(pod);
-        world
-            .log
-            .emit(now, "pod_running", &[("pod", Field::Str(&name))]);
+        world.log.emit(now, Record::PodRunning { pod: name.into() });
         let generation = world.cluster.pod(pod).generation;
         world
             .queue
@@ -184,7 +179,5 @@ pub(crate) fn pod_ready(world: &mut World, pod: PodId, now: SimTime) {
             .push(now.since(p.created_at).as_ms());
     }
     let name = world.pod_name(pod);
-    world
-        .log
-        .emit(now, "pod_ready", &[("pod", Field::Str(&name))]);
+    world.log.emit(now, Record::PodReady { pod: name.into() });
 }

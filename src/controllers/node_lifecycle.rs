@@ -18,7 +18,7 @@
 use super::{job, kubelet, replicaset};
 use crate::cluster::{FAULT_VM, FAULT_ZONE, NodeId, NodeState, Owner, PodId, PodPhase, PoolId};
 use crate::engine::{SimDuration, SimTime};
-use crate::observe::Field;
+use crate::observe::record::{NodeCreation, NotReadyCause, Record};
 use crate::world::{Event, OutageRecord, World};
 
 /// Azure's notice before a spot VM is evicted (Scheduled Events `Preempt`).
@@ -40,7 +40,7 @@ pub(crate) fn create_node(
     obs: &mut dyn NodeObserver,
     pool: PoolId,
     now: SimTime,
-    why: &str,
+    why: NodeCreation,
 ) -> Option<NodeId> {
     match world.azure_check(pool.idx(), 1, now) {
         Ok(zones) => create_node_in(world, obs, pool, zones[0], now, why),
@@ -62,12 +62,11 @@ pub(crate) fn node_create_failed(
     let pool_name = world.scenario.pools[pool.idx()].name.clone();
     world.log.emit(
         now,
-        "node_create_failed",
-        &[
-            ("pool", Field::Str(&pool_name)),
-            ("zone", Field::Str(zone.short())),
-            ("reason", Field::Str(reason)),
-        ],
+        Record::NodeCreateFailed {
+            pool: pool_name.into(),
+            zone: zone.short(),
+            reason: reason.into(),
+        },
     );
     let key = reason.split(':').next().unwrap_or("").to_string();
     match world
@@ -88,7 +87,7 @@ pub(crate) fn create_node_in(
     pool: PoolId,
     zone: crate::cluster::Zone,
     now: SimTime,
-    why: &str,
+    why: NodeCreation,
 ) -> Option<NodeId> {
     match world.cluster.create_node(pool, zone, now) {
         Ok(node) => {
@@ -99,7 +98,7 @@ pub(crate) fn create_node_in(
                 .node_started(p, zi, world.cloud.price_micro[p], now);
             world.stats.nodes_created_by_pool[p] += 1;
             world.track_peaks();
-            let delay = if now == SimTime::ZERO && why == "initial node" {
+            let delay = if now == SimTime::ZERO && why == NodeCreation::Initial {
                 SimDuration::ZERO
             } else {
                 world.scenario.pools[p]
@@ -110,14 +109,13 @@ pub(crate) fn create_node_in(
             let (name, pool_name) = (n.name.clone(), world.scenario.pools[p].name.clone());
             world.log.emit(
                 now,
-                "node_provisioning",
-                &[
-                    ("node", Field::Str(&name)),
-                    ("pool", Field::Str(&pool_name)),
-                    ("zone", Field::Str(zone.short())),
-                    ("ready_in_s", Field::Num(delay.as_secs_f64())),
-                    ("reason", Field::Str(why)),
-                ],
+                Record::NodeProvisioning {
+                    node: name.into(),
+                    pool: pool_name.into(),
+                    zone: zone.short(),
+                    ready_in_s: delay.as_secs_f64(),
+                    reason: why,
+                },
             );
             let generation = world.cluster.node(node).generation;
             world.cluster.nodes[node.idx()].boot_due = now + delay;
@@ -161,13 +159,12 @@ pub(crate) fn node_ready(
     let took = now.since(n.created_at).as_secs_f64();
     world.log.emit(
         now,
-        "node_ready",
-        &[
-            ("node", Field::Str(&name)),
-            ("pool", Field::Str(&pool)),
-            ("zone", Field::Str(zone)),
-            ("provisioning_s", Field::Num(took)),
-        ],
+        Record::NodeReady {
+            node: name.into(),
+            pool: pool.into(),
+            zone,
+            provisioning_s: took,
+        },
     );
     world.wake_scheduler(now);
 }
@@ -199,13 +196,12 @@ pub(crate) fn drain_node(
     let pods: Vec<PodId> = n.pods.clone();
     world.log.emit(
         now,
-        "node_draining",
-        &[
-            ("node", Field::Str(&name)),
-            ("pool", Field::Str(&pool)),
-            ("pods", Field::Int(pods.len() as i64)),
-            ("reason", Field::Str(why)),
-        ],
+        Record::NodeDraining {
+            node: name.into(),
+            pool: pool.into(),
+            pods: pods.len() as u32,
+            reason: why.into(),
+        },
     );
     let mut last_stop = now;
     for pod in pods {
@@ -243,12 +239,11 @@ pub(crate) fn delete_node(
     let pool = world.scenario.pools[p].name.clone();
     world.log.emit(
         now,
-        "node_deleted",
-        &[
-            ("node", Field::Str(&name)),
-            ("pool", Field::Str(&pool)),
-            ("reason", Field::Str(why)),
-        ],
+        Record::NodeDeleted {
+            node: name.into(),
+            pool: pool.into(),
+            reason: why.into(),
+        },
     );
     replicaset::reconcile_all(world, now);
     world.wake_scheduler(now);
@@ -281,7 +276,13 @@ pub(crate) fn is_live(world: &World, node: NodeId) -> bool {
 
 /// Sets a fault; if a registered node just turned NotReady, logs it, arms the pod eviction
 /// and returns true.
-pub(crate) fn fault(world: &mut World, node: NodeId, bit: u8, now: SimTime, why: &str) -> bool {
+pub(crate) fn fault(
+    world: &mut World,
+    node: NodeId,
+    bit: u8,
+    now: SimTime,
+    why: NotReadyCause,
+) -> bool {
     // The loads integrate up to now before ready counts change.
     let deps: Vec<_> = world
         .cluster
@@ -305,12 +306,11 @@ pub(crate) fn fault(world: &mut World, node: NodeId, bit: u8, now: SimTime, why:
     let (name, pods) = (n.name.clone(), n.pods.len());
     world.log.emit(
         now,
-        "node_not_ready",
-        &[
-            ("node", Field::Str(&name)),
-            ("pods", Field::Int(pods as i64)),
-            ("reason", Field::Str(why)),
-        ],
+        Record::NodeNotReady {
+            node: name.into(),
+            pods: pods as u32,
+            reason: why,
+        },
     );
     let at = now + world.scenario.cluster.not_ready_toleration;
     world.queue.schedule(
@@ -363,7 +363,7 @@ pub(crate) fn recover(world: &mut World, node: NodeId, bit: u8, now: SimTime) {
     let name = world.cluster.node(node).name.clone();
     world
         .log
-        .emit(now, "node_ready_again", &[("node", Field::Str(&name))]);
+        .emit(now, Record::NodeReadyAgain { node: name.into() });
     world.wake_scheduler(now);
 }
 
@@ -407,15 +407,11 @@ pub fn evict_from_unready(world: &mut World, node: NodeId, since_ms: u64, now: S
     }
     world.log.emit(
         now,
-        "pods_evicted",
-        &[
-            ("node", Field::Str(&name)),
-            ("pods", Field::Int(count as i64)),
-            (
-                "reason",
-                Field::Str("not-ready toleration (node.kubernetes.io/unreachable) expired"),
-            ),
-        ],
+        Record::PodsEvicted {
+            node: name.into(),
+            pods: count as u32,
+            reason: "not-ready toleration (node.kubernetes.io/unreachable) expired".into(),
+        },
     );
     replicaset::reconcile_all(world, now);
     world.wake_scheduler(now);
@@ -437,24 +433,23 @@ pub fn zone_outage(world: &mut World, zone: u8, duration: SimDuration, now: SimT
     let ids = nodes_in_zone(world, zone);
     let mut hit = 0;
     for id in &ids {
-        if fault(world, *id, FAULT_ZONE, now, "zone outage") {
+        if fault(world, *id, FAULT_ZONE, now, NotReadyCause::ZoneOutage) {
             hit += 1;
         }
     }
     world.log.emit(
         now,
-        "zone_outage",
-        &[
-            ("zone", Field::Int(zone.into())),
-            ("nodes", Field::Int(hit)),
-            ("until", Field::Str(&world.log.wall_clock(until))),
-        ],
+        Record::ZoneOutage {
+            zone,
+            nodes: hit,
+            until: world.log.wall_clock(until).into(),
+        },
     );
     world.outages.push(OutageRecord {
         zone,
         start: now,
         end: until,
-        nodes: hit as u32,
+        nodes: hit,
         pods_evicted: 0,
         pending_seen: false,
         pending_cleared_at: None,
@@ -470,9 +465,7 @@ pub fn zone_recovered(world: &mut World, zone: u8, now: SimTime) {
     for id in nodes_in_zone(world, zone) {
         recover(world, id, FAULT_ZONE, now);
     }
-    world
-        .log
-        .emit(now, "zone_recovered", &[("zone", Field::Int(zone.into()))]);
+    world.log.emit(now, Record::ZoneRecovered { zone });
 }
 
 /// A VM fails (the `epoch` of the timer must still be the node's: a failure or a repair
@@ -483,7 +476,7 @@ pub fn node_failure(world: &mut World, node: NodeId, epoch: u32, now: SimTime) {
         return;
     }
     world.cluster.nodes[node.idx()].vm_epoch += 1;
-    fault(world, node, FAULT_VM, now, "VM failure");
+    fault(world, node, FAULT_VM, now, NotReadyCause::VmFailure);
     let pool = world.cluster.node(node).pool.idx();
     let repair = world.scenario.pools[pool].repair_time;
     let epoch = world.cluster.node(node).vm_epoch;
@@ -538,12 +531,11 @@ pub fn spot_evict(
     );
     world.log.emit(
         now,
-        "spot_eviction",
-        &[
-            ("node", Field::Str(&name)),
-            ("pool", Field::Str(&pool)),
-            ("reason", Field::Str(why)),
-        ],
+        Record::SpotEviction {
+            node: name.into(),
+            pool: pool.into(),
+            reason: why.into(),
+        },
     );
     world.stats.spot_evictions += 1;
     drain_node(world, obs, node, now, "spot eviction", Some(SPOT_NOTICE));

@@ -1,23 +1,31 @@
 //! The event log: one JSON object per line, in simulation order, every line with the simulated
 //! time, the wall-clock time derived from the scenario's `start`, a `kind` and, for decisions,
-//! a `reason`. Built by hand (fields in a fixed order) so that it is fast and diffs cleanly.
+//! a `reason`. Each line is written from a typed `Record` (`record.rs`), by hand (fields in a
+//! fixed order, floats with six decimals) so that it is fast and diffs cleanly.
 //!
-//! A tap (`set_tap`) sees every line as it is emitted, even with the buffer turned off; it
-//! only reads, so a run with a tap writes the same files as one without.
+//! The milestones among the records (`Record::is_milestone`: the autoscaler's decisions, the
+//! HPA's rescales, the faults) are also kept typed beside the text, so that the page's
+//! timeline reads them without parsing lines back.
+//!
+//! A tap (`set_tap`) sees every record and its line as it is emitted, even with the buffer
+//! turned off; it only reads, so a run with a tap writes the same files as one without.
 
 use crate::engine::SimTime;
 
-/// A function called with every event as it is emitted: its time, its kind and its JSON line
-/// (without the newline). `Send`, so that a tapped run can still move between threads.
-pub type Tap = Box<dyn FnMut(SimTime, &str, &str) + Send>;
+use super::record::Record;
 
-/// A field value.
-pub enum Field<'a> {
-    Str(&'a str),
-    Int(i64),
-    Num(f64),
-    /// Already JSON (an array or object built by the caller, or `null`).
-    Raw(&'a str),
+/// A function called with every event as it is emitted. `Send`, so that a tapped run can
+/// still move between threads.
+pub type Tap = Box<dyn FnMut(&Emitted<'_>) + Send>;
+
+/// One event as a tap sees it.
+pub struct Emitted<'a> {
+    pub at: SimTime,
+    /// `at` on the scenario's wall clock, as the line writes it (RFC 3339, to the second).
+    pub time: &'a str,
+    pub record: &'a Record<'a>,
+    /// The JSON line, without its newline.
+    pub line: &'a str,
 }
 
 /// The JSONL buffer and the number of lines in it.
@@ -26,6 +34,8 @@ pub struct EventLog {
     pub enabled: bool,
     pub buf: String,
     pub lines: u64,
+    /// The milestones among the lines of `buf`, with their instants; taken with `buf`.
+    pub milestones: Vec<(SimTime, Record<'static>)>,
     start_unix_ms: i64,
     offset_secs: i32,
     /// The last second formatted, and its text: lines come in time order, many per second.
@@ -53,6 +63,7 @@ impl EventLog {
             enabled,
             buf: String::new(),
             lines: 0,
+            milestones: Vec::new(),
             start_unix_ms,
             offset_secs,
             last_clock: (u64::MAX, String::new()),
@@ -71,11 +82,20 @@ impl EventLog {
         wall_clock(self.start_unix_ms, self.offset_secs, t)
     }
 
-    /// Appends one line (when enabled) and shows it to the tap (when there is one).
-    pub fn emit(&mut self, t: SimTime, kind: &str, fields: &[(&str, Field)]) {
+    /// Appends the record's line (when enabled) and shows it to the tap (when there is one).
+    /// With neither, it returns before formatting anything.
+    #[inline]
+    pub fn emit(&mut self, t: SimTime, record: Record<'_>) {
         if !self.enabled && self.tap.0.is_none() {
             return;
         }
+        self.write(t, &record);
+        if self.enabled && record.is_milestone() {
+            self.milestones.push((t, record.into_owned()));
+        }
+    }
+
+    fn write(&mut self, t: SimTime, record: &Record<'_>) {
         use std::fmt::Write;
         // Without the buffer the line is formatted in its spare capacity and cut off again.
         let start = self.buf.len();
@@ -83,6 +103,7 @@ impl EventLog {
         if self.last_clock.0 != ms / 1000 {
             self.last_clock = (ms / 1000, self.wall_clock(t));
         }
+        let kind = record.kind();
         let _ = write!(
             self.buf,
             "{{\"time_s\":{}.{:03},\"time\":\"{}\",\"kind\":\"{kind}\"",
@@ -90,30 +111,15 @@ impl EventLog {
             ms % 1000,
             self.last_clock.1
         );
-        for (k, v) in fields {
-            let _ = write!(self.buf, ",\"{k}\":");
-            match v {
-                Field::Str(s) => push_json_str(&mut self.buf, s),
-                Field::Raw(s) => self.buf.push_str(s),
-                Field::Int(i) => {
-                    let _ = write!(self.buf, "{i}");
-                }
-                Field::Num(x) => {
-                    let _ = write!(
-                        self.buf,
-                        "{}",
-                        if x.is_finite() {
-                            format!("{x:.6}")
-                        } else {
-                            "null".into()
-                        }
-                    );
-                }
-            }
-        }
+        record.write_fields(&mut self.buf);
         self.buf.push('}');
         if let Some(tap) = &mut self.tap.0 {
-            tap(t, kind, &self.buf[start..]);
+            tap(&Emitted {
+                at: t,
+                time: &self.last_clock.1,
+                record,
+                line: &self.buf[start..],
+            });
         }
         if self.enabled {
             self.buf.push('\n');
@@ -162,31 +168,39 @@ mod tests {
         let mut log = EventLog::new(true, 1_767_571_200_000, 0); // 2026-01-05T00:00:00Z
         log.emit(
             SimTime(1_500),
-            "pod_unschedulable",
-            &[
-                ("pod", Field::Str("web-\"1\"")),
-                ("attempts", Field::Int(2)),
-                ("x", Field::Num(0.5)),
-            ],
+            Record::PodUnschedulable {
+                pod: "web-\"1\"".into(),
+                attempts: 2,
+                reason: "0/3 nodes are available\n".into(),
+            },
         );
         let v: serde_json::Value = serde_json::from_str(log.buf.trim()).unwrap();
         assert_eq!(v["time_s"], 1.5);
         assert_eq!(v["time"], "2026-01-05T00:00:01Z");
+        assert_eq!(v["kind"], "pod_unschedulable");
         assert_eq!(v["pod"], "web-\"1\"");
         assert_eq!(v["attempts"], 2);
+        assert_eq!(v["reason"], "0/3 nodes are available\n");
     }
 
     /// Emits two lines into `log`; returns what its tap saw.
     fn tapped(mut log: EventLog) -> (EventLog, Vec<(u64, String, String)>) {
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let sink = seen.clone();
-        log.set_tap(Box::new(move |t, kind, line| {
-            sink.lock()
-                .unwrap()
-                .push((t.as_ms(), kind.to_string(), line.to_string()))
+        log.set_tap(Box::new(move |e: &Emitted| {
+            sink.lock().unwrap().push((
+                e.at.as_ms(),
+                format!("{} {}", e.time, e.record.kind()),
+                e.line.to_string(),
+            ))
         }));
-        log.emit(SimTime(0), "node_ready", &[("node", Field::Str("n0"))]);
-        log.emit(SimTime(2_500), "pod_ready", &[("pod", Field::Str("web-0"))]);
+        log.emit(SimTime(0), Record::NodeReadyAgain { node: "n0".into() });
+        log.emit(
+            SimTime(2_500),
+            Record::PodReady {
+                pod: "web-0".into(),
+            },
+        );
         let seen = seen.lock().unwrap().clone();
         (log, seen)
     }
@@ -197,7 +211,10 @@ mod tests {
         let lines: Vec<&str> = log.buf.lines().collect();
         assert_eq!(log.lines, 2);
         assert_eq!(seen.len(), 2);
-        assert_eq!((seen[1].0, seen[1].1.as_str()), (2_500, "pod_ready"));
+        assert_eq!(
+            (seen[1].0, seen[1].1.as_str()),
+            (2_500, "2026-01-05T00:00:02Z pod_ready")
+        );
         for (line, (_, _, tapped)) in lines.iter().zip(&seen) {
             assert_eq!(line, tapped);
         }
@@ -211,6 +228,27 @@ mod tests {
             seen[1].2,
             r#"{"time_s":2.500,"time":"2026-01-05T00:00:02Z","kind":"pod_ready","pod":"web-0"}"#
         );
+    }
+
+    #[test]
+    fn milestones_are_kept_typed_only_with_the_buffer() {
+        let outage = Record::ZoneOutage {
+            zone: 2,
+            nodes: 3,
+            until: "later".into(),
+        };
+        let mut log = EventLog::new(true, 1_767_571_200_000, 0);
+        log.emit(
+            SimTime(0),
+            Record::PodReady {
+                pod: "web-0".into(),
+            },
+        );
+        log.emit(SimTime(1_000), outage.clone());
+        assert_eq!(log.milestones, vec![(SimTime(1_000), outage.clone())]);
+        let (mut off, _) = tapped(EventLog::new(false, 1_767_571_200_000, 0));
+        off.emit(SimTime(1_000), outage);
+        assert!(off.milestones.is_empty());
     }
 
     #[test]

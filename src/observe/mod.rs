@@ -7,9 +7,11 @@
 pub mod cost;
 pub mod csv;
 pub mod eventlog;
+pub mod record;
 
 pub use cost::CostMeter;
-pub use eventlog::{EventLog, Field, Tap};
+pub use eventlog::{Emitted, EventLog, Tap};
+pub use record::Record;
 
 use serde::Serialize;
 

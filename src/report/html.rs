@@ -6,26 +6,14 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
-
 use super::{DrawnChart, Summary};
 use crate::engine::SimTime;
 use crate::observe::Percentiles;
+use crate::observe::record::{Record, ScaleUpCause};
 use crate::sim::Sim;
 
 /// Timeline rows shown at most; the rest are counted and left to `events.jsonl`.
 pub const MAX_TIMELINE_ROWS: usize = 2_000;
-
-/// Event-log kinds on the timeline besides every `ca_*` kind.
-const TIMELINE_KINDS: [&str; 7] = [
-    "hpa_scaled",
-    "zone_outage",
-    "zone_recovered",
-    "spot_eviction",
-    "stock_out",
-    "pods_evicted",
-    "node_not_ready",
-];
 
 /// Nothing may be fetched; inline styles are the only thing the page needs.
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
@@ -537,7 +525,7 @@ fn timeline_section(out: &mut String, sim: &Sim, timeline: &Timeline) {
                 vec![
                     Cell::Time(r.elapsed.clone()),
                     Cell::Time(r.time.clone()),
-                    Cell::Time(r.kind.clone()),
+                    Cell::Time(r.kind.to_string()),
                     text(r.text.clone()),
                 ]
             })
@@ -562,12 +550,13 @@ struct Row {
     /// Since the start, `h:mm:ss`.
     elapsed: String,
     time: String,
-    kind: String,
+    kind: &'static str,
     text: String,
 }
 
-/// The timeline's rows, gathered from the event log as it is written: the first `max_rows`,
-/// and how many more there are.
+/// The timeline's rows, gathered from the event log's milestones (`Record::is_milestone`: the
+/// autoscaler's decisions, the HPA's rescales, the faults) as the log is written: the first
+/// `max_rows`, and how many more there are.
 #[derive(Debug)]
 pub struct Timeline {
     rows: Vec<Row>,
@@ -584,39 +573,26 @@ impl Timeline {
         }
     }
 
-    /// Reads whole event-log lines. Only the lines of a timeline kind are parsed, so a long
-    /// log costs one scan.
-    pub fn absorb(&mut self, log: &str) {
-        for line in log.lines() {
-            let Some(kind) = kind_of(line) else { continue };
-            if !(kind.starts_with("ca_") || TIMELINE_KINDS.contains(&kind)) {
-                continue;
-            }
+    /// Takes milestones in the order they were logged; `wall_clock` gives an instant's time as
+    /// the log writes it.
+    pub fn absorb(
+        &mut self,
+        milestones: &[(SimTime, Record)],
+        wall_clock: impl Fn(SimTime) -> String,
+    ) {
+        for (at, record) in milestones {
             if self.rows.len() == self.max_rows {
                 self.left_out += 1;
                 continue;
             }
-            let Ok(v) = serde_json::from_str::<Value>(line) else {
-                continue;
-            };
-            let ms = (v["time_s"].as_f64().unwrap_or(0.0) * 1000.0).round() as u64;
             self.rows.push(Row {
-                elapsed: elapsed(SimTime(ms)),
-                time: field(&v, "time"),
-                kind: kind.to_string(),
-                text: describe(kind, &v),
+                elapsed: elapsed(*at),
+                time: wall_clock(*at),
+                kind: record.kind(),
+                text: describe(record),
             });
         }
     }
-}
-
-/// The `kind` of an event-log line, read without parsing it: kinds are plain identifiers
-/// written right after the time.
-fn kind_of(line: &str) -> Option<&str> {
-    const KEY: &str = "\"kind\":\"";
-    let start = line.find(KEY)? + KEY.len();
-    let len = line[start..].find('"')?;
-    Some(&line[start..start + len])
 }
 
 fn elapsed(t: SimTime) -> String {
@@ -624,117 +600,150 @@ fn elapsed(t: SimTime) -> String {
     format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
-/// A field as text: strings as they are, numbers as JSON writes them, missing or null as "".
-fn field(v: &Value, key: &str) -> String {
-    match &v[key] {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
+/// The value events.jsonl holds for a float (six decimals; `None` for its `null`), so that
+/// the page shows the number the log shows.
+fn logged(x: f64) -> Option<f64> {
+    x.is_finite()
+        .then(|| serde_json::from_str(&format!("{x:.6}")).unwrap_or(x))
 }
 
-/// One line a person reads, from an event's fields.
-fn describe(kind: &str, v: &Value) -> String {
-    let f = |k: &str| field(v, k);
-    let secs = |k: &str| format!("{:.0}s", v[k].as_f64().unwrap_or(0.0));
+/// A float of the log in JSON's shortest form (`0.26`, `1.0`); empty for `null`.
+fn number(x: f64) -> String {
+    logged(x).map_or(String::new(), |v| {
+        serde_json::to_string(&v).unwrap_or_default()
+    })
+}
+
+/// One line a person reads, from a milestone's fields.
+fn describe(record: &Record) -> String {
+    use Record as R;
     // Parts that are empty are dropped, the others joined with "; ".
-    let parts: Vec<String> = match kind {
-        "ca_scale_up" if !f("reason").is_empty() => vec![f("pools"), f("reason")],
-        "ca_scale_up" => vec![
+    let parts: Vec<String> = match record {
+        R::CaScaleUp {
+            pools,
+            cause: ScaleUpCause::MinCount { reason },
+            ..
+        } => vec![pools.to_string(), reason.to_string()],
+        R::CaScaleUp {
+            pools,
+            cause:
+                ScaleUpCause::PendingPods {
+                    pending_pods,
+                    pods,
+                    reasons,
+                    expander,
+                    skipped,
+                    ..
+                },
+            ..
+        } => vec![
             format!(
-                "{} for {} pending pod(s) ({}{})",
-                f("pools"),
-                f("pending_pods"),
-                f("pods"),
+                "{pools} for {pending_pods} pending pod(s) ({pods}{})",
                 // The log names the first five pods.
-                if v["pending_pods"].as_u64().unwrap_or(0) > 5 {
-                    ", …"
-                } else {
-                    ""
-                }
+                if *pending_pods > 5 { ", …" } else { "" }
             ),
-            labelled("unschedulable", &f("reasons")),
-            labelled("expander", &f("expander")),
-            labelled("skipped", &f("skipped")),
+            labelled("unschedulable", reasons),
+            labelled("expander", expander),
+            labelled("skipped", skipped),
         ],
-        "ca_no_scale_up" => vec![
-            format!("{} pending pod(s), no pool can help", f("pending_pods")),
-            f("reason"),
+        R::CaNoScaleUp {
+            pending_pods,
+            reason,
+        } => vec![
+            format!("{pending_pods} pending pod(s), no pool can help"),
+            reason.to_string(),
         ],
-        "ca_scale_up_failed" => vec![
-            format!("{}: {}", f("pool"), f("reason")),
-            f("message"),
-            labelled("backed off until", &f("backoff_until")),
+        R::CaScaleUpFailed {
+            pool,
+            reason,
+            message,
+            backoff_until,
+        } => vec![
+            format!("{pool}: {reason}"),
+            message.to_string(),
+            labelled("backed off until", backoff_until),
         ],
-        "ca_node_unneeded" => vec![format!(
-            "{} unneeded: {} utilization {}",
-            f("node"),
-            f("resource"),
-            f("utilization")
+        R::CaNodeUnneeded {
+            node,
+            utilization,
+            resource,
+        } => vec![format!(
+            "{node} unneeded: {resource} utilization {}",
+            number(*utilization)
         )],
-        "ca_node_kept" => vec![format!("{} kept: {}", f("node"), f("reason"))],
-        "ca_scale_down_cooldown" => vec![
-            format!(
-                "scale-down waits until {} ({} node(s) due)",
-                f("until"),
-                f("nodes_waiting")
-            ),
-            f("reason"),
+        R::CaNodeKept { node, reason, .. } => vec![format!("{node} kept: {reason}")],
+        R::CaScaleDownCooldown {
+            until,
+            nodes_waiting,
+            reason,
+        } => vec![
+            format!("scale-down waits until {until} ({nodes_waiting} node(s) due)"),
+            reason.to_string(),
         ],
-        "ca_scale_down" => vec![format!(
-            "{} ({}) removed ({}), utilization {}, unneeded for {}",
-            f("node"),
-            f("pool"),
-            f("removal"),
-            f("utilization"),
-            secs("unneeded_for_s")
+        R::CaScaleDown {
+            node,
+            pool,
+            utilization,
+            unneeded_for_s,
+            removal,
+        } => vec![format!(
+            "{node} ({pool}) removed ({}), utilization {}, unneeded for {:.0}s",
+            removal.as_str(),
+            number(*utilization),
+            logged(*unneeded_for_s).unwrap_or(0.0)
         )],
-        "ca_halted" => vec!["the autoscaler stops".to_string(), f("reason")],
-        "ca_resumed" => vec!["the autoscaler resumes".to_string()],
-        "hpa_scaled" => vec![
-            format!(
-                "{}: {} → {} replicas",
-                f("deployment"),
-                f("current"),
-                f("desired")
-            ),
-            f("reason"),
-            if f("limited_by").is_empty() {
+        R::CaHalted { reason } => vec!["the autoscaler stops".to_string(), reason.to_string()],
+        R::CaResumed => vec!["the autoscaler resumes".to_string()],
+        R::HpaScaled(s) => vec![
+            format!("{}: {} → {} replicas", s.deployment, s.current, s.desired),
+            s.reason.to_string(),
+            if s.limited_by.is_empty() {
                 String::new()
             } else {
-                format!("limited by {}: {}", f("limited_by"), f("limit_message"))
+                format!("limited by {}: {}", s.limited_by, s.limit_message)
             },
         ],
-        "zone_outage" => vec![format!(
-            "zone {} down until {}: {} node(s) NotReady",
-            f("zone"),
-            f("until"),
-            f("nodes")
+        R::ZoneOutage { zone, nodes, until } => vec![format!(
+            "zone {zone} down until {until}: {nodes} node(s) NotReady"
         )],
-        "zone_recovered" => vec![format!("zone {} is back", f("zone"))],
-        "spot_eviction" => vec![format!("{} ({})", f("node"), f("pool")), f("reason")],
-        "stock_out" => vec![format!(
-            "{} out of stock in zone {} until {}",
-            f("vm_size"),
-            f("zone"),
-            f("until")
+        R::ZoneRecovered { zone } => vec![format!("zone {zone} is back")],
+        R::SpotEviction { node, pool, reason } => {
+            vec![format!("{node} ({pool})"), reason.to_string()]
+        }
+        R::StockOut {
+            vm_size,
+            zone,
+            until,
+        } => vec![format!(
+            "{vm_size} out of stock in zone {} until {until}",
+            zone.map_or("all".to_string(), |z| z.to_string())
         )],
-        "pods_evicted" => vec![
-            format!("{} pod(s) evicted from {}", f("pods"), f("node")),
-            f("reason"),
+        R::PodsEvicted { node, pods, reason } => vec![
+            format!("{pods} pod(s) evicted from {node}"),
+            reason.to_string(),
         ],
-        "node_not_ready" => vec![
-            format!("{} NotReady with {} pod(s)", f("node"), f("pods")),
-            f("reason"),
+        R::NodeNotReady { node, pods, reason } => vec![
+            format!("{node} NotReady with {pods} pod(s)"),
+            reason.as_str().to_string(),
         ],
-        // A kind without its own sentence: its fields as they are.
-        _ => v
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(k, _)| !matches!(k.as_str(), "time_s" | "time" | "kind"))
-            .map(|(k, _)| labelled(k, &f(k)))
-            .collect(),
+        // The log keeps only milestones for the timeline.
+        R::NodeProvisioning { .. }
+        | R::NodeCreateFailed { .. }
+        | R::NodeReady { .. }
+        | R::NodeDraining { .. }
+        | R::NodeDeleted { .. }
+        | R::NodeRemoveRefused { .. }
+        | R::NodeReadyAgain { .. }
+        | R::PodScheduled { .. }
+        | R::PodUnschedulable { .. }
+        | R::PodImagePullBackoff { .. }
+        | R::ImagePull { .. }
+        | R::PodRunning { .. }
+        | R::PodReady { .. }
+        | R::PodCompleted { .. }
+        | R::PodDeleted { .. }
+        | R::DeploymentScaled { .. }
+        | R::HpaDecision(_) => unreachable!("{} is not a milestone", record.kind()),
     };
     parts
         .into_iter()
@@ -777,40 +786,47 @@ mod tests {
         );
     }
 
-    fn line(t: &str, kind: &str, rest: &str) -> String {
-        format!("{{\"time_s\":{t},\"time\":\"2026-01-05T00:00:00Z\",\"kind\":\"{kind}\"{rest}}}\n")
-    }
-
     #[test]
-    fn timeline_keeps_decisions_and_counts_what_it_leaves_out() {
-        let mut log = String::new();
-        log += &line("1.000", "pod_scheduled", ",\"pod\":\"web-1\"");
-        log += &line(
-            "3725.500",
-            "ca_scale_up_failed",
-            ",\"pool\":\"win\",\"reason\":\"QuotaExceeded\",\"message\":\"<b>no</b>\",\
-             \"backoff_until\":\"later\"",
+    fn timeline_keeps_milestones_and_counts_what_it_leaves_out() {
+        let mut log = crate::observe::EventLog::new(true, 1_767_571_200_000, 0); // 2026-01-05
+        log.emit(
+            SimTime(1_000),
+            Record::PodRunning {
+                pod: "web-1".into(),
+            },
         );
-        log += &line("3726.000", "zone_recovered", ",\"zone\":2");
-        log += &line("3727.000", "ca_resumed", "");
-        log += &line("3728.000", "node_ready", ",\"node\":\"n\"");
+        log.emit(
+            SimTime(3_725_500),
+            Record::CaScaleUpFailed {
+                pool: "win".into(),
+                reason: "QuotaExceeded",
+                message: "<b>no</b>".into(),
+                backoff_until: "later".into(),
+            },
+        );
+        log.emit(SimTime(3_726_000), Record::ZoneRecovered { zone: 2 });
+        log.emit(SimTime(3_727_000), Record::CaResumed);
+        log.emit(
+            SimTime(3_728_000),
+            Record::NodeReadyAgain { node: "n".into() },
+        );
         // Read in two pieces, as a run hands its log over while it goes.
         let mut t = Timeline::new(2);
-        let cut = log.find("3727.000").unwrap() - "{\"time_s\":".len();
-        t.absorb(&log[..cut]);
-        t.absorb(&log[cut..]);
+        let (first, rest) = log.milestones.split_at(2);
+        t.absorb(first, |at| log.wall_clock(at));
+        t.absorb(rest, |at| log.wall_clock(at));
         let (rows, left_out) = (t.rows, t.left_out);
         assert_eq!(
             left_out, 1,
-            "ca_resumed is over the cap; the other kinds do not count"
+            "ca_resumed is over the cap; the other kinds are no milestones"
         );
         assert_eq!(
             rows[0],
             Row {
                 // 3725.5 s = 1 h 2 min 5.5 s.
                 elapsed: "1:02:05".into(),
-                time: "2026-01-05T00:00:00Z".into(),
-                kind: "ca_scale_up_failed".into(),
+                time: "2026-01-05T01:02:05Z".into(),
+                kind: "ca_scale_up_failed",
                 // Unescaped here: the table escapes every cell.
                 text: "win: QuotaExceeded; <b>no</b>; backed off until: later".into(),
             }
@@ -819,18 +835,39 @@ mod tests {
     }
 
     #[test]
-    fn describe_hpa_and_unknown_kinds() {
-        let v: Value = serde_json::from_str(
-            r#"{"deployment":"web","current":3,"desired":5,"reason":"cpu above target",
-                "limited_by":"","limit_message":""}"#,
-        )
-        .unwrap();
+    fn describe_hpa_and_numbers_as_the_log_writes_them() {
+        let sync = crate::observe::record::HpaSync {
+            deployment: "web".into(),
+            current: 3,
+            metrics: Vec::new(),
+            proposal: Some(5),
+            stabilized: Some(5),
+            desired: 5,
+            limited_by: "".into(),
+            limit_message: "".into(),
+            reason: "cpu above target".into(),
+        };
         assert_eq!(
-            describe("hpa_scaled", &v),
+            describe(&Record::HpaScaled(sync)),
             "web: 3 → 5 replicas; cpu above target"
         );
-        let v: Value =
-            serde_json::from_str(r#"{"time_s":1.0,"kind":"ca_new","a":"x","b":2}"#).unwrap();
-        assert_eq!(describe("ca_new", &v), "a: x; b: 2");
+        // events.jsonl has 1.000000 and 3010.500000: JSON reads 1.0 and 3010.5 back.
+        let down = Record::CaScaleDown {
+            node: "n".into(),
+            pool: "p".into(),
+            utilization: 1.0,
+            unneeded_for_s: 3010.5,
+            removal: crate::observe::record::Removal::Empty,
+        };
+        assert_eq!(
+            describe(&down),
+            "n (p) removed (empty), utilization 1.0, unneeded for 3010s"
+        );
+        let unneeded = Record::CaNodeUnneeded {
+            node: "n".into(),
+            utilization: f64::NAN,
+            resource: "cpu",
+        };
+        assert_eq!(describe(&unneeded), "n unneeded: cpu utilization ");
     }
 }

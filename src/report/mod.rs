@@ -360,11 +360,13 @@ pub fn render(sim: &Sim) -> Result<Vec<(String, Vec<u8>)>, String> {
     let deployments = (!sim.world.loads.is_empty()).then(Vec::new);
     let events = sim.world.scenario.output.event_log.then(Vec::new);
     let mut rows = stream::Rows::new(sim, Vec::new(), deployments, events);
+    let log = &sim.world.log;
     rows.write(
         sim,
         &sim.world.samples,
         &sim.world.deployment_samples,
-        &sim.world.log.buf,
+        &log.buf,
+        &log.milestones,
     )?;
     let done = rows.into_inner()?;
     let mut files = vec![("timeseries.csv".to_string(), done.timeseries)];

@@ -15,7 +15,8 @@ use indexmap::IndexMap;
 
 use super::html::Timeline;
 use super::staging::Staged;
-use crate::observe::{DeploymentCsvRow, DeploymentRow, SampleRow};
+use crate::engine::SimTime;
+use crate::observe::{DeploymentCsvRow, DeploymentRow, Record, SampleRow};
 use crate::sim::Sim;
 
 /// Sample instants a chart keeps at most. Past it, every other kept instant is dropped and
@@ -214,13 +215,15 @@ impl<W: Write> Rows<W> {
     }
 
     /// Writes `rows`, `deployment_rows` and the event-log text `log` (whole lines), which
-    /// cover whole sample instants.
+    /// cover whole sample instants; `milestones` are the log's typed milestones of the same
+    /// lines, for the timeline.
     pub fn write(
         &mut self,
         sim: &Sim,
         rows: &[SampleRow],
         deployment_rows: &[DeploymentRow],
         log: &str,
+        milestones: &[(SimTime, Record)],
     ) -> Result<(), String> {
         for row in rows {
             self.timeseries.serialize(row).map_err(|e| e.to_string())?;
@@ -256,7 +259,8 @@ impl<W: Write> Rows<W> {
         }
         self.charts.absorb(rows, deployment_rows, self.names.len());
         if sim.world.log.enabled {
-            self.timeline.absorb(log);
+            self.timeline
+                .absorb(milestones, |t| sim.world.log.wall_clock(t));
         }
         Ok(())
     }
@@ -275,7 +279,8 @@ impl<W: Write> Rows<W> {
         let rows = std::mem::take(&mut sim.world.samples);
         let deployment_rows = std::mem::take(&mut sim.world.deployment_samples);
         let log = std::mem::take(&mut sim.world.log.buf);
-        let written = self.write(sim, &rows, &deployment_rows, &log);
+        let milestones = std::mem::take(&mut sim.world.log.milestones);
+        let written = self.write(sim, &rows, &deployment_rows, &log, &milestones);
         // The buffers go back empty, with their capacity, for the next rows.
         sim.world.samples = rows;
         sim.world.samples.clear();
@@ -283,6 +288,8 @@ impl<W: Write> Rows<W> {
         sim.world.deployment_samples.clear();
         sim.world.log.buf = log;
         sim.world.log.buf.clear();
+        sim.world.log.milestones = milestones;
+        sim.world.log.milestones.clear();
         written
     }
 

@@ -16,7 +16,8 @@ use crate::controllers::metrics_server::MetricsServer;
 use crate::controllers::node_lifecycle::{self, NodeObserver};
 use crate::controllers::{kube_scheduler, kubelet, replicaset};
 use crate::engine::{RngStreams, SimTime};
-use crate::observe::{Field, SampleRow};
+use crate::observe::SampleRow;
+use crate::observe::record::{NodeCreation, Record};
 use crate::scenario::{Action, Scenario};
 use crate::world::{Event, World};
 
@@ -170,7 +171,7 @@ impl Sim {
                     &mut self.provisioner,
                     PoolId(p as u32),
                     SimTime::ZERO,
-                    "initial node",
+                    NodeCreation::Initial,
                 );
             }
         }
@@ -293,13 +294,12 @@ impl Sim {
                 run.peak_desired = run.peak_desired.max(replicas);
                 self.world.log.emit(
                     now,
-                    "deployment_scaled",
-                    &[
-                        ("deployment", Field::Str(&name)),
-                        ("from", Field::Int(from.into())),
-                        ("to", Field::Int(replicas.into())),
-                        ("reason", Field::Str("scenario event")),
-                    ],
+                    Record::DeploymentScaled {
+                        deployment: name.into(),
+                        from,
+                        to: replicas,
+                        reason: "scenario event".into(),
+                    },
                 );
                 replicaset::reconcile(&mut self.world, d, now);
             }
@@ -315,15 +315,13 @@ impl Sim {
                 duration,
             } => {
                 let until = now + duration;
-                let zone_text = zone.map_or("all".to_string(), |z| z.to_string());
                 self.world.log.emit(
                     now,
-                    "stock_out",
-                    &[
-                        ("vm_size", Field::Str(&sku)),
-                        ("zone", Field::Str(&zone_text)),
-                        ("until", Field::Str(&self.world.log.wall_clock(until))),
-                    ],
+                    Record::StockOut {
+                        vm_size: (&sku).into(),
+                        zone,
+                        until: self.world.log.wall_clock(until).into(),
+                    },
                 );
                 self.world.cloud.stock_outs.push((sku, zone, until));
             }
@@ -337,7 +335,7 @@ impl Sim {
                         &mut self.provisioner,
                         PoolId(pool as u32),
                         now,
-                        "scenario event add_nodes",
+                        NodeCreation::AddNodesEvent,
                     );
                 }
             }
@@ -360,14 +358,10 @@ impl Sim {
                         let name = self.world.scenario.pools[pool].name.clone();
                         self.world.log.emit(
                             now,
-                            "node_remove_refused",
-                            &[
-                                ("pool", Field::Str(&name)),
-                                (
-                                    "reason",
-                                    Field::Str("a system pool keeps at least one node"),
-                                ),
-                            ],
+                            Record::NodeRemoveRefused {
+                                pool: name.into(),
+                                reason: "a system pool keeps at least one node".into(),
+                            },
                         );
                         break;
                     }

@@ -4,7 +4,7 @@
 use super::{Event, World};
 use crate::cluster::{ClassId, DeploymentId, Owner, PodId, PodPhase};
 use crate::engine::{SimDuration, SimTime};
-use crate::observe::Field;
+use crate::observe::record::Record;
 
 impl World {
     /// Deletes a pod: unscheduled ones vanish; bound ones terminate within their grace period.
@@ -72,8 +72,10 @@ impl World {
         }
         self.log.emit(
             now,
-            "pod_deleted",
-            &[("pod", Field::Str(&name)), ("reason", Field::Str(why))],
+            Record::PodDeleted {
+                pod: name.into(),
+                reason: why.into(),
+            },
         );
         // A batch pod that lost its node runs again from the start, as a Job's replacement.
         if let Some(t) = self.trace_of(&p)

@@ -104,9 +104,9 @@ fn a_tap_on_the_event_log_changes_no_output() {
         let plain = aksim::simulate(load(&[]).scenario, &mut |_, _| {}).unwrap();
         let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let tap = |sink: std::sync::Arc<std::sync::Mutex<String>>| -> aksim::observe::Tap {
-            Box::new(move |_, _, line| {
+            Box::new(move |e: &aksim::observe::Emitted| {
                 let mut s = sink.lock().unwrap();
-                s.push_str(line);
+                s.push_str(e.line);
                 s.push('\n');
             })
         };
