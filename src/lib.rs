@@ -36,16 +36,17 @@ pub mod workload;
 pub mod world;
 
 pub use scenario::{Loaded, Scenario, ScenarioError, load_file, load_str};
-pub use sim::{Sim, SimError};
+pub use sim::{Outputs, Sim, SimError};
 
-/// Runs a validated scenario to its end. `progress(now, end)` is called now and then.
+/// Runs a validated scenario to its end and returns what the reports read. `progress(now,
+/// end)` is called now and then.
 pub fn simulate(
     scenario: Scenario,
     progress: &mut dyn FnMut(engine::SimTime, engine::SimTime),
-) -> Result<Sim, SimError> {
+) -> Result<Outputs, SimError> {
     let mut sim = Sim::new(scenario);
     sim.run(progress)?;
-    Ok(sim)
+    Ok(sim.finish())
 }
 
 /// Runs a validated scenario to its end with `tap` seeing every event as it is emitted (see
@@ -54,9 +55,9 @@ pub fn simulate_with_tap(
     scenario: Scenario,
     tap: observe::Tap,
     progress: &mut dyn FnMut(engine::SimTime, engine::SimTime),
-) -> Result<Sim, SimError> {
+) -> Result<Outputs, SimError> {
     let mut sim = Sim::new(scenario);
     sim.world.log.set_tap(tap);
     sim.run(progress)?;
-    Ok(sim)
+    Ok(sim.finish())
 }

@@ -263,7 +263,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             // the rest at the end; a failed run leaves nothing.
             stop_on_signals();
             let interrupted = || INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst);
-            let mut recorder = aksim::report::Recorder::create(&sim, &out)
+            let mut recorder = aksim::report::Recorder::create(&sim.world, &out)
                 .map_err(|e| Failure::Run(anyhow::anyhow!(e)))?;
             sim.run_observed(
                 &mut |now, _| bar.set_position(now.as_ms() / 1000),
@@ -271,7 +271,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     if interrupted() {
                         return Err("interrupted".into());
                     }
-                    recorder.take(sim)
+                    recorder.take(&mut sim.world)
                 },
             )
             .map_err(|e| {
@@ -283,7 +283,8 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             })?;
             bar.finish_and_clear();
             let elapsed = wall.elapsed();
-            let written = recorder.finish(&mut sim, &interrupted).map_err(|e| {
+            let mut outputs = sim.finish();
+            let written = recorder.finish(&mut outputs, &interrupted).map_err(|e| {
                 if interrupted() {
                     Failure::Interrupted
                 } else {
@@ -291,7 +292,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 }
             })?;
             if !quiet {
-                print_screen(&sim, &out, &written, elapsed);
+                print_screen(&outputs, &out, &written, elapsed);
             }
             Ok(())
         }
@@ -530,7 +531,7 @@ fn read_summary(run: &std::path::Path) -> Result<serde_json::Value, Failure> {
 
 /// The one screen a person reads at the end of a run.
 fn print_screen(
-    sim: &aksim::Sim,
+    sim: &aksim::Outputs,
     out: &std::path::Path,
     written: &[PathBuf],
     elapsed: std::time::Duration,
@@ -559,12 +560,12 @@ fn print_screen(
         "node-hours",
         "cost $"
     );
-    for (i, p) in sim.world.cluster.pools.iter().enumerate() {
+    for p in &sim.world.cluster.pools {
         let name = &p.spec.name;
         say!(
             "  {:<14}  {:>10}  {:>10}  {:>10.1}  {:>10.2}",
             name,
-            sim.os_of_pool(i).as_str(),
+            p.spec.os.as_str(),
             summary.peak_nodes_by_pool[name],
             summary.node_hours_by_pool[name],
             summary.cost_by_pool_usd[name]

@@ -18,7 +18,7 @@ pub fn load(path: &Path) -> Scenario {
     }
 }
 
-pub fn run(scenario: Scenario) -> aksim::Sim {
+pub fn run(scenario: Scenario) -> aksim::Outputs {
     aksim::simulate(scenario, &mut |_, _| {}).expect("the scenario runs to its end")
 }
 
@@ -38,7 +38,7 @@ pub fn write_generated(name: &str, text: &str) {
     }
 }
 
-/// Times `simulate` only: the scenario is loaded beforehand and the finished `Sim` dropped
+/// Times `simulate` only: the scenario is loaded beforehand and the finished run's `Outputs` dropped
 /// afterwards. Also reported as simulated events per second (the events one run processes,
 /// counted once, since the run is deterministic).
 pub fn bench_simulate(bencher: Bencher, path: &Path, events: &'static OnceLock<u64>) {

@@ -10,7 +10,7 @@ use super::{DrawnChart, Summary};
 use crate::engine::SimTime;
 use crate::observe::Percentiles;
 use crate::observe::record::{Record, ScaleUpCause};
-use crate::sim::Sim;
+use crate::sim::Outputs;
 
 /// Timeline rows shown at most; the rest are counted and left to `events.jsonl`.
 pub const MAX_TIMELINE_ROWS: usize = 2_000;
@@ -59,7 +59,12 @@ pub fn escape(s: &str) -> String {
 
 /// The page of a finished run; `charts` are the run's charts, already drawn as SVG.
 /// `timeline` holds the event log's decisions (`Timeline::absorb`).
-pub fn render(sim: &Sim, summary: &Summary, charts: &[DrawnChart], timeline: &Timeline) -> String {
+pub fn render(
+    sim: &Outputs,
+    summary: &Summary,
+    charts: &[DrawnChart],
+    timeline: &Timeline,
+) -> String {
     let s = &sim.world.scenario;
     let name = &s.simulation.name;
     let mut out = String::with_capacity(64 * 1024 + charts.len() * 64 * 1024);
@@ -163,7 +168,7 @@ fn percentile_row(label: &str, p: &Percentiles) -> Vec<Cell> {
     row
 }
 
-fn summary_section(out: &mut String, sim: &Sim, m: &Summary) {
+fn summary_section(out: &mut String, sim: &Outputs, m: &Summary) {
     out.push_str("<section id=\"summary\">\n");
     heading(out, 2, "Summary");
 
@@ -187,7 +192,7 @@ fn summary_section(out: &mut String, sim: &Sim, m: &Summary) {
             let n = &p.spec.name;
             vec![
                 text(n.as_str()),
-                text(sim.os_of_pool(i).as_str()),
+                text(sim.world.scenario.pools[i].os.as_str()),
                 usd(m.cost_by_pool_usd[n]),
                 num(format!("{:.1}", m.node_hours_by_pool[n])),
                 num(m.peak_nodes_by_pool[n].to_string()),
@@ -387,7 +392,7 @@ fn autoscaler_summary(out: &mut String, m: &Summary) {
 }
 
 /// Deployments with a load or an HPA; the others have nothing but their replica count.
-fn deployments_summary(out: &mut String, sim: &Sim, m: &Summary) {
+fn deployments_summary(out: &mut String, sim: &Outputs, m: &Summary) {
     let busy: Vec<_> = sim
         .world
         .scenario
@@ -499,7 +504,7 @@ fn inline_svg(svg: &str, label: &str) -> String {
     )
 }
 
-fn timeline_section(out: &mut String, sim: &Sim, timeline: &Timeline) {
+fn timeline_section(out: &mut String, sim: &Outputs, timeline: &Timeline) {
     out.push_str("<section id=\"timeline\">\n");
     heading(out, 2, "Timeline");
     if !sim.world.log.enabled {

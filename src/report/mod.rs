@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use crate::engine::rng::GENERATOR;
 use crate::observe::Percentiles;
-use crate::sim::Sim;
+use crate::sim::Outputs;
+use crate::world::World;
 
 /// `summary.json`: the run in numbers; what sweeps aggregate.
 #[derive(Debug, Clone, Serialize)]
@@ -139,7 +140,7 @@ fn r4(x: f64) -> f64 {
 }
 
 impl Summary {
-    pub fn of(sim: &Sim) -> Self {
+    pub fn of(sim: &Outputs) -> Self {
         let s = &sim.world.scenario;
         let c = &sim.world.cluster;
         let mut cost_by_pool = IndexMap::new();
@@ -188,7 +189,7 @@ impl Summary {
         let mut unserved_total = 0.0;
         for (d, run) in sim.world.loads.iter().enumerate() {
             let dep = &c.deployments[d];
-            let hpa = sim.hpa.runs[d].as_ref();
+            let hpa = sim.hpa[d].as_ref();
             let t = &run.total;
             let unserved = (t.demand - t.served).max(0.0);
             unserved_total += unserved;
@@ -237,7 +238,7 @@ impl Summary {
         for (i, t) in s.traces.iter().enumerate() {
             let st = &sim.world.traces[i];
             let group = &c.deployments[s.deployments.len() + i];
-            let arrived = sim.jobs.trace_arrived(i) as u64;
+            let arrived = sim.trace_arrived[i] as u64;
             // Running and started: a pod whose node failed before it was reported Ready has not
             // started its run (it is among `never_ran`).
             let running_at_end = group
@@ -266,7 +267,7 @@ impl Summary {
                 },
             );
         }
-        let ca = sim.provisioner.cluster_autoscaler();
+        let ca = &sim.autoscaler;
         let autoscaler = AutoscalerSummary {
             pools: c
                 .pools
@@ -356,13 +357,13 @@ impl Summary {
 /// Every output of a finished run, by file name, rendered in memory: what `Recorder` writes
 /// to a folder as the run goes, byte for byte. `sim`'s buffers must hold the whole run (it was
 /// not drained).
-pub fn render(sim: &Sim) -> Result<Vec<(String, Vec<u8>)>, String> {
+pub fn render(sim: &Outputs) -> Result<Vec<(String, Vec<u8>)>, String> {
     let deployments = (!sim.world.loads.is_empty()).then(Vec::new);
     let events = sim.world.scenario.output.event_log.then(Vec::new);
-    let mut rows = stream::Rows::new(sim, Vec::new(), deployments, events);
+    let mut rows = stream::Rows::new(&sim.world, Vec::new(), deployments, events);
     let log = &sim.world.log;
     rows.write(
-        sim,
+        &sim.world,
         &sim.world.samples,
         &sim.world.deployment_samples,
         &log.buf,
@@ -383,7 +384,7 @@ pub fn render(sim: &Sim) -> Result<Vec<(String, Vec<u8>)>, String> {
 /// The outputs rendered at the end of a run: `summary.json`, `report.html` and the charts,
 /// from the run and what its growing outputs kept (the charts' points, the timeline).
 fn render_rest(
-    sim: &Sim,
+    sim: &Outputs,
     data: &stream::ChartData,
     timeline: &html::Timeline,
 ) -> Result<Vec<(String, Vec<u8>)>, String> {
@@ -419,7 +420,7 @@ pub struct DrawnChart {
 }
 
 /// Colour keys: pools first, then zones, then pod states, so each keeps its colour everywhere.
-fn palette_keys(sim: &Sim) -> Vec<String> {
+fn palette_keys(sim: &Outputs) -> Vec<String> {
     let mut keys: Vec<String> = sim
         .world
         .cluster
@@ -449,7 +450,7 @@ fn palette_keys(sim: &Sim) -> Vec<String> {
 const MAX_FAILURE_MARKERS: usize = 6;
 
 /// The charts of a run, from the points its samples left (`stream::ChartData`).
-pub fn charts(sim: &Sim, data: &stream::ChartData) -> Vec<(String, plots::Chart)> {
+pub fn charts(sim: &Outputs, data: &stream::ChartData) -> Vec<(String, plots::Chart)> {
     let by_pool = data.by_pool.clone();
     let by_zone = data.by_zone.clone();
     let cost = data.cost.clone();
@@ -477,7 +478,7 @@ pub fn charts(sim: &Sim, data: &stream::ChartData) -> Vec<(String, plots::Chart)
             });
         }
     }
-    let ca = sim.provisioner.cluster_autoscaler();
+    let ca = &sim.autoscaler;
     for (t, label) in ca.failure_marks.iter().take(MAX_FAILURE_MARKERS) {
         markers.push(plots::Marker {
             x: hours(*t),
@@ -548,8 +549,8 @@ pub fn charts(sim: &Sim, data: &stream::ChartData) -> Vec<(String, plots::Chart)
 pub const MAX_DEPLOYMENT_CHARTS: usize = 8;
 
 /// The deployments charted: those with a load or an HPA, the first eight, by index.
-fn charted_deployments(sim: &Sim) -> Vec<usize> {
-    sim.world
+fn charted_deployments(world: &World) -> Vec<usize> {
+    world
         .scenario
         .deployments
         .iter()
@@ -562,7 +563,7 @@ fn charted_deployments(sim: &Sim) -> Vec<usize> {
 
 /// Per deployment with a load or an HPA (the first eight): replicas (desired, ready, pending)
 /// and requests per second (demand, served), over time.
-fn deployment_charts(sim: &Sim, data: &stream::ChartData) -> Vec<(String, plots::Chart)> {
+fn deployment_charts(sim: &Outputs, data: &stream::ChartData) -> Vec<(String, plots::Chart)> {
     let mut out = Vec::new();
     for (d, rows) in &data.deployments {
         let d = *d;

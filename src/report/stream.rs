@@ -1,8 +1,8 @@
 //! The outputs that grow with a run — `timeseries.csv`, `deployments.csv`, `events.jsonl` —
 //! written while it runs, and the bounded data that the charts and the page's timeline need.
 //!
-//! The model appends rows and event lines to `Sim::samples`, `Sim::deployment_samples` and
-//! `Sim::log`; [`Rows::take`] moves them out into writers, so that a year of samples costs the
+//! The model appends rows and event lines to `World::samples`, `World::deployment_samples` and
+//! `World::log`; [`Rows::take`] moves them out into writers, so that a year of samples costs the
 //! memory of a few thousand rows. [`Recorder`] stages those writers as temporary files beside
 //! their final names and renames them with the rest of the outputs at the end, as
 //! `write_atomic` does; [`super::render`] uses the same code into memory.
@@ -17,7 +17,8 @@ use super::html::Timeline;
 use super::staging::Staged;
 use crate::engine::SimTime;
 use crate::observe::{DeploymentCsvRow, DeploymentRow, Record, SampleRow};
-use crate::sim::Sim;
+use crate::sim::Outputs;
+use crate::world::World;
 
 /// Sample instants a chart keeps at most. Past it, every other kept instant is dropped and
 /// only every second one after is kept (the stride doubles), so a chart holds between half and
@@ -50,18 +51,17 @@ pub struct ChartData {
 }
 
 impl ChartData {
-    /// Empty series for the pools, zones and charted deployments of `sim`.
-    pub fn new(sim: &Sim, charted: &[usize]) -> Self {
+    /// Empty series for the pools, zones and charted deployments of `world`.
+    pub fn new(world: &World, charted: &[usize]) -> Self {
         let mut data = ChartData {
             stride: 1,
             ..ChartData::default()
         };
-        for p in &sim.world.cluster.pools {
+        for p in &world.cluster.pools {
             data.by_pool.insert(p.spec.name.clone(), Vec::new());
             data.cost.insert(p.spec.name.clone(), Vec::new());
         }
-        let mut zones: Vec<crate::cluster::Zone> = sim
-            .world
+        let mut zones: Vec<crate::cluster::Zone> = world
             .cluster
             .pools
             .iter()
@@ -78,13 +78,9 @@ impl ChartData {
     }
 
     /// The points of a run whose buffers hold all its samples (it was not drained).
-    pub fn of(sim: &Sim) -> Self {
-        let mut data = ChartData::new(sim, &super::charted_deployments(sim));
-        data.absorb(
-            &sim.world.samples,
-            &sim.world.deployment_samples,
-            sim.world.loads.len(),
-        );
+    pub fn of(world: &World) -> Self {
+        let mut data = ChartData::new(world, &super::charted_deployments(world));
+        data.absorb(&world.samples, &world.deployment_samples, world.loads.len());
         data
     }
 
@@ -196,15 +192,14 @@ pub struct Rows<W: Write> {
 impl<W: Write> Rows<W> {
     /// `deployments` is `None` for a run without deployments (no `deployments.csv`), `events`
     /// `None` with the event log off.
-    pub fn new(sim: &Sim, timeseries: W, deployments: Option<W>, events: Option<W>) -> Self {
+    pub fn new(world: &World, timeseries: W, deployments: Option<W>, events: Option<W>) -> Self {
         Rows {
             timeseries: csv::Writer::from_writer(timeseries),
             deployments: deployments.map(csv::Writer::from_writer),
             events,
-            charts: ChartData::new(sim, &super::charted_deployments(sim)),
+            charts: ChartData::new(world, &super::charted_deployments(world)),
             timeline: Timeline::new(super::html::MAX_TIMELINE_ROWS),
-            names: sim
-                .world
+            names: world
                 .scenario
                 .deployments
                 .iter()
@@ -219,7 +214,7 @@ impl<W: Write> Rows<W> {
     /// lines, for the timeline.
     pub fn write(
         &mut self,
-        sim: &Sim,
+        world: &World,
         rows: &[SampleRow],
         deployment_rows: &[DeploymentRow],
         log: &str,
@@ -233,7 +228,7 @@ impl<W: Write> Rows<W> {
                 if self.clock.0 != r.time_s {
                     self.clock = (
                         r.time_s,
-                        sim.world
+                        world
                             .log
                             .wall_clock(crate::engine::SimTime(r.time_s * 1000)),
                     );
@@ -258,38 +253,38 @@ impl<W: Write> Rows<W> {
                 .map_err(|e| e.to_string())?;
         }
         self.charts.absorb(rows, deployment_rows, self.names.len());
-        if sim.world.log.enabled {
+        if world.log.enabled {
             self.timeline
-                .absorb(milestones, |t| sim.world.log.wall_clock(t));
+                .absorb(milestones, |t| world.log.wall_clock(t));
         }
         Ok(())
     }
 
-    /// Moves what `sim` has recorded so far into the writers, when it holds more than a few
+    /// Moves what `world` has recorded so far into the writers, when it holds more than a few
     /// thousand rows or a few megabytes of event log, or always with `all`. Called between
     /// instants, so whole sample instants move.
-    pub fn take(&mut self, sim: &mut Sim, all: bool) -> Result<(), String> {
+    pub fn take(&mut self, world: &mut World, all: bool) -> Result<(), String> {
         if !all
-            && sim.world.samples.len() < DRAIN_ROWS
-            && sim.world.deployment_samples.len() < DRAIN_ROWS
-            && sim.world.log.buf.len() < DRAIN_LOG_BYTES
+            && world.samples.len() < DRAIN_ROWS
+            && world.deployment_samples.len() < DRAIN_ROWS
+            && world.log.buf.len() < DRAIN_LOG_BYTES
         {
             return Ok(());
         }
-        let rows = std::mem::take(&mut sim.world.samples);
-        let deployment_rows = std::mem::take(&mut sim.world.deployment_samples);
-        let log = std::mem::take(&mut sim.world.log.buf);
-        let milestones = std::mem::take(&mut sim.world.log.milestones);
-        let written = self.write(sim, &rows, &deployment_rows, &log, &milestones);
+        let rows = std::mem::take(&mut world.samples);
+        let deployment_rows = std::mem::take(&mut world.deployment_samples);
+        let log = std::mem::take(&mut world.log.buf);
+        let milestones = std::mem::take(&mut world.log.milestones);
+        let written = self.write(world, &rows, &deployment_rows, &log, &milestones);
         // The buffers go back empty, with their capacity, for the next rows.
-        sim.world.samples = rows;
-        sim.world.samples.clear();
-        sim.world.deployment_samples = deployment_rows;
-        sim.world.deployment_samples.clear();
-        sim.world.log.buf = log;
-        sim.world.log.buf.clear();
-        sim.world.log.milestones = milestones;
-        sim.world.log.milestones.clear();
+        world.samples = rows;
+        world.samples.clear();
+        world.deployment_samples = deployment_rows;
+        world.deployment_samples.clear();
+        world.log.buf = log;
+        world.log.buf.clear();
+        world.log.milestones = milestones;
+        world.log.milestones.clear();
         written
     }
 
@@ -338,8 +333,8 @@ pub struct Recorder {
 
 impl Recorder {
     /// Creates `dir` if needed, removes the staged files that killed processes left there,
-    /// and stages the growing files of `sim`'s run.
-    pub fn create(sim: &Sim, dir: &Path) -> Result<Recorder, String> {
+    /// and stages the growing files of `world`'s run.
+    pub fn create(world: &World, dir: &Path) -> Result<Recorder, String> {
         let created: Vec<PathBuf> = dir
             .ancestors()
             .filter(|a| !a.as_os_str().is_empty() && !a.exists())
@@ -366,26 +361,26 @@ impl Recorder {
             Ok(BufWriter::with_capacity(1 << 16, file))
         };
         let ts = open("timeseries.csv")?;
-        let deps = if sim.world.loads.is_empty() {
+        let deps = if world.loads.is_empty() {
             None
         } else {
             Some(open("deployments.csv")?)
         };
-        let events = if sim.world.scenario.output.event_log {
+        let events = if world.scenario.output.event_log {
             Some(open("events.jsonl")?)
         } else {
             None
         };
-        rec.rows = Some(Rows::new(sim, ts, deps, events));
+        rec.rows = Some(Rows::new(world, ts, deps, events));
         Ok(rec)
     }
 
-    /// Writes what `sim` recorded so far when it holds enough to be worth it.
-    pub fn take(&mut self, sim: &mut Sim) -> Result<(), String> {
+    /// Writes what `world` recorded so far when it holds enough to be worth it.
+    pub fn take(&mut self, world: &mut World) -> Result<(), String> {
         self.rows
             .as_mut()
             .expect("open until finish")
-            .take(sim, false)
+            .take(world, false)
     }
 
     /// Writes the rest, renders the summary, charts and page, and renames every file into
@@ -395,11 +390,11 @@ impl Recorder {
     /// the staged files are removed (`Err("interrupted")`).
     pub fn finish(
         mut self,
-        sim: &mut Sim,
+        outputs: &mut Outputs,
         stop: &dyn Fn() -> bool,
     ) -> Result<Vec<PathBuf>, String> {
         let mut rows = self.rows.take().expect("open until finish");
-        rows.take(sim, true)?;
+        rows.take(&mut outputs.world, true)?;
         let done = rows.into_inner()?;
         let writers = std::iter::once(done.timeseries)
             .chain(done.deployments)
@@ -410,7 +405,7 @@ impl Recorder {
         for w in writers {
             clones.push(w.into_inner().map_err(|e| e.error().to_string())?);
         }
-        for (name, bytes) in super::render_rest(sim, &done.charts, &done.timeline)? {
+        for (name, bytes) in super::render_rest(outputs, &done.charts, &done.timeline)? {
             let mut staged = Staged::create(&self.dir.join(&name))?;
             staged
                 .file()

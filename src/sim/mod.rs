@@ -7,7 +7,6 @@
 //! metrics-server's scrape, then the HPA sync, then the cluster autoscaler, then sampling — so
 //! a sample sees everything that happened at its instant.
 
-use crate::api::Os;
 use crate::cluster::{DeploymentId, NodeId, NodeState, PodPhase, PoolId, ZONES};
 use crate::controllers::cluster_autoscaler::CaState;
 use crate::controllers::hpa::HpaController;
@@ -20,6 +19,10 @@ use crate::observe::SampleRow;
 use crate::observe::record::{NodeCreation, Record};
 use crate::scenario::{Action, Scenario};
 use crate::world::{Event, World};
+
+mod outputs;
+
+pub use outputs::{AutoscalerRecord, Outputs};
 
 /// A run that could not finish. Maps to exit code 1; the message names the seed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -505,42 +508,27 @@ impl Sim {
         self.world.starting
     }
 
-    /// Recounts everything kept incrementally (the cluster's sums and this run's pending
-    /// counters) and panics on a mismatch: a broken invariant is a bug.
+    /// Recounts everything kept incrementally and panics on a mismatch (`World::check_invariants`).
     pub fn check_invariants(&self) {
-        self.world.cluster.check_invariants();
-        let live = self
-            .world
-            .cluster
-            .deployments
-            .iter()
-            .flat_map(|d| d.pods.iter())
-            .map(|p| self.world.cluster.pod(*p));
-        let (mut unscheduled, mut starting) = (0, 0);
-        for p in live {
-            match p.phase {
-                PodPhase::Unscheduled => unscheduled += 1,
-                PodPhase::Starting | PodPhase::ImagePullBackOff => starting += 1,
-                _ => {}
-            }
-        }
-        assert_eq!(
-            (self.world.unscheduled, self.world.starting),
-            (unscheduled, starting),
-            "pending counters"
-        );
-        for p in &self.world.cluster.pools {
-            assert!(
-                p.nodes.len() <= crate::scenario::validate::MAX_NODES_PER_POOL as usize,
-                "pool {} over its limit",
-                p.spec.name
-            );
-        }
+        self.world.check_invariants();
     }
 
-    /// Nodes by OS, for the end-of-run screen.
-    pub fn os_of_pool(&self, pool: usize) -> Os {
-        self.world.scenario.pools[pool].os
+    /// The run is over: what the reports read.
+    pub fn finish(self) -> Outputs {
+        let Provisioner::ClusterAutoscaler(ca) = self.provisioner;
+        Outputs {
+            autoscaler: AutoscalerRecord {
+                enabled: ca.enabled,
+                pools: ca.pools,
+                failed: ca.failed,
+                failure_marks: ca.failure_marks,
+            },
+            hpa: self.hpa.runs,
+            trace_arrived: (0..self.world.traces.len())
+                .map(|i| self.jobs.trace_arrived(i))
+                .collect(),
+            world: self.world,
+        }
     }
 }
 

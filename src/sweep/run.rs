@@ -76,7 +76,7 @@ pub fn run(sweep: &Sweep, id: &SweepId, r: u64) -> RunRecord {
             sim.world.deployment_samples.clear();
             Ok(())
         })
-        .map(|()| sim)
+        .map(|()| sim.finish())
         .map_err(|e| e.to_string())
     });
     let (metrics, error) = match outcome {

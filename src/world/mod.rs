@@ -15,7 +15,7 @@ pub use event::Event;
 pub use load::{DeploymentLoad, pod_capacity};
 
 use crate::cloud::{Azure, Refusal};
-use crate::cluster::{ClassId, Cluster, Owner, Pod, PodId, PoolId, ZONES, Zone};
+use crate::cluster::{ClassId, Cluster, Owner, Pod, PodId, PodPhase, PoolId, ZONES, Zone};
 use crate::engine::{EventQueue, RngStreams, SimTime};
 use crate::observe::{CostMeter, DeploymentRow, Durations, EventLog, SampleRow};
 use crate::scenario::Scenario;
@@ -263,5 +263,37 @@ impl World {
     pub fn statically_fits(&mut self, class: ClassId, pool: usize, zone: Zone) -> bool {
         self.scheduler
             .statically_fits(&self.cluster, class, PoolId(pool as u32), zone)
+    }
+
+    /// Recounts everything kept incrementally (the cluster's sums and this run's pending
+    /// counters) and panics on a mismatch: a broken invariant is a bug.
+    pub fn check_invariants(&self) {
+        self.cluster.check_invariants();
+        let live = self
+            .cluster
+            .deployments
+            .iter()
+            .flat_map(|d| d.pods.iter())
+            .map(|p| self.cluster.pod(*p));
+        let (mut unscheduled, mut starting) = (0, 0);
+        for p in live {
+            match p.phase {
+                PodPhase::Unscheduled => unscheduled += 1,
+                PodPhase::Starting | PodPhase::ImagePullBackOff => starting += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(
+            (self.unscheduled, self.starting),
+            (unscheduled, starting),
+            "pending counters"
+        );
+        for p in &self.cluster.pools {
+            assert!(
+                p.nodes.len() <= crate::api::network::MAX_NODES_PER_POOL as usize,
+                "pool {} over its limit",
+                p.spec.name
+            );
+        }
     }
 }

@@ -39,7 +39,7 @@ deployment = "portal"
 replicas = 20
 "#;
 
-fn times(sim: &aksim::Sim, kind: &str, pool: &str) -> Vec<f64> {
+fn times(sim: &aksim::Outputs, kind: &str, pool: &str) -> Vec<f64> {
     events(sim, kind)
         .iter()
         .filter(|e| e["pool"] == pool)

@@ -216,7 +216,8 @@ proptest! {
             Ok(l) => l,
             Err(e) => panic!("invalid: {e}\n{toml}"),
         };
-        let sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).unwrap();
+        let mut sim = aksim::Sim::new(loaded.scenario);
+        sim.run(&mut |_, _| {}).unwrap();
         if let Err(e) = check(&sim) {
             prop_assert!(false, "{}\n{}", e, toml);
         }

@@ -92,7 +92,7 @@ fn a_new_random_stream_does_not_shift_existing_ones() {
 
 /// Every output of a finished run that the library renders, by name, as bytes (PNGs are
 /// drawn from the same data as their SVG twins and left out).
-fn rendered(sim: &aksim::Sim) -> Vec<(String, Vec<u8>)> {
+fn rendered(sim: &aksim::Outputs) -> Vec<(String, Vec<u8>)> {
     aksim::report::render(sim).unwrap()
 }
 

@@ -1208,7 +1208,7 @@ fn run_input(input: &Input, dir: &Path) -> Result<Outcome, String> {
         Err(e) => return Err(format!("the run failed: {e}")),
     }
     sim.check_invariants();
-    aksim::report::render(&sim).map_err(|e| format!("rendering failed: {e}"))?;
+    aksim::report::render(&sim.finish()).map_err(|e| format!("rendering failed: {e}"))?;
     if clock.elapsed() > WALL_LIMIT {
         return Err(format!("took {:.1} s", clock.elapsed().as_secs_f64()));
     }

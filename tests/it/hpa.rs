@@ -35,7 +35,7 @@ min_replicas = 1
 }
 
 /// (time in s, from, to) of every `hpa_scaled` line of deployment `d`.
-fn scalings(sim: &aksim::Sim, d: &str) -> Vec<(f64, i64, i64)> {
+fn scalings(sim: &aksim::Outputs, d: &str) -> Vec<(f64, i64, i64)> {
     events(sim, "hpa_scaled")
         .iter()
         .filter(|e| e["deployment"] == d)
@@ -225,7 +225,7 @@ fn the_metrics_window_decides_how_much_of_a_step_the_hpa_sees() {
             )
         )
     };
-    let first = |sim: &aksim::Sim| scalings(sim, "api").first().copied();
+    let first = |sim: &aksim::Outputs| scalings(sim, "api").first().copied();
     assert_eq!(first(&run(&scenario(""))), Some((660.0, 4, 7)));
     assert_eq!(
         first(&run(&scenario("window = \"15s\""))),
@@ -250,7 +250,7 @@ fn a_per_direction_tolerance_holds_a_scale_up_the_flag_would_make() {
             )
         )
     };
-    let first = |sim: &aksim::Sim| scalings(sim, "api").first().copied();
+    let first = |sim: &aksim::Outputs| scalings(sim, "api").first().copied();
     assert_eq!(first(&run(&scenario("behavior = {}"))), Some((0.0, 4, 6)));
     assert_eq!(
         first(&run(&scenario(

@@ -959,10 +959,10 @@ metrics = [{{ type = \"Resource\", resource = {{ name = \"cpu\", target = {{ typ
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let mut sim = aksim::Sim::new(load(&toml).scenario);
-    let mut recorder = aksim::report::Recorder::create(&sim, &out).unwrap();
+    let mut recorder = aksim::report::Recorder::create(&sim.world, &out).unwrap();
     let mut most = (0, 0, 0);
     sim.run_observed(&mut |_, _| {}, &mut |sim, _| {
-        recorder.take(sim)?;
+        recorder.take(&mut sim.world)?;
         most = (
             most.0.max(sim.world.samples.len()),
             most.1.max(sim.world.deployment_samples.len()),
@@ -971,7 +971,7 @@ metrics = [{{ type = \"Resource\", resource = {{ name = \"cpu\", target = {{ typ
         Ok(())
     })
     .unwrap();
-    let written = recorder.finish(&mut sim, &|| false).unwrap();
+    let written = recorder.finish(&mut sim.finish(), &|| false).unwrap();
     assert!(most.0 < 8_192 + 3 && most.1 < 8_192 + 1, "{most:?}");
     assert!(most.2 < (4 << 20) + 4096, "{most:?}");
     let whole = run_loaded(load(&toml));
@@ -993,7 +993,7 @@ metrics = [{{ type = \"Resource\", resource = {{ name = \"cpu\", target = {{ typ
         .collect();
     assert!(left.is_empty(), "{left:?}");
     // The charts keep at most 4,096 instants of the 25,921 (every 8th: 3,241).
-    let data = aksim::report::stream::ChartData::of(&whole);
+    let data = aksim::report::stream::ChartData::of(&whole.world);
     assert_eq!(data.running.len(), 25_921usize.div_ceil(8));
 }
 

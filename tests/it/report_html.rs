@@ -68,7 +68,7 @@ fn hostile_report(dir: &Path) -> (PathBuf, usize) {
         );
     }
     let outputs = aksim::report::render(&sim).expect("render");
-    let data = aksim::report::stream::ChartData::of(&sim);
+    let data = aksim::report::stream::ChartData::of(&sim.world);
     let charts = aksim::report::charts(&sim, &data).len();
     let page = dir.join("report.html");
     let html = &outputs.iter().find(|(n, _)| n == "report.html").unwrap().1;

@@ -1,6 +1,6 @@
 //! Runs inline scenarios through the library.
 
-use aksim::Sim;
+use aksim::Outputs;
 
 /// A minimal valid cluster: a 2-node Linux system pool in zone 1. Append pools and deployments.
 pub const BASE: &str = r#"
@@ -40,12 +40,12 @@ pub fn load_in_dir(scenario: &str, files: &[(&str, &str)]) -> Result<aksim::Load
 }
 
 /// Validates and runs `toml`, checks the cluster's invariants, and returns the finished run.
-pub fn run(toml: &str) -> Sim {
+pub fn run(toml: &str) -> Outputs {
     run_loaded(load(toml))
 }
 
 /// Runs a loaded scenario, checks the cluster's invariants, and returns the finished run.
-pub fn run_loaded(loaded: aksim::Loaded) -> Sim {
+pub fn run_loaded(loaded: aksim::Loaded) -> Outputs {
     let sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).expect("run");
     sim.check_invariants();
     sim
@@ -60,7 +60,7 @@ pub fn line_of(toml: &str, needle: &str) -> usize {
 }
 
 /// The event log's lines of one kind, parsed.
-pub fn events(sim: &Sim, kind: &str) -> Vec<serde_json::Value> {
+pub fn events(sim: &Outputs, kind: &str) -> Vec<serde_json::Value> {
     sim.world
         .log
         .buf

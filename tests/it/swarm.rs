@@ -13,10 +13,10 @@
 
 use std::time::Instant;
 
-use aksim::Sim;
 use aksim::cluster::{ClassId, Cluster, NodeState, PodPhase, ZONES};
 use aksim::engine::{SimDuration, SimTime};
 use aksim::observe::cost::micro_per_hour;
+use aksim::{Outputs, Sim};
 
 use crate::support::{Rng, catch, env_u64};
 
@@ -1823,7 +1823,7 @@ impl Watch {
     }
 
     /// What holds once the run is over.
-    pub fn at_end(&self, sim: &Sim) -> Result<(), String> {
+    pub fn at_end(&self, sim: &Outputs) -> Result<(), String> {
         // One sample per interval, from 0 to the end.
         let interval = sim.world.scenario.simulation.sample_interval.as_ms();
         let expected = sim.world.end.as_ms() / interval + 1;
@@ -1931,12 +1931,13 @@ pub fn run_case(case: &Case, every_instant: bool) -> Result<Ran, String> {
     let mut watch = Watch::new(&sim, every_instant);
     sim.run_observed(&mut |_, _| {}, &mut |sim, t| watch.after_instant(sim, t))
         .map_err(|e| e.to_string())?;
+    let sim = sim.finish();
     watch.at_end(&sim)?;
     // One case in eight runs twice, unwatched the second time: the same seed must give the
     // same events and summary (a map iterated in hash order would differ between runs).
     if let Some(scenario) = again {
         let other = aksim::simulate(scenario, &mut |_, _| {}).map_err(|e| e.to_string())?;
-        let json = |s: &Sim| serde_json::to_string(&aksim::report::Summary::of(s)).unwrap();
+        let json = |s: &Outputs| serde_json::to_string(&aksim::report::Summary::of(s)).unwrap();
         if other.world.log.buf != sim.world.log.buf || json(&other) != json(&sim) {
             return Err("the same scenario and seed ran differently twice".into());
         }
@@ -2044,7 +2045,8 @@ fn the_watch_notices_a_lost_pod_and_a_stuck_drain() {
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
     let loaded = crate::support::load_in_dir(&case.toml, &files).unwrap();
-    let mut sim = aksim::simulate(loaded.scenario, &mut |_, _| {}).unwrap();
+    let mut sim = Sim::new(loaded.scenario);
+    sim.run(&mut |_, _| {}).unwrap();
     let end = sim.world.end;
     assert_eq!(Watch::new(&sim, true).check(&sim, end), Ok(()));
     sim.world.stats.pods_created += 1;
