@@ -11,11 +11,67 @@ use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::observe::cost::micro_per_hour;
 use crate::scenario::VcpuQuota;
 
-/// Why Azure refused new VMs: a reason key (Azure's error code) and a message.
+/// Why Azure refused new VMs: its error code and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    pub key: &'static str,
+    pub code: ErrorCode,
     pub message: String,
+}
+
+/// The error code of a refused or failed VM request, as Azure and AKS report it (the scale
+/// set's activity log, `az aks nodepool scale`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// AKS's node limit per pool or per cluster.
+    NodeLimitExceeded,
+    /// The node subnet has no addresses left for the VM (and, with Azure CNI, its pods).
+    SubnetIsFull,
+    /// Azure CNI Overlay: no /24 of the pod CIDR is left for another node.
+    PodCidrFull,
+    /// The VM family's regional vCPU quota.
+    QuotaExceeded,
+    /// No capacity for the size in the zone (or the zone is down).
+    ZonalAllocationFailed,
+    /// No capacity for the size in the region (a regional pool).
+    AllocationFailed,
+    /// The VM did not register as a node within `max-node-provision-time` (the cluster
+    /// autoscaler's verdict, not Azure's).
+    ProvisioningTimeout,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NodeLimitExceeded => "NodeLimitExceeded",
+            ErrorCode::SubnetIsFull => "SubnetIsFull",
+            ErrorCode::PodCidrFull => "PodCidrFull",
+            ErrorCode::QuotaExceeded => "QuotaExceeded",
+            ErrorCode::ZonalAllocationFailed => "ZonalAllocationFailed",
+            ErrorCode::AllocationFailed => "AllocationFailed",
+            ErrorCode::ProvisioningTimeout => "ProvisioningTimeout",
+        }
+    }
+}
+
+impl Refusal {
+    /// The refusal of a VM the cluster could not take when it was created.
+    pub fn of_create_error(e: &CreateError) -> Self {
+        let (code, message) = match e {
+            CreateError::SubnetFull { needed, free } => (
+                ErrorCode::SubnetIsFull,
+                format!("the node needs {needed} subnet addresses and {free} are free"),
+            ),
+            CreateError::PodCidrFull => (
+                ErrorCode::PodCidrFull,
+                "the overlay pod CIDR has no /24 left for another node".to_string(),
+            ),
+            CreateError::NodeLimit { scope, limit } => (
+                ErrorCode::NodeLimitExceeded,
+                format!("the {scope} already has {limit} nodes, the AKS limit"),
+            ),
+        };
+        Refusal { code, message }
+    }
 }
 
 /// Azure's state for one cluster.
@@ -71,13 +127,13 @@ impl Azure {
         if let Err(e) = c.room_for(PoolId(pool as u32), count) {
             return Err(match e {
                 CreateError::NodeLimit { scope, limit } => Refusal {
-                    key: "NodeLimitExceeded",
+                    code: ErrorCode::NodeLimitExceeded,
                     message: format!(
                         "the {scope} would have more than {limit} nodes, the AKS limit"
                     ),
                 },
                 CreateError::SubnetFull { needed, free } => Refusal {
-                    key: "SubnetIsFull",
+                    code: ErrorCode::SubnetIsFull,
                     message: if count == 1 {
                         format!("the node needs {needed} subnet addresses and {free} are free")
                     } else {
@@ -88,7 +144,7 @@ impl Azure {
                     },
                 },
                 CreateError::PodCidrFull => Refusal {
-                    key: "PodCidrFull",
+                    code: ErrorCode::PodCidrFull,
                     message: "the overlay pod CIDR has no /24 left for another node".into(),
                 },
             });
@@ -111,7 +167,7 @@ impl Azure {
             let want = n * u64::from(spec.sku.vcpu);
             if used + want > q.vcpus {
                 return Err(Refusal {
-                    key: "QuotaExceeded",
+                    code: ErrorCode::QuotaExceeded,
                     message: format!(
                         "{want} more {} vCPUs would exceed the regional quota: {used} of {} in use",
                         q.family, q.vcpus
@@ -123,7 +179,7 @@ impl Azure {
         let available = |z: Zone| -> Result<(), Refusal> {
             if z.0 > 0 && self.zone_down[z.0 as usize].is_some_and(|until| until > now) {
                 return Err(Refusal {
-                    key: "ZonalAllocationFailed",
+                    code: ErrorCode::ZonalAllocationFailed,
                     message: format!("zone {} is down", z.0),
                 });
             }
@@ -132,10 +188,10 @@ impl Azure {
             });
             if out {
                 return Err(Refusal {
-                    key: if z.0 == 0 {
-                        "AllocationFailed"
+                    code: if z.0 == 0 {
+                        ErrorCode::AllocationFailed
                     } else {
-                        "ZonalAllocationFailed"
+                        ErrorCode::ZonalAllocationFailed
                     },
                     message: if z.0 == 0 {
                         format!("no capacity for {} in the region", spec.sku.name)
@@ -158,9 +214,9 @@ impl Azure {
         if open.is_empty() {
             // Every zone refused: the first zone's code, every zone's reason.
             let messages: Vec<String> = refusals.iter().map(|r| r.message.clone()).collect();
-            let key = refusals.first().expect("a pool has at least one zone").key;
+            let code = refusals.first().expect("a pool has at least one zone").code;
             return Err(Refusal {
-                key,
+                code,
                 message: messages.join("; "),
             });
         }
@@ -188,7 +244,7 @@ impl Azure {
     ) -> (Vec<Zone>, Option<Refusal>) {
         match self.check(cluster, quotas, pool, count, now) {
             Ok(zones) => (zones, None),
-            Err(r) if r.key == "SubnetIsFull" => {
+            Err(r) if r.code == ErrorCode::SubnetIsFull => {
                 let c = cluster;
                 let per = c.pools[pool].spec.ips_per_node.max(1);
                 let fit = (c.subnet_ips.saturating_sub(c.ips_used) / per) as u32;
@@ -207,7 +263,7 @@ impl Azure {
                 (
                     zones,
                     Some(Refusal {
-                        key: r.key,
+                        code: r.code,
                         message,
                     }),
                 )

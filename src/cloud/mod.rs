@@ -3,4 +3,4 @@
 
 pub mod azure;
 
-pub use azure::{Azure, Refusal};
+pub use azure::{Azure, ErrorCode, Refusal};

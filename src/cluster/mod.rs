@@ -350,22 +350,6 @@ pub enum CreateError {
     },
 }
 
-impl CreateError {
-    pub fn reason(&self) -> String {
-        match self {
-            CreateError::SubnetFull { needed, free } => format!(
-                "SubnetIsFull: the node needs {needed} subnet addresses and {free} are free"
-            ),
-            CreateError::PodCidrFull => {
-                "PodCidrFull: the overlay pod CIDR has no /24 left for another node".into()
-            }
-            CreateError::NodeLimit { scope, limit } => {
-                format!("NodeLimitExceeded: the {scope} already has {limit} nodes, the AKS limit")
-            }
-        }
-    }
-}
-
 /// What a cluster starts from: its pools, DaemonSets, network and images, and its workloads'
 /// pod templates.
 pub struct Spec<'a> {

@@ -27,7 +27,7 @@ use crate::observe::round3;
 use crate::scheduler::filter::{self, Placed};
 
 use super::node_lifecycle::{self, NodeObserver};
-use crate::cloud::Refusal;
+use crate::cloud::{ErrorCode, Refusal};
 use crate::world::{Event, World};
 
 /// Pods younger than this make the loop wait one iteration for more (`static_autoscaler.go`,
@@ -173,17 +173,17 @@ impl CaState {
     /// A scale-up of `pool` failed: back it off and say why.
     fn scale_up_failed(&mut self, world: &mut World, pool: usize, refusal: &Refusal, now: SimTime) {
         let s = self.backoff_settings(world);
-        let until = self.pools[pool].backoff.fail(now, s, refusal.key);
-        self.count_failure(refusal.key);
+        let until = self.pools[pool].backoff.fail(now, s, refusal.code.as_str());
+        self.count_failure(refusal.code.as_str());
         let name = world.scenario.pools[pool].name.clone();
         self.failure_marks
-            .push((now, format!("{name}: {}", refusal.key)));
+            .push((now, format!("{name}: {}", refusal.code.as_str())));
         let until_clock = world.log.wall_clock(until);
         world.log.emit(
             now,
             Record::CaScaleUpFailed {
                 pool: name.into(),
-                reason: refusal.key,
+                reason: refusal.code.as_str(),
                 message: (&refusal.message).into(),
                 backoff_until: until_clock.into(),
             },
@@ -270,7 +270,7 @@ impl CaState {
             }
             names.sort();
             let refusal = Refusal {
-                key: "ProvisioningTimeout",
+                code: ErrorCode::ProvisioningTimeout,
                 message: format!(
                     "{} node(s) did not register within {limit}: {}",
                     names.len(),

@@ -16,6 +16,7 @@
 //! [`NodeObserver`].
 
 use super::{job, kubelet, replicaset};
+use crate::cloud::Refusal;
 use crate::cluster::{FAULT_VM, FAULT_ZONE, NodeId, NodeState, Owner, PodId, PodPhase, PoolId};
 use crate::engine::{SimDuration, SimTime};
 use crate::observe::record::{NodeCreation, NotReadyCause, Record};
@@ -46,7 +47,7 @@ pub(crate) fn create_node(
         Ok(zones) => create_node_in(world, obs, pool, zones[0], now, why),
         Err(r) => {
             let zone = world.cluster.next_zone(pool);
-            node_create_failed(world, pool, zone, &format!("{}: {}", r.key, r.message), now);
+            node_create_failed(world, pool, zone, &r, now);
             None
         }
     }
@@ -56,9 +57,10 @@ pub(crate) fn node_create_failed(
     world: &mut World,
     pool: PoolId,
     zone: crate::cluster::Zone,
-    reason: &str,
+    refusal: &Refusal,
     now: SimTime,
 ) {
+    let reason = format!("{}: {}", refusal.code.as_str(), refusal.message);
     let pool_name = world.scenario.pools[pool.idx()].name.clone();
     world.log.emit(
         now,
@@ -68,7 +70,7 @@ pub(crate) fn node_create_failed(
             reason: reason.into(),
         },
     );
-    let key = reason.split(':').next().unwrap_or("").to_string();
+    let key = refusal.code.as_str().to_string();
     match world
         .stats
         .node_create_failures
@@ -130,7 +132,7 @@ pub(crate) fn create_node_in(
             Some(node)
         }
         Err(e) => {
-            node_create_failed(world, pool, zone, &e.reason(), now);
+            node_create_failed(world, pool, zone, &Refusal::of_create_error(&e), now);
             None
         }
     }
