@@ -132,6 +132,35 @@ struct Candidate {
     classes: Vec<ClassId>,
 }
 
+/// The pending pods a scale-up considers, or why it does nothing.
+enum Pending {
+    /// Nothing to do.
+    None,
+    /// Every pending pod is younger than `YOUNG_POD`: wait a loop for more.
+    TooYoung,
+    /// The pods, and their groups by class (each group's pods, in id order).
+    Groups(Vec<PodId>, Vec<(ClassId, Vec<PodId>)>),
+}
+
+/// The options of one scale-up.
+struct Options {
+    candidates: Vec<Candidate>,
+    /// Why each other autoscaled pool was left out.
+    skipped: Vec<String>,
+    /// Per pool: the pending classes it can host.
+    hostable: Vec<Vec<ClassId>>,
+    /// The cluster's size when the options were made.
+    total: u32,
+}
+
+/// What a scale-up does: the expander's options and reasoning, and each member pool's share.
+struct Plan {
+    options: Vec<ExpansionOption>,
+    why: String,
+    members: Vec<usize>,
+    split: Vec<u32>,
+}
+
 impl CaState {
     /// The autoscaler's loop is due: run it, then arm the next one.
     pub fn on_scan(&mut self, world: &mut World, now: SimTime) {
@@ -358,10 +387,33 @@ impl CaState {
     /// Scale-up. Returns true when the loop waits one iteration for more pods (which also
     /// skips scale-down).
     fn scale_up(&mut self, world: &mut World, now: SimTime) -> bool {
-        if world.unscheduled_pods() == 0 {
+        let (pods, groups) = match self.pending_groups(world, now) {
+            Pending::None => return false,
+            Pending::TooYoung => return true,
+            Pending::Groups(pods, groups) => (pods, groups),
+        };
+        let left = self.left_after_upcoming(world, &groups);
+        let pending: u32 = left.iter().sum();
+        if pending == 0 {
             return false;
         }
-        let profile = world.scenario.autoscaler.clone();
+        let options = self.options(world, &groups, &left, now);
+        let Some(plan) = self.plan(world, &options, pending, now) else {
+            return false;
+        };
+        self.log_scale_up(world, &pods, &options, &plan, pending, now);
+        self.grow_pools(world, plan, now);
+        false
+    }
+
+    /// The pending pods the loop considers (unschedulable, old enough, not expendable) in
+    /// equivalence groups by class, without the classes some existing node can take now
+    /// (those are the scheduler's to place); or why there is nothing to do.
+    fn pending_groups(&mut self, world: &mut World, now: SimTime) -> Pending {
+        if world.unscheduled_pods() == 0 {
+            return Pending::None;
+        }
+        let profile = &world.scenario.autoscaler;
         let mut pods: Vec<PodId> = world.scheduler.failed_pods(&world.cluster).collect();
         pods.sort_unstable();
         pods.dedup();
@@ -373,7 +425,7 @@ impl CaState {
                 && now.since(pod.created_at) >= profile.new_pod_scale_up_delay
         });
         if pods.is_empty() {
-            return false;
+            return Pending::None;
         }
         // Equivalence groups, by class, in class order.
         let mut groups: Vec<(ClassId, Vec<PodId>)> = Vec::new();
@@ -399,7 +451,7 @@ impl CaState {
             }
         }
         if groups.is_empty() {
-            return false;
+            return Pending::None;
         }
         let c = &world.cluster;
         if groups
@@ -407,9 +459,18 @@ impl CaState {
             .flat_map(|(_, v)| v)
             .all(|p| now.since(c.pod(*p).created_at) < YOUNG_POD)
         {
-            return true;
+            return Pending::TooYoung;
         }
-        // Nodes on their way absorb what fits on them.
+        Pending::Groups(pods, groups)
+    }
+
+    /// Pods left in each group once the nodes on their way have absorbed what fits on them
+    /// (one binpacking estimate per pool and zone with upcoming nodes).
+    fn left_after_upcoming(
+        &mut self,
+        world: &mut World,
+        groups: &[(ClassId, Vec<PodId>)],
+    ) -> Vec<u32> {
         let mut left: Vec<u32> = groups.iter().map(|(_, v)| v.len() as u32).collect();
         let mut coming: Vec<(usize, Zone, u32)> = Vec::new();
         for id in &self.upcoming {
@@ -422,7 +483,7 @@ impl CaState {
         }
         coming.sort_unstable();
         for (p, z, k) in coming {
-            let input = self.pod_groups(world, &groups, &left, |s, class| {
+            let input = self.pod_groups(world, groups, &left, |s, class| {
                 s.statically_fits(class, p, z)
             });
             if input.is_empty() {
@@ -433,11 +494,19 @@ impl CaState {
                 left[gid as usize] -= placed;
             }
         }
-        let pending: u32 = left.iter().sum();
-        if pending == 0 {
-            return false;
-        }
-        // One option per pool that can grow.
+        left
+    }
+
+    /// One expansion option per autoscaled pool that can grow for the pods left, with the
+    /// classes it can host, and why each other pool was skipped.
+    fn options(
+        &mut self,
+        world: &mut World,
+        groups: &[(ClassId, Vec<PodId>)],
+        left: &[u32],
+        now: SimTime,
+    ) -> Options {
+        let profile = world.scenario.autoscaler.clone();
         let total = self.cluster_size(world);
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut skipped: Vec<String> = Vec::new();
@@ -488,7 +557,7 @@ impl CaState {
                 .ok()
                 .and_then(|z| z.first().copied())
                 .unwrap_or(zones[0]);
-            let input = self.pod_groups(world, &groups, &left, |_, class| classes.contains(&class));
+            let input = self.pod_groups(world, groups, left, |_, class| classes.contains(&class));
             let template = self.template(world, p, zone);
             let e = estimate(&template, &input, cap);
             if e.nodes == 0 {
@@ -520,13 +589,26 @@ impl CaState {
                 classes,
             });
         }
-        let options: Vec<ExpansionOption> = candidates.iter().map(|c| c.option.clone()).collect();
+        Options {
+            candidates,
+            skipped,
+            hostable,
+            total,
+        }
+    }
+
+    /// The expander's choice among the options, spread over the similar pools
+    /// (`--balance-similar-node-groups`); `None` (logged when the reason changes) when no
+    /// option is left.
+    fn plan(&mut self, world: &mut World, o: &Options, pending: u32, now: SimTime) -> Option<Plan> {
+        let profile = &world.scenario.autoscaler;
+        let options: Vec<ExpansionOption> = o.candidates.iter().map(|c| c.option.clone()).collect();
         let chosen = autoscaler::choose(&profile.expander, &options, &mut self.rng);
         let Some((best, why)) = chosen else {
-            let text = if skipped.is_empty() {
+            let text = if o.skipped.is_empty() {
                 "no autoscaled pool can run them (selectors, taints or OS)".to_string()
             } else {
-                skipped.join("; ")
+                o.skipped.join("; ")
             };
             if text != self.no_scale_up_logged {
                 world.log.emit(
@@ -538,18 +620,18 @@ impl CaState {
                 );
                 self.no_scale_up_logged = text;
             }
-            return false;
+            return None;
         };
         self.no_scale_up_logged.clear();
-        let best_pool = candidates[best].option.group;
+        let best_pool = o.candidates[best].option.group;
         // Similar pools share the new nodes (`--balance-similar-node-groups`).
         let mut members = vec![best_pool];
         if profile.balance_similar_node_groups {
-            for (q, can) in hostable.iter().enumerate() {
+            for (q, can) in o.hostable.iter().enumerate() {
                 if q != best_pool
                     && world.scenario.pools[q].enable_auto_scaling
                     && self.pools[q].backoff.active(now).is_none()
-                    && *can == candidates[best].classes
+                    && *can == o.candidates[best].classes
                     && self.similar(world, best_pool, q)
                 {
                     members.push(q);
@@ -565,46 +647,69 @@ impl CaState {
                 )
             })
             .collect();
-        let mut wanted = candidates[best].option.node_count;
+        let mut wanted = o.candidates[best].option.node_count;
         if profile.max_nodes_total > 0 {
-            wanted = wanted.min(profile.max_nodes_total.saturating_sub(total));
+            wanted = wanted.min(profile.max_nodes_total.saturating_sub(o.total));
         }
         let split = autoscaler::balance(&sizes, wanted);
-        // The decision, with the options and the expander's reasoning.
+        Some(Plan {
+            options,
+            why,
+            members,
+            split,
+        })
+    }
+
+    /// The decision, with the options and the expander's reasoning.
+    fn log_scale_up(
+        &self,
+        world: &mut World,
+        pods: &[PodId],
+        o: &Options,
+        plan: &Plan,
+        pending: u32,
+        now: SimTime,
+    ) {
         let names: Vec<String> = pods.iter().take(5).map(|p| world.pod_name(*p)).collect();
         let reasons: Vec<String> = world
             .scheduler
-            .reasons_of(&pods)
+            .reasons_of(pods)
             .into_iter()
             .map(|(r, n)| format!("{r} ({n})"))
             .collect();
-        let listed: Vec<String> = options
+        let listed: Vec<String> = plan
+            .options
             .iter()
             .map(|o| format!("{}: {} node(s) for {} pod(s)", o.name, o.node_count, o.pods))
             .collect();
-        let plan: Vec<String> = members
+        let pools: Vec<String> = plan
+            .members
             .iter()
-            .zip(&split)
+            .zip(&plan.split)
             .filter(|(_, n)| **n > 0)
             .map(|(p, n)| format!("{} +{n}", world.scenario.pools[*p].name))
             .collect();
         world.log.emit(
             now,
             Record::CaScaleUp {
-                pools: plan.join(", ").into(),
-                nodes: split.iter().sum(),
+                pools: pools.join(", ").into(),
+                nodes: plan.split.iter().sum(),
                 cause: ScaleUpCause::PendingPods {
                     pending_pods: pending,
                     pods: names.join(", ").into(),
                     reasons: reasons.join("; ").into(),
                     options: listed.join("; ").into(),
-                    expander: why.into(),
-                    skipped: skipped.join("; ").into(),
+                    expander: (&plan.why).into(),
+                    skipped: o.skipped.join("; ").into(),
                 },
             },
         );
+    }
+
+    /// Asks Azure for each pool's share of the plan and creates the VMs it grants.
+    fn grow_pools(&mut self, world: &mut World, plan: Plan, now: SimTime) {
         let mut grew = false;
-        for (p, n) in members.into_iter().zip(split) {
+        for (p, n) in plan.members.into_iter().zip(plan.split) {
             if n == 0 {
                 continue;
             }
@@ -632,7 +737,6 @@ impl CaState {
         if grew {
             self.last_scale_up = Some(now);
         }
-        false
     }
 
     /// The pending groups (with pods left) that `keep` accepts, as estimator input; each
