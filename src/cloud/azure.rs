@@ -1,6 +1,7 @@
 //! Azure as the node provisioners see it: whether VMs can be created (AKS's node limits, the
 //! subnet's addresses, the overlay pod CIDR, the family's regional vCPU quota, zones down and
-//! stock-outs), the draws of provisioning delays and faults, and each pool's price.
+//! stock-outs) with Azure's error codes, creating and deleting VMs (the bill starts and
+//! stops with them), the draws of provisioning delays and faults, and each pool's price.
 
 use rand::RngExt;
 
@@ -8,6 +9,7 @@ use crate::api::PoolSpec;
 use crate::cluster::{Cluster, CreateError, NodeId, NodeState, PoolId, ZONES, Zone};
 use crate::engine::rng::Stream;
 use crate::engine::{RngStreams, SimDuration, SimTime};
+use crate::observe::CostMeter;
 use crate::observe::cost::micro_per_hour;
 use crate::scenario::VcpuQuota;
 
@@ -106,6 +108,42 @@ impl Azure {
             zone_down: [None; ZONES],
             stock_outs: Vec::new(),
         }
+    }
+
+    /// Creates a VM of `pool` in `zone`: the cluster gets its node (provisioning) and the
+    /// bill starts. `Err` when the cluster cannot take it (node limits, subnet, pod CIDR).
+    pub fn create_vm(
+        &mut self,
+        cluster: &mut Cluster,
+        cost: &mut CostMeter,
+        pool: PoolId,
+        zone: Zone,
+        now: SimTime,
+    ) -> Result<NodeId, CreateError> {
+        let node = cluster.create_node(pool, zone, now)?;
+        let p = pool.idx();
+        cost.node_started(p, zone.0 as usize, self.price_micro[p], now);
+        Ok(node)
+    }
+
+    /// How long a new VM of pool `p` takes to boot and register, drawn from the pool's
+    /// provisioning stream.
+    pub fn provisioning_delay(&mut self, spec: &PoolSpec, p: usize) -> SimDuration {
+        spec.provisioning_delay.sample(&mut self.pool_rngs[p])
+    }
+
+    /// Deletes `node`'s VM: the cluster forgets the node and the bill stops.
+    pub fn delete_vm(
+        &mut self,
+        cluster: &mut Cluster,
+        cost: &mut CostMeter,
+        node: NodeId,
+        now: SimTime,
+    ) {
+        let n = cluster.node(node);
+        let (p, zi, created) = (n.pool.idx(), n.zone.0 as usize, n.created_at);
+        cluster.delete_node(node);
+        cost.node_stopped(p, zi, self.price_micro[p], created, now);
     }
 
     /// Whether Azure can create `count` more VMs in `pool` now, and in which zones (best-effort

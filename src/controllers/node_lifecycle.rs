@@ -91,21 +91,19 @@ pub(crate) fn create_node_in(
     now: SimTime,
     why: NodeCreation,
 ) -> Option<NodeId> {
-    match world.cluster.create_node(pool, zone, now) {
+    match world
+        .cloud
+        .create_vm(&mut world.cluster, &mut world.cost, pool, zone, now)
+    {
         Ok(node) => {
             let p = pool.idx();
-            let zi = zone.0 as usize;
-            world
-                .cost
-                .node_started(p, zi, world.cloud.price_micro[p], now);
             world.stats.nodes_created_by_pool[p] += 1;
             world.track_peaks();
+            // The initial nodes are there when the run starts (a running cluster).
             let delay = if now == SimTime::ZERO && why == NodeCreation::Initial {
                 SimDuration::ZERO
             } else {
-                world.scenario.pools[p]
-                    .provisioning_delay
-                    .sample(&mut world.cloud.pool_rngs[p])
+                world.cloud.provisioning_delay(&world.scenario.pools[p], p)
             };
             let n = world.cluster.node(node);
             let (name, pool_name) = (n.name.clone(), world.scenario.pools[p].name.clone());
@@ -223,7 +221,7 @@ pub(crate) fn delete_node(
     why: &str,
 ) {
     let n = world.cluster.node(node);
-    let (p, zi, created) = (n.pool.idx(), n.zone.0 as usize, n.created_at);
+    let p = n.pool.idx();
     let name = n.name.clone();
     let pods: Vec<PodId> = n.pods.clone();
     for pod in &pods {
@@ -234,10 +232,9 @@ pub(crate) fn delete_node(
         world.unready_nodes -= 1;
     }
     obs.deleted(node);
-    world.cluster.delete_node(node);
     world
-        .cost
-        .node_stopped(p, zi, world.cloud.price_micro[p], created, now);
+        .cloud
+        .delete_vm(&mut world.cluster, &mut world.cost, node, now);
     let pool = world.scenario.pools[p].name.clone();
     world.log.emit(
         now,

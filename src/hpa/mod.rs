@@ -2,8 +2,8 @@
 //! `replica_calculator.go`, autoscaling/v2): the validated spec of one HPA, the controller
 //! settings, the replica calculator (`replicas.rs`, pure) and the per-HPA controller state with
 //! its normalization — stabilization windows, rate limits, min/max clamping and conditions
-//! (`controller.rs`, pure). The simulation builds the pod list and the metric samples and
-//! applies the decision to the deployment.
+//! (`controller.rs`, pure). The HPA controller's sync (`controllers/hpa.rs`) builds the pod
+//! list and the metric samples and applies the decision to the deployment.
 
 pub mod controller;
 pub mod replicas;
