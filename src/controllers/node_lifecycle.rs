@@ -17,7 +17,9 @@
 
 use super::{job, kubelet, replicaset};
 use crate::cloud::Refusal;
-use crate::cluster::{FAULT_VM, FAULT_ZONE, NodeId, NodeState, Owner, PodId, PodPhase, PoolId};
+use crate::cluster::{
+    FAULT_VM, FAULT_ZONE, NodeId, NodeState, Owner, PodId, PodPhase, PoolId, ZONES,
+};
 use crate::engine::{SimDuration, SimTime};
 use crate::observe::record::{NodeCreation, NotReadyCause, Record};
 use crate::world::{Event, OutageRecord, World};
@@ -567,6 +569,52 @@ pub fn track_outages(world: &mut World, now: SimTime) {
         } else if now > o.end + toleration {
             // Over, and its evictions (if any) are past: nothing went pending.
             o.pending_cleared_at = Some(o.end);
+        }
+    }
+}
+
+/// `count` nodes of `pool` are removed as AKS scales a pool in (`az aks nodepool scale`):
+/// zones kept balanced, the newest instance first, nodes already draining not chosen again,
+/// and a system pool never below one node.
+pub fn remove_nodes(
+    world: &mut World,
+    obs: &mut dyn NodeObserver,
+    pool: usize,
+    count: u32,
+    now: SimTime,
+) {
+    for _ in 0..count {
+        let c = &world.cluster;
+        let staying: Vec<NodeId> = c.pools[pool]
+            .nodes
+            .iter()
+            .copied()
+            .filter(|n| c.node(*n).state != NodeState::Deleting)
+            .collect();
+        // AKS keeps at least one node in a system pool (validation checks the planned
+        // counts; a failed node creation can still leave only one).
+        if world.scenario.pools[pool].mode == crate::api::Mode::System && staying.len() <= 1 {
+            let name = world.scenario.pools[pool].name.clone();
+            world.log.emit(
+                now,
+                Record::NodeRemoveRefused {
+                    pool: name.into(),
+                    reason: "a system pool keeps at least one node".into(),
+                },
+            );
+            break;
+        }
+        let mut per_zone = [0u32; ZONES];
+        for n in &staying {
+            per_zone[c.node(*n).zone.0 as usize] += 1;
+        }
+        let victim = staying
+            .iter()
+            .copied()
+            .max_by_key(|n| (per_zone[c.node(*n).zone.0 as usize], n.0));
+        match victim {
+            Some(n) => drain_node(world, obs, n, now, "scenario event remove_nodes", None),
+            None => break,
         }
     }
 }

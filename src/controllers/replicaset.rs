@@ -8,6 +8,7 @@ use std::cmp::Reverse;
 
 use crate::cluster::{DeploymentId, PodId, PodPhase};
 use crate::engine::SimTime;
+use crate::observe::record::Record;
 use crate::world::World;
 
 /// Every ReplicaSet replaces the pods it lost.
@@ -75,4 +76,25 @@ pub(crate) fn scale_down_order(world: &World, d: DeploymentId, now: SimTime) -> 
         )
     });
     pods
+}
+
+/// A deployment is scaled to `replicas` by hand (`kubectl scale`, a scenario event).
+pub fn scale(world: &mut World, d: DeploymentId, replicas: u32, now: SimTime) {
+    let i = d.idx();
+    let name = world.cluster.deployments[i].name.clone();
+    let from = world.cluster.deployments[i].desired;
+    world.advance(d, now);
+    world.cluster.deployments[i].desired = replicas;
+    let load = &mut world.loads[i];
+    load.peak_desired = load.peak_desired.max(replicas);
+    world.log.emit(
+        now,
+        Record::DeploymentScaled {
+            deployment: name.into(),
+            from,
+            to: replicas,
+            reason: "scenario event".into(),
+        },
+    );
+    reconcile(world, d, now);
 }

@@ -7,7 +7,7 @@
 //! metrics-server's scrape, then the HPA sync, then the cluster autoscaler, then sampling — so
 //! a sample sees everything that happened at its instant.
 
-use crate::cluster::{DeploymentId, NodeId, NodeState, PodPhase, PoolId, ZONES};
+use crate::cluster::{DeploymentId, NodeId, NodeState, PodPhase, PoolId};
 use crate::controllers::cluster_autoscaler::CaState;
 use crate::controllers::hpa::HpaController;
 use crate::controllers::job::JobController;
@@ -287,25 +287,12 @@ impl Sim {
             Action::Scale {
                 deployment,
                 replicas,
-            } => {
-                let d = DeploymentId(deployment as u32);
-                let name = self.world.cluster.deployments[deployment].name.clone();
-                let from = self.world.cluster.deployments[deployment].desired;
-                self.world.advance(d, now);
-                self.world.cluster.deployments[deployment].desired = replicas;
-                let run = &mut self.world.loads[deployment];
-                run.peak_desired = run.peak_desired.max(replicas);
-                self.world.log.emit(
-                    now,
-                    Record::DeploymentScaled {
-                        deployment: name.into(),
-                        from,
-                        to: replicas,
-                        reason: "scenario event".into(),
-                    },
-                );
-                replicaset::reconcile(&mut self.world, d, now);
-            }
+            } => replicaset::scale(
+                &mut self.world,
+                DeploymentId(deployment as u32),
+                replicas,
+                now,
+            ),
             Action::ZoneOutage { zone, duration } => {
                 node_lifecycle::zone_outage(&mut self.world, zone, duration, now)
             }
@@ -342,53 +329,13 @@ impl Sim {
                     );
                 }
             }
-            Action::RemoveNodes { pool, count } => {
-                for _ in 0..count {
-                    // Scale-in balances zones and removes the newest instance first.
-                    // Nodes already draining are on their way out and not chosen again.
-                    let c = &self.world.cluster;
-                    let staying: Vec<NodeId> = c.pools[pool]
-                        .nodes
-                        .iter()
-                        .copied()
-                        .filter(|n| c.node(*n).state != NodeState::Deleting)
-                        .collect();
-                    // AKS keeps at least one node in a system pool (validation checks the
-                    // planned counts; a failed node creation can still leave only one).
-                    if self.world.scenario.pools[pool].mode == crate::api::Mode::System
-                        && staying.len() <= 1
-                    {
-                        let name = self.world.scenario.pools[pool].name.clone();
-                        self.world.log.emit(
-                            now,
-                            Record::NodeRemoveRefused {
-                                pool: name.into(),
-                                reason: "a system pool keeps at least one node".into(),
-                            },
-                        );
-                        break;
-                    }
-                    let mut per_zone = [0u32; ZONES];
-                    for n in &staying {
-                        per_zone[c.node(*n).zone.0 as usize] += 1;
-                    }
-                    let victim = staying
-                        .iter()
-                        .copied()
-                        .max_by_key(|n| (per_zone[c.node(*n).zone.0 as usize], n.0));
-                    match victim {
-                        Some(n) => node_lifecycle::drain_node(
-                            &mut self.world,
-                            &mut self.provisioner,
-                            n,
-                            now,
-                            "scenario event remove_nodes",
-                            None,
-                        ),
-                        None => break,
-                    }
-                }
-            }
+            Action::RemoveNodes { pool, count } => node_lifecycle::remove_nodes(
+                &mut self.world,
+                &mut self.provisioner,
+                pool,
+                count,
+                now,
+            ),
         }
     }
 
