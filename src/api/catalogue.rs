@@ -172,6 +172,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// A regional vCPU quota of one VM family (Azure's "Standard DSv5 Family vCPUs").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VcpuQuota {
+    /// The quota family as the catalogue names it (`standardDSv5Family`): equal to
+    /// `Sku::family` of the VM sizes it covers (matched case-insensitively when loaded).
+    pub family: String,
+    pub vcpus: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

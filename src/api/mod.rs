@@ -18,7 +18,7 @@ pub mod scheduler;
 pub mod taints;
 
 pub use allocatable::{Allocatable, Os, WindowsMemoryReservation, allocatable};
-pub use catalogue::Sku;
+pub use catalogue::{Sku, VcpuQuota};
 pub use labels::*;
 pub use network::{NetworkPlugin, NetworkSettings};
 pub use pod::{

@@ -6,12 +6,12 @@
 use rand::RngExt;
 
 use crate::api::PoolSpec;
+use crate::api::VcpuQuota;
 use crate::cluster::{Cluster, CreateError, NodeId, NodeState, PoolId, ZONES, Zone};
 use crate::engine::rng::Stream;
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::observe::CostMeter;
 use crate::observe::cost::micro_per_hour;
-use crate::scenario::VcpuQuota;
 
 /// Why Azure refused new VMs: its error code and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,15 +79,15 @@ impl Refusal {
 /// Azure's state for one cluster.
 pub struct Azure {
     /// Per pool: provisioning delays.
-    pub pool_rngs: Vec<Stream>,
+    pool_rngs: Vec<Stream>,
     /// Per pool: node failures and spot evictions.
-    pub fault_rngs: Vec<Stream>,
+    fault_rngs: Vec<Stream>,
     /// Per pool: what one node costs, micro-dollars per hour.
     pub price_micro: Vec<u64>,
     /// Until when each zone is down.
-    pub zone_down: [Option<SimTime>; ZONES],
+    zone_down: [Option<SimTime>; ZONES],
     /// `(vm size, zone or every zone, until)`.
-    pub stock_outs: Vec<(String, Option<u8>, SimTime)>,
+    stock_outs: Vec<(String, Option<u8>, SimTime)>,
 }
 
 impl Azure {
@@ -108,6 +108,27 @@ impl Azure {
             zone_down: [None; ZONES],
             stock_outs: Vec::new(),
         }
+    }
+
+    /// Zone `zone` is down until `until` (or later, if another outage already runs longer).
+    pub fn zone_down_until(&mut self, zone: u8, until: SimTime) {
+        let slot = &mut self.zone_down[zone as usize];
+        *slot = Some(slot.map_or(until, |t| t.max(until)));
+    }
+
+    /// An outage of `zone` ends at `now`: whether the zone is up again (a later outage of it
+    /// may still run).
+    pub fn zone_up(&mut self, zone: u8, now: SimTime) -> bool {
+        if self.zone_down[zone as usize].is_some_and(|t| t > now) {
+            return false;
+        }
+        self.zone_down[zone as usize] = None;
+        true
+    }
+
+    /// `sku` cannot be allocated in `zone` (every zone when `None`) until `until`.
+    pub fn stock_out(&mut self, sku: String, zone: Option<u8>, until: SimTime) {
+        self.stock_outs.push((sku, zone, until));
     }
 
     /// Creates a VM of `pool` in `zone`: the cluster gets its node (provisioning) and the

@@ -1,5 +1,6 @@
-//! The cloud beneath the cluster: Azure, which every node provisioner (today the cluster
-//! autoscaler) asks for VMs.
+//! The cloud beneath the node provisioners: Azure, which every provisioner (today the cluster
+//! autoscaler) asks for VMs. Its state lives in the World; the Kubernetes side of its faults
+//! (nodes NotReady, evictions, drains) is `controllers::node_lifecycle`.
 
 pub mod azure;
 

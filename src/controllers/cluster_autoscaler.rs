@@ -64,7 +64,8 @@ pub struct CaState {
     recheck_at: Vec<SimTime>,
     /// Per node id: the last reason logged for keeping it.
     kept_reason: Vec<Option<String>>,
-    /// Nodes being created (any cause), for the registration deadline.
+    /// Nodes of autoscaled pools being created (any cause: the autoscaler's scale-ups, scenario
+    /// events), for the registration deadline and the scale-up's upcoming nodes.
     pub upcoming: Vec<NodeId>,
     /// Occupied nodes the autoscaler is draining.
     drains: Vec<NodeId>,
@@ -118,7 +119,7 @@ impl CaState {
         }
     }
 
-    pub fn count_failure(&mut self, key: &str) {
+    fn count_failure(&mut self, key: &str) {
         match self.failed.iter_mut().find(|(k, _)| k == key) {
             Some((_, n)) => *n += 1,
             None => self.failed.push((key.to_string(), 1)),
@@ -178,7 +179,7 @@ impl CaState {
     }
 
     /// Nodes of a pool that count towards its size: every live node not being deleted.
-    pub fn pool_size(&self, world: &World, pool: usize) -> u32 {
+    fn pool_size(&self, world: &World, pool: usize) -> u32 {
         let c = &world.cluster;
         c.pools[pool]
             .nodes

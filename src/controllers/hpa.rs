@@ -35,7 +35,7 @@ pub struct HpaRun {
 
 /// Buffers reused across the HPAs of one sync.
 #[derive(Default)]
-pub struct HpaScratch {
+struct HpaScratch {
     infos: Vec<PodInfo>,
     cpu: Vec<PodMetric>,
     mem: Vec<PodMetric>,

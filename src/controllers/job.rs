@@ -82,7 +82,7 @@ pub fn trace_pod_completed(world: &mut World, pod: PodId, trace: usize, now: Sim
 
 /// A batch pod's completion timer was dropped when its node turned NotReady (the pod's
 /// generation changed); it finishes when it would have, its containers having run on.
-pub(crate) fn resume_trace_pod(world: &mut World, pod: PodId, now: SimTime) {
+pub fn resume_trace_pod(world: &mut World, pod: PodId, now: SimTime) {
     let p = world.cluster.pod(pod);
     let Some(t) = world.trace_of(p) else { return };
     let row = world.scenario.traces[t].trace.pods[p.ordinal as usize];

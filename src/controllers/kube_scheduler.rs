@@ -11,14 +11,13 @@ use crate::world::World;
 
 /// A `SchedulerWake` of this generation is due.
 pub fn on_wake(world: &mut World, generation: u64, now: SimTime) {
-    if world.wake.is_some_and(|(_, g)| g == generation) {
-        world.wake = None;
+    if world.take_wake(generation) {
         schedule_now(world, now);
     }
 }
 
-pub(crate) fn schedule_now(world: &mut World, now: SimTime) {
-    let mut outcomes = std::mem::take(&mut world.outcomes);
+pub fn schedule_now(world: &mut World, now: SimTime) {
+    let mut outcomes = world.take_outcomes();
     outcomes.clear();
     world
         .scheduler
@@ -53,7 +52,7 @@ pub(crate) fn schedule_now(world: &mut World, now: SimTime) {
             }
         }
     }
-    world.outcomes = outcomes;
+    world.return_outcomes(outcomes);
     if let Some(t) = world.scheduler.next_backoff_expiry() {
         world.wake_scheduler(t.max(now));
     }

@@ -10,9 +10,8 @@ use crate::observe::record::Record;
 use crate::world::{Event, World};
 
 /// A pod was bound: start it (pull the image if needed) or leave it stuck on a wrong OS.
-pub(crate) fn bound(world: &mut World, pod: PodId, node: NodeId, now: SimTime) {
-    world.unscheduled -= 1;
-    world.starting += 1;
+pub fn bound(world: &mut World, pod: PodId, node: NodeId, now: SimTime) {
+    world.pod_bound();
     world.cluster.pods[pod.idx()].warm = world.warm;
     let p = world.cluster.pod(pod);
     // The warm start's initial replicas waited for nothing: they are not samples. Trace
@@ -114,7 +113,7 @@ pub(crate) fn bound(world: &mut World, pod: PodId, node: NodeId, now: SimTime) {
     }
 }
 
-pub(crate) fn pod_step(world: &mut World, pod: PodId, generation: u32, now: SimTime) {
+pub fn pod_step(world: &mut World, pod: PodId, generation: u32, now: SimTime) {
     let p = world.cluster.pod(pod);
     if p.generation != generation {
         return;
@@ -135,8 +134,8 @@ pub(crate) fn pod_step(world: &mut World, pod: PodId, generation: u32, now: SimT
     }
 }
 
-pub(crate) fn pod_running(world: &mut World, pod: PodId, now: SimTime) {
-    world.starting -= 1;
+fn pod_running(world: &mut World, pod: PodId, now: SimTime) {
+    world.pod_started();
     world.record_unschedulable_wait(pod, now);
     world.cluster.pod_running(pod, now);
     let delay = if world.warm {
@@ -159,7 +158,7 @@ pub(crate) fn pod_running(world: &mut World, pod: PodId, now: SimTime) {
     }
 }
 
-pub(crate) fn pod_ready(world: &mut World, pod: PodId, now: SimTime) {
+pub fn pod_ready(world: &mut World, pod: PodId, now: SimTime) {
     let p = world.cluster.pod(pod);
     // On a NotReady node readiness is not reported; it is when the node comes back.
     if p.node.is_some_and(|n| world.cluster.node(n).fault != 0) {

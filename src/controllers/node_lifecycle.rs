@@ -6,9 +6,10 @@
 //! lifecycle controller evicts them and their ReplicaSets create replacements.
 //! PodDisruptionBudgets do not apply to those evictions.
 //!
-//! The faults themselves are the cloud's: zone outages, VM failures and node auto-repair, spot
-//! evictions with 30 s notice (Azure Scheduled Events; AKS spot pools use the Delete eviction
-//! policy). During a zone outage no VM can be created in the zone; nodes that were booting
+//! The faults come from Azure — zone outages, VM failures and node auto-repair, spot evictions
+//! with 30 s notice (Azure Scheduled Events; AKS spot pools use the Delete eviction policy) —
+//! and their handlers are here; the cloud (`cloud::Azure`) holds the zones down and the
+//! stock-outs and draws when faults happen. During a zone outage no VM can be created in the zone; nodes that were booting
 //! there finish only after it recovers (or are deleted by the autoscaler's registration
 //! deadline). Regional (non-zonal) pools are not affected.
 //!
@@ -38,7 +39,7 @@ pub trait NodeObserver {
 }
 
 /// Starts a VM in the pool's next zone; returns `None` (and logs why) if Azure refuses.
-pub(crate) fn create_node(
+pub fn create_node(
     world: &mut World,
     obs: &mut dyn NodeObserver,
     pool: PoolId,
@@ -55,7 +56,7 @@ pub(crate) fn create_node(
     }
 }
 
-pub(crate) fn node_create_failed(
+fn node_create_failed(
     world: &mut World,
     pool: PoolId,
     zone: crate::cluster::Zone,
@@ -85,7 +86,7 @@ pub(crate) fn node_create_failed(
 }
 
 /// Starts a VM of `pool` in `zone`; returns `None` (and logs why) if Azure refuses.
-pub(crate) fn create_node_in(
+pub fn create_node_in(
     world: &mut World,
     obs: &mut dyn NodeObserver,
     pool: PoolId,
@@ -138,7 +139,7 @@ pub(crate) fn create_node_in(
     }
 }
 
-pub(crate) fn node_ready(
+pub fn node_ready(
     world: &mut World,
     obs: &mut dyn NodeObserver,
     node: NodeId,
@@ -177,7 +178,7 @@ pub(crate) fn node_ready(
 /// last pod has stopped. PodDisruptionBudgets are not modelled here.
 /// `grace_cap` bounds each pod's grace period (the autoscaler's
 /// `max-graceful-termination-sec`, a spot VM's 30 s notice).
-pub(crate) fn drain_node(
+pub fn drain_node(
     world: &mut World,
     obs: &mut dyn NodeObserver,
     node: NodeId,
@@ -215,7 +216,7 @@ pub(crate) fn drain_node(
 }
 
 /// Deletes a node at once; its pods are deleted and their deployments replace them.
-pub(crate) fn delete_node(
+pub fn delete_node(
     world: &mut World,
     obs: &mut dyn NodeObserver,
     node: NodeId,
@@ -251,7 +252,7 @@ pub(crate) fn delete_node(
 }
 
 /// A node turned Ready: draw when it fails or is evicted next, if its pool says so.
-pub(crate) fn arm_faults(world: &mut World, node: NodeId, now: SimTime) {
+fn arm_faults(world: &mut World, node: NodeId, now: SimTime) {
     let pool = world.cluster.node(node).pool.idx();
     let spec = &world.scenario.pools[pool];
     let (mtbf, rate) = (spec.mtbf, spec.spot_eviction_rate);
@@ -268,7 +269,7 @@ pub(crate) fn arm_faults(world: &mut World, node: NodeId, now: SimTime) {
     }
 }
 
-pub(crate) fn is_live(world: &World, node: NodeId) -> bool {
+fn is_live(world: &World, node: NodeId) -> bool {
     !matches!(
         world.cluster.node(node).state,
         NodeState::Deleted | NodeState::Provisioning
@@ -277,13 +278,7 @@ pub(crate) fn is_live(world: &World, node: NodeId) -> bool {
 
 /// Sets a fault; if a registered node just turned NotReady, logs it, arms the pod eviction
 /// and returns true.
-pub(crate) fn fault(
-    world: &mut World,
-    node: NodeId,
-    bit: u8,
-    now: SimTime,
-    why: NotReadyCause,
-) -> bool {
+fn fault(world: &mut World, node: NodeId, bit: u8, now: SimTime, why: NotReadyCause) -> bool {
     // The loads integrate up to now before ready counts change.
     let deps: Vec<_> = world
         .cluster
@@ -325,7 +320,7 @@ pub(crate) fn fault(
 }
 
 /// Clears a fault; a node healthy again reports its pods ready and takes pods again.
-pub(crate) fn recover(world: &mut World, node: NodeId, bit: u8, now: SimTime) {
+fn recover(world: &mut World, node: NodeId, bit: u8, now: SimTime) {
     let state = world.cluster.node(node).state;
     if !world.cluster.clear_fault(node, bit) {
         return;
@@ -418,7 +413,7 @@ pub fn evict_from_unready(world: &mut World, node: NodeId, since_ms: u64, now: S
     world.wake_scheduler(now);
 }
 
-pub(crate) fn nodes_in_zone(world: &World, zone: u8) -> Vec<NodeId> {
+fn nodes_in_zone(world: &World, zone: u8) -> Vec<NodeId> {
     world
         .cluster
         .live_nodes()
@@ -429,8 +424,7 @@ pub(crate) fn nodes_in_zone(world: &World, zone: u8) -> Vec<NodeId> {
 
 pub fn zone_outage(world: &mut World, zone: u8, duration: SimDuration, now: SimTime) {
     let until = now + duration;
-    let slot = &mut world.cloud.zone_down[zone as usize];
-    *slot = Some(slot.map_or(until, |t| t.max(until)));
+    world.cloud.zone_down_until(zone, until);
     let ids = nodes_in_zone(world, zone);
     let mut hit = 0;
     for id in &ids {
@@ -459,10 +453,9 @@ pub fn zone_outage(world: &mut World, zone: u8, duration: SimDuration, now: SimT
 }
 
 pub fn zone_recovered(world: &mut World, zone: u8, now: SimTime) {
-    if world.cloud.zone_down[zone as usize].is_some_and(|t| t > now) {
+    if !world.cloud.zone_up(zone, now) {
         return; // a later outage of the same zone is still running
     }
-    world.cloud.zone_down[zone as usize] = None;
     for id in nodes_in_zone(world, zone) {
         recover(world, id, FAULT_ZONE, now);
     }
@@ -617,4 +610,51 @@ pub fn remove_nodes(
             None => break,
         }
     }
+}
+
+/// `count` nodes are added to `pool` by hand (`az aks nodepool scale`, a scenario event).
+pub fn add_nodes(
+    world: &mut World,
+    obs: &mut dyn NodeObserver,
+    pool: usize,
+    count: u32,
+    now: SimTime,
+) {
+    for _ in 0..count {
+        create_node(
+            world,
+            obs,
+            PoolId(pool as u32),
+            now,
+            NodeCreation::AddNodesEvent,
+        );
+    }
+}
+
+/// A draining node's last pod has stopped: its VM is deleted.
+pub fn on_node_gone(world: &mut World, obs: &mut dyn NodeObserver, node: NodeId, now: SimTime) {
+    if world.cluster.node(node).state == NodeState::Deleting {
+        delete_node(world, obs, node, now, "drained");
+    }
+}
+
+/// Azure runs out of `sku` in `zone` (every zone when `None`) for `duration`: VM requests
+/// for it are refused until then.
+pub fn stock_out(
+    world: &mut World,
+    sku: String,
+    zone: Option<u8>,
+    duration: SimDuration,
+    now: SimTime,
+) {
+    let until = now + duration;
+    world.log.emit(
+        now,
+        Record::StockOut {
+            vm_size: (&sku).into(),
+            zone,
+            until: world.log.wall_clock(until).into(),
+        },
+    );
+    world.cloud.stock_out(sku, zone, until);
 }

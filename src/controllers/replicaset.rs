@@ -12,14 +12,14 @@ use crate::observe::record::Record;
 use crate::world::World;
 
 /// Every ReplicaSet replaces the pods it lost.
-pub(crate) fn reconcile_all(world: &mut World, now: SimTime) {
+pub fn reconcile_all(world: &mut World, now: SimTime) {
     for d in 0..world.cluster.deployments.len() {
         reconcile(world, DeploymentId(d as u32), now);
     }
 }
 
 /// Creates or deletes pods until the deployment has its desired count.
-pub(crate) fn reconcile(world: &mut World, d: DeploymentId, now: SimTime) {
+pub fn reconcile(world: &mut World, d: DeploymentId, now: SimTime) {
     if world.cluster.deployments[d.idx()].trace.is_some() {
         return; // batch pods: no ReplicaSet
     }
@@ -28,10 +28,7 @@ pub(crate) fn reconcile(world: &mut World, d: DeploymentId, now: SimTime) {
     let want = world.cluster.deployments[d.idx()].desired;
     if have < want {
         for _ in have..want {
-            let pod = world.cluster.create_pod(d, now);
-            world.unscheduled += 1;
-            world.stats.pods_created += 1;
-            world.scheduler.enqueue(&world.cluster, pod);
+            world.create_pod(d, now);
         }
         world.wake_scheduler(now);
     } else if have > want {
@@ -46,7 +43,7 @@ pub(crate) fn reconcile(world: &mut World, d: DeploymentId, now: SimTime) {
 /// unassigned first, then Pending before Running, not ready before ready, more pods of the
 /// deployment on the same node first, then newer ready time and newer creation (log₂ buckets
 /// of age, ties by a stable pseudo-UID).
-pub(crate) fn scale_down_order(world: &World, d: DeploymentId, now: SimTime) -> Vec<PodId> {
+fn scale_down_order(world: &World, d: DeploymentId, now: SimTime) -> Vec<PodId> {
     let c = &world.cluster;
     let bucket = |t: Option<SimTime>| -> i64 {
         match t {

@@ -7,6 +7,7 @@
 pub mod cost;
 pub mod csv;
 pub mod eventlog;
+pub mod json;
 pub mod record;
 
 pub use cost::CostMeter;

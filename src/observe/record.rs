@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::fmt::{Display, Write};
 
-use super::eventlog::push_json_str;
+use super::json::push_json_str;
 
 /// A name or a sentence in a record.
 pub type Text<'a> = Cow<'a, str>;

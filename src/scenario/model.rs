@@ -3,7 +3,7 @@
 
 use crate::api::{
     DaemonSetSpec, ImageSpec, NetworkSettings, Pdb, PodTemplate, PoolSpec, SchedulerSettings,
-    WindowsMemoryReservation,
+    VcpuQuota, WindowsMemoryReservation,
 };
 use crate::cluster;
 use crate::engine::{SimDuration, SimTime};
@@ -74,15 +74,6 @@ impl Scenario {
             workloads: deployments.chain(traces).collect(),
         }
     }
-}
-
-/// A regional vCPU quota of one VM family (Azure's "Standard DSv5 Family vCPUs").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VcpuQuota {
-    /// The quota family as the catalogue names it (`standardDSv5Family`): equal to
-    /// `Sku::family` of the VM sizes it covers (matched case-insensitively when loaded).
-    pub family: String,
-    pub vcpus: u64,
 }
 
 /// metrics-server as the HPA sees it: a usage sample every `resolution`, each the mean over

@@ -1,5 +1,5 @@
-//! The simulation: a World of shared state and one controller per Kubernetes and Azure
-//! component, each owning its own state. `run` pops events in order and `step` hands each to
+//! The simulation: a World of shared state (Azure's included) and one controller per
+//! Kubernetes and AKS component, each owning its own state. `run` pops events in order and `step` hands each to
 //! its controller in one `match` over the closed `Event` enum.
 //!
 //! Same-instant order (the `phase` of each event, an Architecture Invariant): scenario actions
@@ -16,7 +16,7 @@ use crate::controllers::node_lifecycle::{self, NodeObserver};
 use crate::controllers::{kube_scheduler, kubelet, replicaset};
 use crate::engine::{RngStreams, SimTime};
 use crate::observe::SampleRow;
-use crate::observe::record::{NodeCreation, Record};
+use crate::observe::record::NodeCreation;
 use crate::scenario::{Action, Scenario};
 use crate::world::{Event, World};
 
@@ -227,15 +227,7 @@ impl Sim {
                 now,
             ),
             Event::NodeGone { node } => {
-                if self.world.cluster.node(node).state == NodeState::Deleting {
-                    node_lifecycle::delete_node(
-                        &mut self.world,
-                        &mut self.provisioner,
-                        node,
-                        now,
-                        "drained",
-                    );
-                }
+                node_lifecycle::on_node_gone(&mut self.world, &mut self.provisioner, node, now)
             }
             Event::PodStep { pod, generation } => {
                 kubelet::pod_step(&mut self.world, pod, generation, now)
@@ -303,31 +295,12 @@ impl Sim {
                 sku,
                 zone,
                 duration,
-            } => {
-                let until = now + duration;
-                self.world.log.emit(
-                    now,
-                    Record::StockOut {
-                        vm_size: (&sku).into(),
-                        zone,
-                        until: self.world.log.wall_clock(until).into(),
-                    },
-                );
-                self.world.cloud.stock_outs.push((sku, zone, until));
-            }
+            } => node_lifecycle::stock_out(&mut self.world, sku, zone, duration, now),
             Action::FailNodes { pool, count } => {
                 node_lifecycle::fail_nodes(&mut self.world, pool, count, now)
             }
             Action::AddNodes { pool, count } => {
-                for _ in 0..count {
-                    node_lifecycle::create_node(
-                        &mut self.world,
-                        &mut self.provisioner,
-                        PoolId(pool as u32),
-                        now,
-                        NodeCreation::AddNodesEvent,
-                    );
-                }
+                node_lifecycle::add_nodes(&mut self.world, &mut self.provisioner, pool, count, now)
             }
             Action::RemoveNodes { pool, count } => node_lifecycle::remove_nodes(
                 &mut self.world,
@@ -435,7 +408,7 @@ impl Sim {
             nodes_not_ready: 0,
             nodes_provisioning: 0,
             pods_running: 0,
-            pods_pending: self.world.unscheduled,
+            pods_pending: self.world.unscheduled_pods(),
             cpu_allocatable_m: 0,
             cpu_requested_m: 0,
             memory_allocatable_mib: 0,
@@ -443,16 +416,6 @@ impl Sim {
             cost_per_hour_usd: "0.0000".into(),
             cumulative_cost_usd: "0.0000".into(),
         });
-    }
-
-    /// Pods not yet bound to a node, right now.
-    pub fn unscheduled_pods(&self) -> u32 {
-        self.world.unscheduled
-    }
-
-    /// Pods bound and not yet running (pulling images), right now.
-    pub fn starting_pods(&self) -> u32 {
-        self.world.starting
     }
 
     /// Recounts everything kept incrementally and panics on a mismatch (`World::check_invariants`).

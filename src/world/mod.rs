@@ -4,15 +4,16 @@
 //! controllers perform in the same way: deleting a pod, creating a batch pod, waking the
 //! scheduler, integrating each deployment's load up to now.
 //!
-//! Controllers own their own state and reach each other only through the World; none of them
-//! lives here. The World knows nothing of them either: it never calls a controller.
+//! No controller lives here, and the World never calls one: controllers act on the World and
+//! call the controllers beneath them, one way down (ARCHITECTURE.md, "one way down").
 
 mod event;
 mod load;
 mod pods;
 
 pub use event::Event;
-pub use load::{DeploymentLoad, pod_capacity};
+pub use load::DeploymentLoad;
+use load::pod_capacity;
 
 use crate::cloud::{Azure, Refusal};
 use crate::cluster::{ClassId, Cluster, Owner, Pod, PodId, PodPhase, PoolId, ZONES, Zone};
@@ -105,14 +106,14 @@ pub struct World {
     /// True while placing the initial replicas of a warm start.
     pub warm: bool,
     pub end: SimTime,
-    pub(crate) unscheduled: u32,
-    pub(crate) starting: u32,
+    unscheduled: u32,
+    starting: u32,
     last_integral: SimTime,
     /// The scheduler's pending wake-up: when, and its generation.
-    pub(crate) wake: Option<(SimTime, u64)>,
+    wake: Option<(SimTime, u64)>,
     wake_generation: u64,
     /// The scheduler cycle's outcomes, kept between cycles.
-    pub(crate) outcomes: Vec<Outcome>,
+    outcomes: Vec<Outcome>,
 }
 
 impl World {
@@ -184,6 +185,28 @@ impl World {
     }
 
     /// Makes sure the scheduler runs at `at` (once, however many requests).
+    /// Whether the scheduler wake-up of `generation` is the one pending (a later request may
+    /// have replaced it); if so it is consumed.
+    pub fn take_wake(&mut self, generation: u64) -> bool {
+        if self.wake.is_some_and(|(_, g)| g == generation) {
+            self.wake = None;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The buffer of the scheduler cycle's outcomes, empty, to fill and give back.
+    pub fn take_outcomes(&mut self) -> Vec<Outcome> {
+        let mut v = std::mem::take(&mut self.outcomes);
+        v.clear();
+        v
+    }
+
+    pub fn return_outcomes(&mut self, outcomes: Vec<Outcome>) {
+        self.outcomes = outcomes;
+    }
+
     pub(crate) fn wake_scheduler(&mut self, at: SimTime) {
         if self.wake.is_some_and(|(t, _)| t <= at) {
             return;

@@ -100,8 +100,32 @@ impl World {
         now: SimTime,
     ) {
         let pod = self.cluster.create_trace_pod(group, class, row, now);
+        self.pod_created(pod);
+    }
+
+    /// Creates a pod of deployment `d` (its ReplicaSet's next replica) and queues it for the
+    /// scheduler.
+    pub fn create_pod(&mut self, d: DeploymentId, now: SimTime) -> PodId {
+        let pod = self.cluster.create_pod(d, now);
+        self.pod_created(pod);
+        pod
+    }
+
+    /// A new pod is pending: counted, and in the scheduler's active queue.
+    fn pod_created(&mut self, pod: PodId) {
         self.unscheduled += 1;
         self.stats.pods_created += 1;
         self.scheduler.enqueue(&self.cluster, pod);
+    }
+
+    /// A pending pod was bound: it is starting (pulling its image) until it runs.
+    pub fn pod_bound(&mut self) {
+        self.unscheduled -= 1;
+        self.starting += 1;
+    }
+
+    /// A starting pod runs.
+    pub fn pod_started(&mut self) {
+        self.starting -= 1;
     }
 }

@@ -2,10 +2,11 @@
 //! priorities, `[quota]`, pool failures, PodDisruptionBudgets and fault events, parsed into the
 //! model, and their bad input (each error names its field and line).
 
+use aksim::api::VcpuQuota;
 use aksim::api::{IntOrPercent, Pdb};
 use aksim::autoscaler::{NamePattern, Profile, Strategy};
 use aksim::engine::SimDuration;
-use aksim::scenario::{Action, VcpuQuota};
+use aksim::scenario::Action;
 
 use crate::support::{BASE, errors, line_of, load};
 

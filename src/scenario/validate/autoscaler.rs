@@ -14,10 +14,10 @@ use serde::de::value::StrDeserializer;
 
 use super::{Ctx, MAX_NODES_PER_CLUSTER};
 use crate::api::Sku;
+use crate::api::VcpuQuota;
 use crate::api::{IntOrPercent, Pdb, PoolSpec, Priority};
 use crate::autoscaler::{NamePattern, Profile, Strategy};
 use crate::engine::SimDuration;
-use crate::scenario::model::VcpuQuota;
 use crate::scenario::raw::*;
 
 /// The expanders AKS's API accepts (reference §2.6).
