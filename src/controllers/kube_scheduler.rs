@@ -18,7 +18,6 @@ pub fn on_wake(world: &mut World, generation: u64, now: SimTime) {
 
 pub fn schedule_now(world: &mut World, now: SimTime) {
     let mut outcomes = world.take_outcomes();
-    outcomes.clear();
     world
         .scheduler
         .run_cycle(&mut world.cluster, now, &mut outcomes);

@@ -428,7 +428,6 @@ impl Sim {
         let Provisioner::ClusterAutoscaler(ca) = self.provisioner;
         Outputs {
             autoscaler: AutoscalerRecord {
-                enabled: ca.enabled,
                 pools: ca.pools,
                 failed: ca.failed,
                 failure_marks: ca.failure_marks,

@@ -19,8 +19,6 @@ pub struct Outputs {
 /// What the cluster autoscaler did over the run.
 #[derive(Debug, Clone, Default)]
 pub struct AutoscalerRecord {
-    /// Some pool autoscales (otherwise it never ran).
-    pub enabled: bool,
     /// Per pool: scale-ups, nodes added and removed, `min_count` restores.
     pub pools: Vec<PoolCa>,
     /// Failed scale-ups by reason key (`QuotaExceeded`, …).
